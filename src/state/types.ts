@@ -1,0 +1,194 @@
+/**
+ * The session state machine's inputs (events) and outputs (actions): plain data, closed unions.
+ * One session is one multifeed on one connection. After each event the caller carries out every
+ * returned action, in order, before it feeds the next event.
+ */
+import type { Limits } from '../codec/constants.js'
+import type { ChannelMessage, Handshake, Key, ManifestEntry } from '../codec/messages.js'
+import type { ErrorCodeName, UNKNOWN_REMOTE_ERROR } from '../errors.js'
+
+/** A feed in the local collection, as the session sees it. */
+export interface LocalFeed {
+  key: Key
+  /** Blocks the local copy holds. */
+  length: number
+  /** Opaque per-entry data offered with the key in manifests, or null. */
+  data: Uint8Array | null
+}
+
+export type Role = 'initiator' | 'responder'
+
+/** First event of every session: our side opens the channel. */
+export interface OpenEvent {
+  type: 'open'
+  /** Caller's clock in milliseconds. Only differences matter. */
+  now: number
+  role: Role
+  client: string
+  userData: Uint8Array | null
+  /** Capability we send: capability(key, handshakeHash, role). */
+  localCapability: Uint8Array
+  /** Capability the remote must send: capability(key, handshakeHash, opposite role). */
+  remoteCapability: Uint8Array
+  /** Feeds the local collection holds now (offered subject to the share policy). */
+  feeds: LocalFeed[]
+  /** Keys the user blocked or removed: never offered, requested or accepted. */
+  blocked: Key[]
+  /** Overrides of DEFAULT_LIMITS. */
+  limits?: Partial<Limits>
+}
+
+/** The remote's channel-open payload, undecoded. */
+export interface RemoteOpenEvent {
+  type: 'remote-open'
+  body: Uint8Array
+}
+
+/** A message from the remote, undecoded, with its wire type number. */
+export interface MessageEvent {
+  type: 'message'
+  messageType: number
+  body: Uint8Array
+}
+
+/** A feed entered the local collection (written locally or learned from any peer), or the user re-offers it. */
+export interface LocalFeedEvent {
+  type: 'local-feed'
+  feed: LocalFeed
+}
+
+/** The local copy of a feed reached a new length (drives `synced`). */
+export interface LocalLengthEvent {
+  type: 'local-length'
+  key: Key
+  length: number
+}
+
+/** The user blocked or removed a feed. */
+export interface BlockEvent {
+  type: 'block'
+  key: Key
+}
+
+/** Time passed. */
+export interface TickEvent {
+  type: 'tick'
+  now: number
+}
+
+/** The local user closes the session. */
+export interface CloseEvent {
+  type: 'close'
+}
+
+/** The transport closed the channel without a Close message. */
+export interface TransportClosedEvent {
+  type: 'transport-closed'
+}
+
+export type SessionEvent =
+  | OpenEvent
+  | RemoteOpenEvent
+  | MessageEvent
+  | LocalFeedEvent
+  | LocalLengthEvent
+  | BlockEvent
+  | TickEvent
+  | CloseEvent
+  | TransportClosedEvent
+
+/** Send a message: the handshake as the channel-open payload, the others as typed messages. */
+export interface SendAction {
+  type: 'send'
+  message: Handshake | ChannelMessage
+}
+
+/** Ask to be woken with a `tick` at `at` (caller's clock), or cancel the wake-up when null. */
+export interface TimerAction {
+  type: 'timer'
+  at: number | null
+}
+
+/** The remote's handshake was verified. */
+export interface RemoteHandshakeAction {
+  type: 'remote-handshake'
+  major: number
+  minor: number
+  client: string
+  userData: Uint8Array | null
+}
+
+/** Add these remote feeds to the local collection (and persist them). */
+export interface AddFeedsAction {
+  type: 'add-feeds'
+  feeds: ManifestEntry[]
+}
+
+/** Replicate these feeds over this connection from now on. */
+export interface ReplicateAction {
+  type: 'replicate'
+  keys: Key[]
+}
+
+/** Stop replicating these feeds over this connection (they were blocked). */
+export interface UnreplicateAction {
+  type: 'unreplicate'
+  keys: Key[]
+}
+
+/** Emit `remote-feeds`: the remote's offer batch is settled; `keys` were added since the last one. */
+export interface RemoteFeedsAction {
+  type: 'remote-feeds'
+  keys: Key[]
+}
+
+/** Emit `synced`: every accepted feed reached the length the remote advertised. */
+export interface SyncedAction {
+  type: 'synced'
+}
+
+/** The session failed. `remote` tells whose fault it was from our side's view. */
+export interface FailAction {
+  type: 'fail'
+  code: ErrorCodeName | typeof UNKNOWN_REMOTE_ERROR
+  /** Wire number of the code. */
+  wireCode: number
+  /** True when the remote misbehaved or reported the error in a Close message. */
+  remote: boolean
+  message: string
+  /** Decode error code (ERR_DECODE_*) when the failure was a decode failure. */
+  decodeCode?: string
+  usVersion?: { major: number; minor: number }
+  themVersion?: { major: number; minor: number }
+  usClient?: string
+  themClient?: string
+}
+
+/** Close the channel. Nothing follows. */
+export interface CloseAction {
+  type: 'close'
+  /** Who closed first. */
+  by: 'local' | 'remote'
+}
+
+export type SessionAction =
+  | SendAction
+  | TimerAction
+  | RemoteHandshakeAction
+  | AddFeedsAction
+  | ReplicateAction
+  | UnreplicateAction
+  | RemoteFeedsAction
+  | SyncedAction
+  | FailAction
+  | CloseAction
+
+/** Decides which offered entries to request. Pure; must not mutate. */
+export type WantPolicy = (entry: ManifestEntry) => boolean
+/** Decides which local feeds to offer. Pure; must not mutate. */
+export type SharePolicy = (feed: LocalFeed) => boolean
+
+export interface SessionOptions {
+  want?: WantPolicy
+  share?: SharePolicy
+}
