@@ -1,0 +1,16 @@
+/** Minimal ambient types for @hyperswarm/testnet (a local HyperDHT bootstrap for tests). */
+declare module '@hyperswarm/testnet' {
+  import type HyperDHT from 'hyperdht'
+
+  export interface Testnet extends Iterable<HyperDHT> {
+    nodes: HyperDHT[]
+    bootstrap: Array<{ host: string; port: number }>
+    createNode(opts?: object): HyperDHT
+    destroy(): Promise<void>
+  }
+
+  export default function createTestnet(
+    size?: number,
+    opts?: { host?: string; port?: number; teardown?: (fn: () => Promise<void>) => void },
+  ): Promise<Testnet>
+}
