@@ -1,0 +1,66 @@
+/** Types 1 Request and 2 Replicate share one body: reserved flags, then an array of keys. */
+import c from 'compact-encoding'
+import type { Limits } from './constants.js'
+import type { Key, Replicate, Request } from './messages.js'
+import {
+  assertKey,
+  type DecodeState,
+  type EncodeState,
+  KEY_BYTES,
+  readCount,
+  readFlags,
+  truncated,
+} from './primitives.js'
+import { invalidMessage } from './usage-error.js'
+
+/** No flag bits are defined for Request or Replicate in v1.0. */
+const KNOWN_FLAGS = 0
+
+export function preencodeKeys(
+  state: EncodeState,
+  m: Request | Replicate,
+  limits: Readonly<Limits>,
+): void {
+  const keys = m.keys
+  if (!Array.isArray(keys)) throw invalidMessage(`${m.type} keys must be an array`)
+  if (keys.length > limits.maxEntriesPerMessage) {
+    throw invalidMessage(`${m.type} has ${keys.length} keys, limit ${limits.maxEntriesPerMessage}`)
+  }
+  for (let i = 0; i < keys.length; i++) assertKey(keys[i], `${m.type} key`)
+  state.end += 1 // flags (always 0)
+  c.uint.preencode(state, keys.length)
+  state.end += keys.length * KEY_BYTES
+}
+
+export function encodeKeysFields(state: EncodeState, m: Request | Replicate): void {
+  const buf = state.buffer!
+  buf[state.start++] = 0
+  const keys = m.keys
+  c.uint.encode(state, keys.length)
+  for (let i = 0; i < keys.length; i++) {
+    buf.set(keys[i]!, state.start)
+    state.start += KEY_BYTES
+  }
+}
+
+export function decodeKeysFields<T extends 'request' | 'replicate'>(
+  state: DecodeState,
+  type: T,
+  limits: Readonly<Limits>,
+): { type: T; keys: Key[] } {
+  readFlags(state, KNOWN_FLAGS, `${type} flags`)
+  const count = readCount(state, limits.maxEntriesPerMessage, `${type} keys`)
+  // Keys are fixed-size, so a short input is known to be truncated before anything is allocated.
+  const at = state.start
+  if (state.end - at < count * KEY_BYTES) {
+    throw truncated(at + Math.floor((state.end - at) / KEY_BYTES) * KEY_BYTES, `${type} key`)
+  }
+  const buf = state.buffer
+  const keys: Key[] = new Array(count)
+  for (let i = 0; i < count; i++) {
+    const from = at + i * KEY_BYTES
+    keys[i] = buf.subarray(from, from + KEY_BYTES)
+  }
+  state.start = at + count * KEY_BYTES
+  return { type, keys }
+}

@@ -1,0 +1,96 @@
+/** Type 0 Manifest: an offer of feeds (spec: Manifest). */
+import c from 'compact-encoding'
+import { EntryFlags, type Limits } from './constants.js'
+import { resolveLimits } from './limits.js'
+import type { Manifest, ManifestEntry } from './messages.js'
+import {
+  assertBoolean,
+  assertBytes,
+  assertKey,
+  assertUint,
+  bytesField,
+  type DecodeState,
+  type EncodeState,
+  readBool,
+  readBytes,
+  readCount,
+  readFlags,
+  readKey,
+  readUint,
+} from './primitives.js'
+import { invalidMessage } from './usage-error.js'
+
+export function preencodeManifest(state: EncodeState, m: Manifest, limits: Readonly<Limits>): void {
+  assertBoolean(m.more, 'manifest more')
+  const entries = m.entries
+  if (!Array.isArray(entries)) throw invalidMessage('manifest entries must be an array')
+  if (entries.length > limits.maxEntriesPerMessage) {
+    throw invalidMessage(
+      `manifest has ${entries.length} entries, limit ${limits.maxEntriesPerMessage}`,
+    )
+  }
+  state.end += 1 // more
+  c.uint.preencode(state, entries.length)
+  for (let i = 0; i < entries.length; i++) {
+    state.end += entryEncodingLength(entries[i]!, limits)
+  }
+}
+
+/**
+ * Encoded bytes of one entry (validating it), so a sender can split a batch by
+ * maxMessageBytes without encoding it twice. A Manifest is 1 byte (more) + the uint entry
+ * count + its entries.
+ */
+export function manifestEntryEncodingLength(
+  entry: ManifestEntry,
+  overrides?: Partial<Limits>,
+): number {
+  return entryEncodingLength(entry, resolveLimits(overrides))
+}
+
+function entryEncodingLength(entry: ManifestEntry, limits: Readonly<Limits>): number {
+  if (entry === null || typeof entry !== 'object') {
+    throw invalidMessage('manifest entry must be an object')
+  }
+  assertKey(entry.key, 'manifest entry key')
+  assertUint(entry.length, 'manifest entry length')
+  const state: EncodeState = { start: 0, end: 33, buffer: null } // flags (1 byte) + key
+  c.uint.preencode(state, entry.length)
+  if (entry.data !== null) {
+    assertBytes(entry.data, limits.maxEntryDataBytes, 'manifest entry data')
+    bytesField.preencode(state, entry.data)
+  }
+  return state.end
+}
+
+export function encodeManifestFields(state: EncodeState, m: Manifest): void {
+  const buf = state.buffer!
+  buf[state.start++] = m.more ? 1 : 0
+  const entries = m.entries
+  c.uint.encode(state, entries.length)
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!
+    buf[state.start++] = entry.data === null ? 0 : EntryFlags.Data
+    buf.set(entry.key, state.start)
+    state.start += 32
+    c.uint.encode(state, entry.length)
+    if (entry.data !== null) bytesField.encode(state, entry.data)
+  }
+}
+
+export function decodeManifestFields(state: DecodeState, limits: Readonly<Limits>): Manifest {
+  const more = readBool(state, 'manifest more')
+  const count = readCount(state, limits.maxEntriesPerMessage, 'manifest entries')
+  const entries: ManifestEntry[] = new Array(count)
+  for (let i = 0; i < count; i++) {
+    const flags = readFlags(state, EntryFlags.Data, 'manifest entry flags')
+    const key = readKey(state, 'manifest entry key')
+    const length = readUint(state, 'manifest entry length')
+    const data =
+      flags & EntryFlags.Data
+        ? readBytes(state, limits.maxEntryDataBytes, 'manifest entry data')
+        : null
+    entries[i] = { key, length, data }
+  }
+  return { type: 'manifest', more, entries }
+}
