@@ -24,7 +24,8 @@ declare module '@hyperswarm/secret-stream' {
     handshakeHash: Uint8Array | null
     publicKey: Uint8Array | null
     remotePublicKey: Uint8Array | null
-    rawStream: Duplex | null
+    /** The transport under the Noise layer (an in-memory bridge when none was given). */
+    rawStream: Duplex
     connected: boolean
     /** Resolves true when the handshake completed, false if the stream closed first. */
     opened: Promise<boolean>
