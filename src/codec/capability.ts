@@ -4,6 +4,7 @@
  * name "multifeed".
  */
 import b4a from 'b4a'
+import crypto from 'hypercore-crypto'
 import sodium from 'sodium-universal'
 import { CodecUsageError, CodecUsageErrorCode } from './usage-error.js'
 
@@ -17,26 +18,14 @@ const HANDSHAKE_HASH_MIN_BYTES = 16
 const HANDSHAKE_HASH_MAX_BYTES = 64
 
 /**
- * NS = namespace('multifeed', 2) as hypercore-crypto defines it:
- * base = BLAKE2b-256("multifeed"); NS[i] = BLAKE2b-256(base || byte(i)).
+ * NS = namespace('multifeed', 2): base = BLAKE2b-256("multifeed");
+ * NS[i] = BLAKE2b-256(base || byte(i)). NS[0] is the initiator's, NS[1] the responder's.
  */
-function buildNamespace(): readonly [Uint8Array, Uint8Array] {
-  const seed = b4a.alloc(HASH_BYTES + 1)
-  sodium.crypto_generichash(seed.subarray(0, HASH_BYTES), MULTIFEED)
-  const entries = [0, 1].map((index) => {
-    seed[HASH_BYTES] = index
-    const out = b4a.alloc(HASH_BYTES)
-    sodium.crypto_generichash(out, seed)
-    return out
-  })
-  return [entries[0]!, entries[1]!]
-}
-
-const NAMESPACE = buildNamespace()
+const [INITIATOR_NS, RESPONDER_NS] = crypto.namespace('multifeed', 2) as [Uint8Array, Uint8Array]
 
 /** The two namespace values: [initiator, responder] (copies). */
 export function capabilityNamespace(): [Uint8Array, Uint8Array] {
-  return [b4a.from(NAMESPACE[0]), b4a.from(NAMESPACE[1])]
+  return [b4a.from(INITIATOR_NS), b4a.from(RESPONDER_NS)]
 }
 
 function assertBytes(value: unknown, min: number, max: number, name: string): Uint8Array {
@@ -84,7 +73,7 @@ export function capability(
   const out = b4a.alloc(HASH_BYTES)
   sodium.crypto_generichash_batch(
     out,
-    [role === 'initiator' ? NAMESPACE[0] : NAMESPACE[1], key],
+    [role === 'initiator' ? INITIATOR_NS : RESPONDER_NS, key],
     hash,
   )
   return out
