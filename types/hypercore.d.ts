@@ -84,6 +84,8 @@ declare module 'hypercore' {
     createReadStream(opts?: { start?: number; end?: number; live?: boolean }): AsyncIterable<any>
     info(opts?: object): Promise<any>
     static discoveryKey(key: Uint8Array): Uint8Array
+    /** The on-disk storage (hypercore-storage) for a directory, as Corestore opens it. */
+    static defaultStorage(storage: unknown, opts?: object): unknown
     static key(manifest: unknown): Uint8Array
     static createProtocolStream(isInitiator: boolean | Duplex, opts?: object): Duplex
   }
