@@ -1,0 +1,82 @@
+import type { Duplex } from 'node:stream'
+import Corestore from 'corestore'
+import type Hypercore from 'hypercore'
+
+/** Resolves when every core holds its first block (contiguousLength >= 1). */
+export class FirstBlockWatch {
+  private left: number
+  private readonly done: Promise<void>
+  private resolve!: () => void
+  private readonly seen = new Set<Hypercore>()
+
+  constructor(expected: number) {
+    this.left = expected
+    this.done = new Promise((resolve) => {
+      this.resolve = resolve
+    })
+    if (expected === 0) this.resolve()
+  }
+
+  /** Starts watching a core; counts it once its first block is stored. */
+  watch(core: Hypercore): void {
+    const check = (): void => {
+      if (core.contiguousLength < 1 || this.seen.has(core)) return
+      this.seen.add(core)
+      core.off('download', check)
+      core.off('append', check)
+      if (--this.left === 0) this.resolve()
+    }
+    core.on('download', check)
+    core.on('append', check)
+    check()
+  }
+
+  get remaining(): number {
+    return this.left
+  }
+
+  wait(): Promise<void> {
+    return this.done
+  }
+}
+
+/** Two replication streams piped into each other (no network: Noise handshake + protomux only). */
+export function pipeStreams(a: Duplex, b: Duplex): () => void {
+  a.pipe(b).pipe(a)
+  return () => {
+    a.destroy()
+    b.destroy()
+  }
+}
+
+/**
+ * The floor: raw Corestore replication of `keys` from `source` into a fresh store at `dir`, the
+ * keys handed over out of band. Timed from the stream connection to the last first block stored.
+ */
+export async function floorRun(
+  source: Corestore,
+  keys: Uint8Array[],
+  dir: string,
+): Promise<number> {
+  const target = new Corestore(dir)
+  await target.ready()
+  const watch = new FirstBlockWatch(keys.length)
+  const start = performance.now()
+  const stop = pipeStreams(source.replicate(true), target.replicate(false))
+  for (const key of keys) {
+    const core = target.get({ key })
+    watch.watch(core)
+    // Same download policy as a non-sparse multifeed: the whole feed, live.
+    core.ready().then(() => {
+      core.download({ start: 0, end: -1 })
+      watch.watch(core)
+    }, noop)
+  }
+  await watch.wait()
+  const elapsed = performance.now() - start
+  stop()
+  await target.close()
+  return elapsed
+}
+
+function noop(): void {}

@@ -1,0 +1,179 @@
+import { EventEmitter } from 'node:events'
+import type NoiseConnection from '@hyperswarm/secret-stream'
+import b4a from 'b4a'
+import DHT from 'hyperdht'
+import Hyperswarm, { type PeerDiscovery, type PeerInfo } from 'hyperswarm'
+
+type KeyPair = { publicKey: Uint8Array; secretKey: Uint8Array }
+type HostPort = { host: string; port: number }
+
+/** The part of a multifeed channel (MultifeedChannel) the networker uses. */
+export interface NetworkedChannel {
+  close(): void
+}
+
+/** The part of a Multifeed the networker uses; `Multifeed` from src/adapters/corestore fits. */
+export interface NetworkedMultifeed {
+  readonly discoveryKey: Uint8Array
+  readonly closed: boolean
+  ready(): Promise<void>
+  /** Opens this multifeed's channel on a connection that already runs Corestore replication. */
+  attach(stream: NoiseConnection): NetworkedChannel
+}
+
+/** The Corestore the multifeeds live in (their feeds replicate on its replication stream). */
+export interface ReplicatingStore {
+  replicate(stream: NoiseConnection): unknown
+}
+
+export interface NetworkerOptions {
+  /** A swarm to use. The networker never destroys a swarm it was given. */
+  swarm?: Hyperswarm
+  /** DHT for the swarm the networker creates (Hyperswarm destroys it with the swarm). */
+  dht?: DHT
+  /** Bootstrap nodes for the DHT the networker creates, e.g. a testnet's `bootstrap`. */
+  bootstrap?: HostPort[]
+  /** Address the created DHT binds to (tests use '127.0.0.1'). */
+  host?: string
+  /** Key pair of the created swarm. */
+  keyPair?: KeyPair
+}
+
+export interface JoinOptions {
+  /** Announce ourselves on the multifeed's discovery key (default true). */
+  server?: boolean
+  /** Look up peers on the multifeed's discovery key (default true). */
+  client?: boolean
+}
+
+interface Joined {
+  multifeed: NetworkedMultifeed
+  discovery: PeerDiscovery
+}
+
+/**
+ * Carries many multifeeds over one Hyperswarm: each connection runs the Corestore replication
+ * once and one multifeed channel per joined multifeed. Discovery uses each multifeed's discovery
+ * key (never its key). Every protocol decision stays in the channels; this only wires them.
+ *
+ * Events: 'connection' (conn, peerInfo), 'disconnection' (conn).
+ */
+export class Networker extends EventEmitter {
+  readonly store: ReplicatingStore
+  readonly swarm: Hyperswarm
+  destroyed = false
+
+  private readonly ownsSwarm: boolean
+  private readonly joined = new Map<string, Joined>()
+  private readonly channels = new Map<NoiseConnection, Map<string, NetworkedChannel>>()
+
+  constructor(store: ReplicatingStore, opts: NetworkerOptions = {}) {
+    super()
+    this.store = store
+    this.ownsSwarm = !opts.swarm
+    this.swarm =
+      opts.swarm ??
+      new Hyperswarm({
+        keyPair: opts.keyPair,
+        dht: opts.dht ?? new DHT({ bootstrap: opts.bootstrap, host: opts.host }),
+      })
+    this.swarm.on('connection', this.onconnection)
+  }
+
+  /** Open connections carrying our replication. */
+  get connections(): NoiseConnection[] {
+    return [...this.channels.keys()]
+  }
+
+  /** Whether the multifeed is joined. */
+  joins(multifeed: NetworkedMultifeed): boolean {
+    return this.joined.has(idOf(multifeed))
+  }
+
+  /**
+   * Attaches the multifeed to every open connection and to every later one, then announces and
+   * looks up its discovery key. Resolves once the swarm has flushed the first announce/lookup.
+   */
+  async join(multifeed: NetworkedMultifeed, opts: JoinOptions = {}): Promise<void> {
+    this.assertOpen()
+    await multifeed.ready()
+    this.assertOpen()
+    const id = idOf(multifeed)
+    if (this.joined.has(id)) return
+    const discovery = this.swarm.join(multifeed.discoveryKey, {
+      server: opts.server ?? true,
+      client: opts.client ?? true,
+    })
+    this.joined.set(id, { multifeed, discovery })
+    for (const [conn, channels] of this.channels) this.attach(conn, channels, id, multifeed)
+    await discovery.flushed()
+  }
+
+  /** Stops discovery for the multifeed and closes its channels; connections stay for the others. */
+  async leave(multifeed: NetworkedMultifeed): Promise<void> {
+    const id = idOf(multifeed)
+    const entry = this.joined.get(id)
+    if (!entry) return
+    this.joined.delete(id)
+    for (const channels of this.channels.values()) {
+      channels.get(id)?.close()
+      channels.delete(id)
+    }
+    await this.swarm.leave(entry.multifeed.discoveryKey)
+  }
+
+  /** Resolves when pending lookups and connection attempts are done. */
+  flush(): Promise<void> {
+    return this.swarm.flush()
+  }
+
+  /** Leaves every multifeed; destroys the swarm if the networker created it. */
+  async destroy(): Promise<void> {
+    if (this.destroyed) return
+    this.destroyed = true
+    this.swarm.removeListener('connection', this.onconnection)
+    await Promise.all([...this.joined.values()].map((entry) => this.leave(entry.multifeed)))
+    if (this.ownsSwarm) await this.swarm.destroy()
+  }
+
+  private readonly onconnection = (conn: NoiseConnection, info: PeerInfo): void => {
+    // A connection can error when the remote goes away; 'close' follows and cleans up.
+    conn.on('error', noop)
+    try {
+      this.store.replicate(conn)
+    } catch {
+      conn.destroy() // the store is closing: nothing to carry
+      return
+    }
+    const channels = new Map<string, NetworkedChannel>()
+    this.channels.set(conn, channels)
+    conn.once('close', () => {
+      this.channels.delete(conn)
+      this.emit('disconnection', conn)
+    })
+    for (const [id, { multifeed }] of this.joined) this.attach(conn, channels, id, multifeed)
+    this.emit('connection', conn, info)
+  }
+
+  private attach(
+    conn: NoiseConnection,
+    channels: Map<string, NetworkedChannel>,
+    id: string,
+    multifeed: NetworkedMultifeed,
+  ): void {
+    if (multifeed.closed) return // closed without leave(): nothing left to replicate
+    channels.set(id, multifeed.attach(conn))
+  }
+
+  private assertOpen(): void {
+    if (this.destroyed) {
+      throw Object.assign(new Error('Networker is destroyed'), { code: 'ERR_CLOSED' })
+    }
+  }
+}
+
+function idOf(multifeed: NetworkedMultifeed): string {
+  return b4a.toString(multifeed.discoveryKey, 'hex')
+}
+
+function noop(): void {}
