@@ -1,0 +1,67 @@
+/** Building the action lists that end a session (spec: Closing). */
+import type { Close } from '../codec/messages.js'
+import { ErrorCode, type ErrorCodeName, errorName } from '../errors.js'
+import type { FailAction, SessionAction } from './types.js'
+
+/** Extra fields a fail action may carry (decode code, versions, client names). */
+export type FailDetails = Omit<FailAction, 'type' | 'code' | 'wireCode' | 'remote' | 'message'>
+
+const encoder = new TextEncoder()
+
+/** The longest prefix of `text` whose UTF-8 encoding fits `maxBytes`, cut on a code point. */
+export function truncateUtf8(text: string, maxBytes: number): string {
+  if (text.length * 3 <= maxBytes || encoder.encode(text).byteLength <= maxBytes) return text
+  let bytes = 0
+  let end = 0
+  for (const char of text) {
+    const size = encoder.encode(char).byteLength
+    if (bytes + size > maxBytes) break
+    bytes += size
+    end += char.length
+  }
+  return text.slice(0, end)
+}
+
+/**
+ * We detected a violation by the peer: tell it why in a Close message, report the failure
+ * (the peer's fault: remote = true), and close.
+ */
+export function failByPeer(
+  code: ErrorCodeName,
+  message: string,
+  details: FailDetails,
+  maxReasonBytes: number,
+): SessionAction[] {
+  const wireCode = ErrorCode[code]
+  return [
+    {
+      type: 'send',
+      message: { type: 'close', code: wireCode, reason: truncateUtf8(message, maxReasonBytes) },
+    },
+    { type: 'fail', code, wireCode, remote: true, message, ...details },
+    { type: 'close', by: 'local' },
+  ]
+}
+
+/** The local user closes normally. */
+export function closeLocally(): SessionAction[] {
+  return [
+    { type: 'send', message: { type: 'close', code: ErrorCode.OK, reason: '' } },
+    { type: 'close', by: 'local' },
+  ]
+}
+
+/** The remote sent Close: a normal close, or a failure it reports with its code and reason. */
+export function closedByRemote(close: Close): SessionAction[] {
+  if (close.code === ErrorCode.OK) return [{ type: 'close', by: 'remote' }]
+  return [
+    {
+      type: 'fail',
+      code: errorName(close.code),
+      wireCode: close.code,
+      remote: true,
+      message: close.reason,
+    },
+    { type: 'close', by: 'remote' },
+  ]
+}

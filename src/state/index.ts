@@ -1,0 +1,15 @@
+/**
+ * The sans-IO multifeed session state machine (spec: Session rules): events in, actions out.
+ * @module
+ */
+
+export { DEFAULT_LIMITS, type Limits } from '../codec/constants.js'
+export { fromHex, toHex } from './hex.js'
+export { shareEverything, wantEverything } from './policies.js'
+export { createSession, Session, type SessionPhase } from './session.js'
+export * from './types.js'
+export {
+  SessionUsageError,
+  SessionUsageErrorCode,
+  type SessionUsageErrorCodeName,
+} from './usage-error.js'

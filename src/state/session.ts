@@ -1,0 +1,543 @@
+/**
+ * The multifeed session state machine (spec: Session rules). One session is one multifeed on
+ * one connection. Sans-IO: `handle` takes one event and returns the actions the caller must
+ * carry out, in order, before the next event. No I/O, clock, randomness or promises; time
+ * arrives as `now` on `open` and `tick`.
+ */
+
+import { decodeMessage } from '../codec/channel-message.js'
+import { type Limits, PROTOCOL_MAJOR, PROTOCOL_MINOR } from '../codec/constants.js'
+import { DecodeError, LIMIT_DECODE_ERRORS } from '../codec/errors.js'
+import { decodeHandshake } from '../codec/handshake.js'
+import { resolveLimits } from '../codec/limits.js'
+import type {
+  ChannelMessage,
+  Key,
+  Manifest,
+  ManifestEntry,
+  Replicate,
+  Request,
+} from '../codec/messages.js'
+import type { ErrorCodeName } from '../errors.js'
+import { chunkKeys, chunkManifests } from './chunk.js'
+import { closedByRemote, closeLocally, type FailDetails, failByPeer } from './failure.js'
+import { toHex } from './hex.js'
+import { OurOffers, RemoteOffers } from './known-feeds.js'
+import { LocalCollection } from './local-collection.js'
+import { OutstandingRequests } from './outstanding-requests.js'
+import { shareEverything, wantEverything } from './policies.js'
+import { SyncTracker } from './sync-tracker.js'
+import type {
+  LocalFeed,
+  OpenEvent,
+  SessionAction,
+  SessionEvent,
+  SessionOptions,
+  SharePolicy,
+  WantPolicy,
+} from './types.js'
+import { invalidArgument, invalidState } from './usage-error.js'
+import {
+  checkBytes,
+  checkClient,
+  checkFeed,
+  checkKey,
+  checkLength,
+  checkOptionalBytes,
+  checkTime,
+} from './validate.js'
+
+/**
+ * Phases (spec: Session rules). `new`: nothing happened yet (only `open` is allowed).
+ * `await-handshake`: our handshake is out, the remote's is not verified. `open`: verified.
+ * `closed`: sticky; every later event returns no action.
+ */
+export type SessionPhase = 'new' | 'await-handshake' | 'open' | 'closed'
+
+/** Settings fixed at `open`. */
+interface OpenSettings {
+  client: string
+  remoteCapability: Uint8Array
+  limits: Readonly<Limits>
+  deadline: number
+}
+
+/**
+ * A sans-IO multifeed session. Create one per multifeed per connection, feed it events with
+ * {@link Session.handle} and carry out the returned actions in order.
+ *
+ * Local API misuse (an event before `open`, a second `open`, a malformed local value) throws a
+ * {@link SessionUsageError}; a misbehaving peer never throws, it yields `fail` + `close` actions.
+ */
+export class Session {
+  readonly #want: WantPolicy
+  readonly #share: SharePolicy
+  #phase: SessionPhase = 'new'
+  #settings: OpenSettings | null = null
+
+  readonly #local = new LocalCollection()
+  readonly #blocked = new Set<string>()
+  readonly #ourOffers = new OurOffers()
+  readonly #remoteOffers = new RemoteOffers()
+  readonly #requests = new OutstandingRequests()
+  readonly #sync = new SyncTracker()
+  /** Keys replication was started for on this connection (and not stopped by a block). */
+  readonly #replicating = new Set<string>()
+  /** Keys accepted since the last remote-feeds action. */
+  readonly #acceptedSinceReport = new Map<string, Key>()
+  /** The remote's last Manifest had more=true: its batch continues. */
+  #remoteBatchOpen = false
+  /** Remote batches completed (more=false) since the last remote-feeds action. */
+  #unreportedBatchEnd = false
+  #remoteBatchCompleted = false
+  #synced = false
+
+  constructor(options: SessionOptions = {}) {
+    this.#want = options.want ?? wantEverything
+    this.#share = options.share ?? shareEverything
+  }
+
+  /** Current phase. */
+  get phase(): SessionPhase {
+    return this.#phase
+  }
+
+  /** True between a `synced` action and the next event that breaks the condition. */
+  get synced(): boolean {
+    return this.#synced
+  }
+
+  /** True once the session emitted `close` (every later event returns []). */
+  get closed(): boolean {
+    return this.#phase === 'closed'
+  }
+
+  /**
+   * Handles one event and returns the actions to carry out, in order.
+   * @throws SessionUsageError on local API misuse (code ERR_INVALID_STATE or ERR_INVALID_ARGUMENT).
+   */
+  handle(event: SessionEvent): SessionAction[] {
+    if (event === null || typeof event !== 'object')
+      throw invalidArgument('event must be an object')
+    if (this.#phase === 'new') {
+      if (event.type !== 'open') throw invalidState(`${String(event.type)} before open`)
+      return this.#open(event)
+    }
+    if (event.type === 'open') throw invalidState('second open')
+    const settings = this.#settings!
+    this.#checkEvent(event, settings.limits)
+    if (this.#phase === 'closed') return []
+    const actions = this.#dispatch(event, settings)
+    if (this.#phase === 'open') this.#settle(actions)
+    else this.#synced = false
+    return actions
+  }
+
+  /** Validates the local fields of an event, in every phase: misuse is misuse even after close. */
+  #checkEvent(event: SessionEvent, limits: Readonly<Limits>): void {
+    switch (event.type) {
+      case 'remote-open':
+        checkBytes(event.body, 'body')
+        break
+      case 'message':
+        checkLength(event.messageType, 'messageType')
+        checkBytes(event.body, 'body')
+        break
+      case 'local-feed':
+        checkFeed(event.feed, limits)
+        break
+      case 'local-length':
+        checkKey(event.key, 'key')
+        checkLength(event.length, 'length')
+        break
+      case 'block':
+        checkKey(event.key, 'key')
+        break
+      case 'tick':
+        checkTime(event.now)
+        break
+      case 'close':
+      case 'transport-closed':
+        break
+      default:
+        throw invalidArgument(`unknown event type ${String((event as { type?: unknown }).type)}`)
+    }
+  }
+
+  #dispatch(event: Exclude<SessionEvent, OpenEvent>, settings: OpenSettings): SessionAction[] {
+    switch (event.type) {
+      case 'remote-open':
+        return this.#onRemoteOpen(event.body, settings)
+      case 'message':
+        return this.#onMessage(event.messageType, event.body, settings)
+      case 'local-feed':
+        return this.#onLocalFeed(event.feed, settings)
+      case 'local-length':
+        return this.#onLocalLength(event.key, event.length)
+      case 'block':
+        return this.#onBlock(event.key)
+      case 'tick':
+        return this.#onTick(event.now, settings)
+      case 'close':
+        return this.#end(closeLocally())
+      case 'transport-closed':
+        return this.#end([{ type: 'close', by: 'remote' }])
+    }
+  }
+
+  // ---- rule 1: open ----
+
+  #open(event: OpenEvent): SessionAction[] {
+    let limits: Readonly<Limits>
+    try {
+      limits = resolveLimits(event.limits)
+    } catch (err) {
+      throw invalidArgument(`limits: ${(err as Error).message}`)
+    }
+    checkTime(event.now)
+    if (event.role !== 'initiator' && event.role !== 'responder') {
+      throw invalidArgument(`role must be 'initiator' or 'responder'`)
+    }
+    checkClient(event.client, limits)
+    checkOptionalBytes(event.userData, limits.maxUserDataBytes, 'userData')
+    checkKey(event.localCapability, 'localCapability')
+    checkKey(event.remoteCapability, 'remoteCapability')
+    if (!Array.isArray(event.feeds)) throw invalidArgument('feeds must be an array')
+    if (!Array.isArray(event.blocked)) throw invalidArgument('blocked must be an array')
+    for (const feed of event.feeds) checkFeed(feed, limits)
+    for (const key of event.blocked) checkKey(key, 'blocked key')
+
+    for (const feed of event.feeds)
+      this.#local.upsert(toHex(feed.key), feed.key, feed.length, feed.data)
+    for (const key of event.blocked) this.#blocked.add(toHex(key))
+    const deadline = event.now + limits.handshakeTimeout
+    this.#settings = {
+      client: event.client,
+      remoteCapability: event.remoteCapability,
+      limits,
+      deadline,
+    }
+    this.#phase = 'await-handshake'
+    return [
+      {
+        type: 'send',
+        message: {
+          type: 'handshake',
+          major: PROTOCOL_MAJOR,
+          minor: PROTOCOL_MINOR,
+          client: event.client,
+          capability: event.localCapability,
+          userData: event.userData,
+        },
+      },
+      { type: 'timer', at: deadline },
+    ]
+  }
+
+  // ---- rule 2: the remote handshake ----
+
+  #onRemoteOpen(body: Uint8Array, settings: OpenSettings): SessionAction[] {
+    if (this.#phase === 'open') return this.#fail('ERR_UNEXPECTED_MESSAGE', 'second handshake')
+    let handshake: ReturnType<typeof decodeHandshake>
+    try {
+      handshake = decodeHandshake(body, settings.limits)
+    } catch (err) {
+      return this.#failDecode(err, 'handshake')
+    }
+    if (handshake.type === 'foreign-handshake') {
+      return this.#fail(
+        'ERR_VERSION_MISMATCH',
+        `remote speaks version ${handshake.major}.${handshake.minor}, we speak ${PROTOCOL_MAJOR}.${PROTOCOL_MINOR}`,
+        {
+          usVersion: { major: PROTOCOL_MAJOR, minor: PROTOCOL_MINOR },
+          themVersion: { major: handshake.major, minor: handshake.minor },
+        },
+      )
+    }
+    if (handshake.client !== settings.client) {
+      return this.#fail(
+        'ERR_CLIENT_MISMATCH',
+        `remote client ${JSON.stringify(handshake.client)}, ours ${JSON.stringify(settings.client)}`,
+        { usClient: settings.client, themClient: handshake.client },
+      )
+    }
+    if (!sameBytes(handshake.capability, settings.remoteCapability)) {
+      return this.#fail('ERR_BAD_CAPABILITY', 'remote capability does not prove the multifeed key')
+    }
+    this.#phase = 'open'
+    const actions: SessionAction[] = [
+      { type: 'timer', at: null },
+      {
+        type: 'remote-handshake',
+        major: handshake.major,
+        minor: handshake.minor,
+        client: handshake.client,
+        userData: handshake.userData,
+      },
+    ]
+    const entries: ManifestEntry[] = []
+    for (const feed of this.#local.values()) {
+      const hex = toHex(feed.key)
+      if (!this.#mayOffer(hex, feed)) continue
+      this.#ourOffers.record(hex, feed.length)
+      entries.push({ key: feed.key, length: feed.length, data: feed.data })
+    }
+    for (const manifest of chunkManifests(entries, settings.limits)) {
+      actions.push({ type: 'send', message: manifest })
+    }
+    return actions
+  }
+
+  // ---- rule 3: messages ----
+
+  #onMessage(messageType: number, body: Uint8Array, settings: OpenSettings): SessionAction[] {
+    if (this.#phase !== 'open') {
+      return this.#fail(
+        'ERR_UNEXPECTED_MESSAGE',
+        `message type ${messageType} before the handshake`,
+      )
+    }
+    let message: ChannelMessage | null
+    try {
+      message = decodeMessage(messageType, body, settings.limits)
+    } catch (err) {
+      return this.#failDecode(err, `message type ${messageType}`)
+    }
+    if (message === null) return [] // unknown type: a newer minor's message, ignored
+    switch (message.type) {
+      case 'manifest':
+        return this.#onManifest(message, settings)
+      case 'request':
+        return this.#onRequest(message)
+      case 'replicate':
+        return this.#onReplicate(message)
+      case 'close':
+        return this.#end(closedByRemote(message))
+    }
+  }
+
+  // ---- rule 5: the remote's Manifest ----
+
+  #onManifest(manifest: Manifest, settings: OpenSettings): SessionAction[] {
+    const { entries } = manifest
+    const hexes = entries.map((entry) => toHex(entry.key))
+    const fresh = this.#remoteOffers.countNew(hexes)
+    if (this.#remoteOffers.size + fresh > settings.limits.maxRemoteFeeds) {
+      return this.#fail(
+        'ERR_LIMIT_EXCEEDED',
+        `remote offered ${this.#remoteOffers.size + fresh} feeds, limit ${settings.limits.maxRemoteFeeds}`,
+      )
+    }
+    const wanted: Key[] = []
+    const wantedHexes: string[] = []
+    for (let i = 0; i < entries.length; i++) {
+      const hex = hexes[i]!
+      const advertised = this.#remoteOffers.merge(hex, entries[i]!)
+      if (this.#sync.isAccepted(hex)) {
+        this.#sync.update(hex, this.#local.lengthOf(hex), advertised.length)
+        continue
+      }
+      if (this.#blocked.has(hex) || this.#requests.isRequested(hex)) continue
+      if (!this.#want(advertised)) continue
+      const needsRoom = !this.#local.has(hex)
+      if (needsRoom && this.#local.size + this.#requests.reservedRoom >= settings.limits.maxFeeds) {
+        continue
+      }
+      this.#requests.markRequested(hex, needsRoom)
+      wanted.push(advertised.key)
+      wantedHexes.push(hex)
+    }
+    const actions: SessionAction[] = []
+    let offset = 0
+    for (const keys of chunkKeys(wanted, settings.limits)) {
+      this.#requests.push({ keys, hexes: wantedHexes.slice(offset, offset + keys.length) })
+      offset += keys.length
+      actions.push({ type: 'send', message: { type: 'request', keys } })
+    }
+    this.#remoteBatchOpen = manifest.more
+    if (!manifest.more) {
+      this.#unreportedBatchEnd = true
+      this.#remoteBatchCompleted = true
+    }
+    return actions
+  }
+
+  // ---- rule 6: the remote's Request ----
+
+  #onRequest(request: Request): SessionAction[] {
+    const hexes = request.keys.map(toHex)
+    for (const hex of hexes) {
+      if (!this.#ourOffers.has(hex)) {
+        return this.#fail('ERR_NOT_OFFERED', `remote requested ${hex}, which we did not offer`)
+      }
+    }
+    const agreed: Key[] = []
+    const started: Key[] = []
+    const seen = new Set<string>()
+    for (let i = 0; i < hexes.length; i++) {
+      const hex = hexes[i]!
+      if (seen.has(hex)) continue
+      seen.add(hex)
+      const feed = this.#local.get(hex)
+      if (feed === undefined || !this.#mayOffer(hex, feed)) continue
+      agreed.push(feed.key)
+      if (!this.#replicating.has(hex)) {
+        this.#replicating.add(hex)
+        started.push(feed.key)
+      }
+    }
+    const actions: SessionAction[] = [
+      { type: 'send', message: { type: 'replicate', keys: agreed } },
+    ]
+    if (started.length > 0) actions.push({ type: 'replicate', keys: started })
+    return actions
+  }
+
+  // ---- rule 7: the remote's Replicate ----
+
+  #onReplicate(replicate: Replicate): SessionAction[] {
+    const head = this.#requests.head()
+    if (head === undefined) {
+      return this.#fail('ERR_UNEXPECTED_MESSAGE', 'replicate with no request outstanding')
+    }
+    const requested = new Set(head.hexes)
+    const hexes = replicate.keys.map(toHex)
+    for (const hex of hexes) {
+      if (!requested.has(hex)) {
+        return this.#fail('ERR_NOT_REQUESTED', `remote agreed to ${hex}, which we did not request`)
+      }
+    }
+    this.#requests.shift()
+    const added: ManifestEntry[] = []
+    const started: Key[] = []
+    const seen = new Set<string>()
+    for (const hex of hexes) {
+      if (seen.has(hex) || this.#blocked.has(hex)) continue
+      seen.add(hex)
+      const advertised = this.#remoteOffers.get(hex)!
+      const key = advertised.key
+      if (!this.#local.has(hex)) {
+        added.push({ key, length: advertised.length, data: advertised.data })
+        // A new feed starts empty here; local-length events bring it up.
+        this.#local.upsert(hex, key, 0, advertised.data)
+      }
+      this.#sync.accept(hex, this.#local.lengthOf(hex), advertised.length)
+      this.#acceptedSinceReport.set(hex, key)
+      if (!this.#replicating.has(hex)) {
+        this.#replicating.add(hex)
+        started.push(key)
+      }
+    }
+    const actions: SessionAction[] = []
+    if (added.length > 0) actions.push({ type: 'add-feeds', feeds: added })
+    if (started.length > 0) actions.push({ type: 'replicate', keys: started })
+    return actions
+  }
+
+  // ---- rule 4: live announcement and re-offer ----
+
+  #onLocalFeed(feed: LocalFeed, settings: OpenSettings): SessionAction[] {
+    const hex = toHex(feed.key)
+    const stored = this.#local.upsert(hex, feed.key, feed.length, feed.data)
+    this.#requests.collectionGained(hex)
+    this.#updateSync(hex)
+    // Before OPEN the feed simply joins the initial batch, which is built from the collection.
+    if (this.#phase !== 'open' || !this.#mayOffer(hex, stored)) return []
+    const { length } = stored
+    const offered = this.#ourOffers.lengthOf(hex)
+    if (offered !== undefined && offered >= length) return []
+    if (this.#remoteOffers.knowsAtLeast(hex, length)) return []
+    this.#ourOffers.record(hex, length)
+    const entry: ManifestEntry = { key: stored.key, length, data: stored.data }
+    return chunkManifests([entry], settings.limits).map((message) => ({ type: 'send', message }))
+  }
+
+  // ---- rule 8: local lengths ----
+
+  #onLocalLength(key: Key, length: number): SessionAction[] {
+    const hex = toHex(key)
+    // A key outside the collection has no session state to update; the adapter adds feeds first.
+    if (this.#local.raiseLength(hex, length)) this.#updateSync(hex)
+    return []
+  }
+
+  // ---- rule 9: blocking ----
+
+  #onBlock(key: Key): SessionAction[] {
+    const hex = toHex(key)
+    this.#blocked.add(hex)
+    this.#sync.remove(hex)
+    this.#acceptedSinceReport.delete(hex)
+    if (!this.#replicating.delete(hex)) return []
+    return [{ type: 'unreplicate', keys: [key] }]
+  }
+
+  // ---- rule 10: time ----
+
+  #onTick(now: number, settings: OpenSettings): SessionAction[] {
+    if (this.#phase !== 'await-handshake' || now < settings.deadline) return []
+    return this.#fail('ERR_HANDSHAKE_TIMEOUT', `no verified handshake by ${settings.deadline}`)
+  }
+
+  // ---- rules 5, 7, 8: remote-feeds and synced ----
+
+  /** Appends remote-feeds when the remote's batch is settled, then synced on a transition. */
+  #settle(actions: SessionAction[]): void {
+    const noneOutstanding = this.#requests.isEmpty
+    if (this.#unreportedBatchEnd && !this.#remoteBatchOpen && noneOutstanding) {
+      actions.push({ type: 'remote-feeds', keys: [...this.#acceptedSinceReport.values()] })
+      this.#acceptedSinceReport.clear()
+      this.#unreportedBatchEnd = false
+    }
+    const synced =
+      this.#remoteBatchCompleted &&
+      !this.#remoteBatchOpen &&
+      noneOutstanding &&
+      this.#sync.laggingCount === 0
+    if (synced && !this.#synced) actions.push({ type: 'synced' })
+    this.#synced = synced
+  }
+
+  #updateSync(hex: string): void {
+    const advertised = this.#remoteOffers.get(hex)
+    if (advertised !== undefined)
+      this.#sync.update(hex, this.#local.lengthOf(hex), advertised.length)
+  }
+
+  // ---- helpers ----
+
+  /** Rule 4 and 6: a feed is offered (and agreed) only if not blocked and the share policy allows. */
+  #mayOffer(hex: string, feed: LocalFeed): boolean {
+    return !this.#blocked.has(hex) && this.#share(feed)
+  }
+
+  #fail(code: ErrorCodeName, message: string, details: FailDetails = {}): SessionAction[] {
+    return this.#end(failByPeer(code, message, details, this.#settings!.limits.maxReasonBytes))
+  }
+
+  #failDecode(err: unknown, what: string): SessionAction[] {
+    if (!(err instanceof DecodeError)) throw err
+    const code = LIMIT_DECODE_ERRORS.has(err.code) ? 'ERR_LIMIT_EXCEEDED' : 'ERR_MALFORMED_MESSAGE'
+    return this.#fail(code, `bad ${what}: ${err.message}`, { decodeCode: err.code })
+  }
+
+  /** Every path that emits `close` goes through here, so closing is sticky. */
+  #end(actions: SessionAction[]): SessionAction[] {
+    this.#phase = 'closed'
+    this.#synced = false
+    return actions
+  }
+}
+
+/** Compares every byte (no early exit), so timing does not reveal where capabilities differ. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false
+  let diff = 0
+  for (let i = 0; i < a.byteLength; i++) diff |= a[i]! ^ b[i]!
+  return diff === 0
+}
+
+/** Creates a session with the given policies (defaults: want and share everything not blocked). */
+export function createSession(options?: SessionOptions): Session {
+  return new Session(options)
+}

@@ -1,0 +1,32 @@
+/** Errors for local API misuse: the caller did something wrong, the peer did nothing. */
+
+export const SessionUsageErrorCode = {
+  /** An event arrived in a phase that does not accept it (before `open`, a second `open`). */
+  INVALID_STATE: 'ERR_INVALID_STATE',
+  /** An event carries an invalid value (a key that is not 32 bytes, data over its limit...). */
+  INVALID_ARGUMENT: 'ERR_INVALID_ARGUMENT',
+} as const
+export type SessionUsageErrorCodeName =
+  (typeof SessionUsageErrorCode)[keyof typeof SessionUsageErrorCode]
+
+/**
+ * Thrown by `Session.handle` when the local caller misuses the API. It is never turned into
+ * an action: the peer did nothing wrong, so nothing is sent and the session state is unchanged.
+ */
+export class SessionUsageError extends Error {
+  readonly code: SessionUsageErrorCodeName
+
+  constructor(code: SessionUsageErrorCodeName, message: string) {
+    super(`${code}: ${message}`)
+    this.name = 'SessionUsageError'
+    this.code = code
+  }
+}
+
+export function invalidState(message: string): SessionUsageError {
+  return new SessionUsageError(SessionUsageErrorCode.INVALID_STATE, message)
+}
+
+export function invalidArgument(message: string): SessionUsageError {
+  return new SessionUsageError(SessionUsageErrorCode.INVALID_ARGUMENT, message)
+}

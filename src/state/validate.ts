@@ -1,0 +1,54 @@
+/** Checks of locally supplied event fields: misuse throws SessionUsageError, never an action. */
+import type { Limits } from '../codec/constants.js'
+import type { Key } from '../codec/messages.js'
+import type { LocalFeed } from './types.js'
+import { invalidArgument } from './usage-error.js'
+
+const KEY_BYTES = 32
+const encoder = new TextEncoder()
+
+export function checkKey(key: unknown, what: string): asserts key is Key {
+  if (!(key instanceof Uint8Array) || key.byteLength !== KEY_BYTES) {
+    throw invalidArgument(`${what} must be a 32-byte Uint8Array`)
+  }
+}
+
+export function checkLength(length: unknown, what: string): asserts length is number {
+  if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) {
+    throw invalidArgument(`${what} must be a non-negative safe integer`)
+  }
+}
+
+export function checkTime(now: unknown): asserts now is number {
+  if (typeof now !== 'number' || !Number.isFinite(now)) {
+    throw invalidArgument('now must be a finite number')
+  }
+}
+
+export function checkBytes(bytes: unknown, what: string): asserts bytes is Uint8Array {
+  if (!(bytes instanceof Uint8Array)) throw invalidArgument(`${what} must be a Uint8Array`)
+}
+
+export function checkOptionalBytes(
+  bytes: unknown,
+  maxBytes: number,
+  what: string,
+): asserts bytes is Uint8Array | null {
+  if (bytes === null) return
+  checkBytes(bytes, what)
+  if (bytes.byteLength > maxBytes) throw invalidArgument(`${what} is over ${maxBytes} bytes`)
+}
+
+export function checkFeed(feed: LocalFeed, limits: Readonly<Limits>): void {
+  if (feed === null || typeof feed !== 'object') throw invalidArgument('feed must be an object')
+  checkKey(feed.key, 'feed.key')
+  checkLength(feed.length, 'feed.length')
+  checkOptionalBytes(feed.data, limits.maxEntryDataBytes, 'feed.data')
+}
+
+export function checkClient(client: unknown, limits: Readonly<Limits>): asserts client is string {
+  if (typeof client !== 'string') throw invalidArgument('client must be a string')
+  if (encoder.encode(client).byteLength > limits.maxClientBytes) {
+    throw invalidArgument(`client is over ${limits.maxClientBytes} bytes of UTF-8`)
+  }
+}
