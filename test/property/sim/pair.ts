@@ -5,7 +5,7 @@
 import type { Limits } from '../../../src/codec/constants.js'
 import { Session } from '../../../src/state/session.js'
 import type { SessionAction, SessionEvent, SessionOptions } from '../../../src/state/types.js'
-import { deliveredEvent, type OpenOptions, openEvent } from './wire.js'
+import { deliveredEvent, type OpenOptions, openEvent, plain } from './wire.js'
 
 export type Side = 'a' | 'b'
 
@@ -29,7 +29,7 @@ export class SessionPair {
 
   /** Feeds one event to a side, logs its actions and queues its sends for the other side. */
   input(side: Side, event: SessionEvent): SessionAction[] {
-    const actions = this.sessions[side].handle(event)
+    const actions = plain(this.sessions[side].handle(event))
     const other: Side = side === 'a' ? 'b' : 'a'
     for (const action of actions) {
       this.logs[side].push(action)

@@ -91,3 +91,18 @@ export function deliveredEvent(action: SendAction, limits?: Partial<Limits>): Se
     body: encodeMessage(message, limits),
   }
 }
+
+/**
+ * Deep copy with every byte array as a plain Uint8Array: decoded keys are views (Node Buffers
+ * under b4a), and test equality should not depend on the subclass.
+ */
+export function plain<T>(value: T): T {
+  if (value instanceof Uint8Array) return new Uint8Array(value) as T
+  if (Array.isArray(value)) return value.map(plain) as T
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {}
+    for (const [name, field] of Object.entries(value)) out[name] = plain(field)
+    return out as T
+  }
+  return value
+}

@@ -1,0 +1,588 @@
+/**
+ * Hand-checked tests of the session rules (design "Session rules" 1-12). Every expectation
+ * here is written out by hand from the rules, independently of the trace generator.
+ */
+import { describe, expect, test } from 'vitest'
+import { encodeMessage, messageTypeOf } from '../../src/codec/channel-message.js'
+import { DEFAULT_LIMITS, type Limits } from '../../src/codec/constants.js'
+import { encodeHandshake } from '../../src/codec/handshake.js'
+import type { ChannelMessage, Handshake, Key } from '../../src/codec/messages.js'
+import { toHex } from '../../src/state/hex.js'
+import { Session as RawSession } from '../../src/state/session.js'
+import type {
+  LocalFeed,
+  SessionAction,
+  SessionEvent,
+  SessionOptions,
+} from '../../src/state/types.js'
+import { SessionPair } from '../property/sim/pair.js'
+import { capabilities, feed, openEvent, plain, testKey } from '../property/sim/wire.js'
+
+/** The session under test, with byte arrays in its actions compared as plain Uint8Arrays. */
+class Session extends RawSession {
+  override handle(event: SessionEvent): SessionAction[] {
+    return plain(super.handle(event))
+  }
+}
+
+const A = testKey(1)
+const B = testKey(2)
+const C = testKey(3)
+const X = testKey(24)
+
+function remoteHandshake(
+  overrides: Partial<Handshake> = {},
+  limits?: Partial<Limits>,
+): SessionEvent {
+  const handshake: Handshake = {
+    type: 'handshake',
+    major: 1,
+    minor: 0,
+    client: 'multifeed',
+    capability: capabilities('responder').localCapability,
+    userData: null,
+    ...overrides,
+  }
+  return { type: 'remote-open', body: encodeHandshake(handshake, limits) }
+}
+
+function message(m: ChannelMessage, limits?: Partial<Limits>): SessionEvent {
+  return { type: 'message', messageType: messageTypeOf(m), body: encodeMessage(m, limits) }
+}
+
+const manifest = (entries: [Key, number][], more = false): SessionEvent =>
+  message({
+    type: 'manifest',
+    more,
+    entries: entries.map(([key, length]) => ({ key, length, data: null })),
+  })
+const request = (...keys: Key[]): SessionEvent => message({ type: 'request', keys })
+const replicate = (...keys: Key[]): SessionEvent => message({ type: 'replicate', keys })
+const closeMessage = (code: number, reason = ''): SessionEvent =>
+  message({ type: 'close', code, reason })
+
+/** An initiator session past a verified handshake; returns the actions of both steps. */
+function openSession(
+  config: { feeds?: LocalFeed[]; blocked?: Key[]; limits?: Partial<Limits>; now?: number } = {},
+  options: SessionOptions = {},
+) {
+  const session = new Session(options)
+  const opened = session.handle(openEvent({ role: 'initiator', ...config }))
+  const verified = session.handle(remoteHandshake())
+  return { session, opened, verified }
+}
+
+const types = (actions: SessionAction[]) => actions.map((a) => a.type)
+const sent = (actions: SessionAction[]) =>
+  actions.flatMap((a) => (a.type === 'send' ? [a.message] : []))
+
+function expectFailure(actions: SessionAction[], code: string, wireCode: number) {
+  expect(types(actions)).toEqual(['send', 'fail', 'close'])
+  expect(actions[0]).toMatchObject({ type: 'send', message: { type: 'close', code: wireCode } })
+  expect(actions[1]).toMatchObject({ type: 'fail', code, wireCode, remote: true })
+  expect(actions[2]).toEqual({ type: 'close', by: 'local' })
+}
+
+describe('rule 1: open', () => {
+  test('sends only the handshake and a timer, even with feeds to offer', () => {
+    const session = new Session()
+    const actions = session.handle(
+      openEvent({
+        role: 'initiator',
+        now: 500,
+        feeds: [feed(A, 1)],
+        userData: new Uint8Array([7]),
+      }),
+    )
+    expect(actions).toEqual([
+      {
+        type: 'send',
+        message: {
+          type: 'handshake',
+          major: 1,
+          minor: 0,
+          client: 'multifeed',
+          capability: plain(capabilities('initiator').localCapability),
+          userData: new Uint8Array([7]),
+        },
+      },
+      { type: 'timer', at: 500 + DEFAULT_LIMITS.handshakeTimeout },
+    ])
+  })
+
+  test('events before open and a second open are usage errors, not actions', () => {
+    const session = new Session()
+    expect(() => session.handle({ type: 'tick', now: 0 })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_STATE' }),
+    )
+    session.handle(openEvent({ role: 'initiator' }))
+    expect(() => session.handle(openEvent({ role: 'initiator' }))).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_STATE' }),
+    )
+    expect(() => session.handle({ type: 'block', key: new Uint8Array(31) })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    )
+  })
+})
+
+describe('rule 2: the remote handshake', () => {
+  test('verified: cancel the timer, report the handshake, then the initial batch', () => {
+    const session = new Session()
+    session.handle(openEvent({ role: 'initiator', feeds: [feed(B, 2), feed(A, 1)] }))
+    const actions = session.handle(remoteHandshake({ userData: new Uint8Array([1, 2]) }))
+    expect(actions).toEqual([
+      { type: 'timer', at: null },
+      {
+        type: 'remote-handshake',
+        major: 1,
+        minor: 0,
+        client: 'multifeed',
+        userData: new Uint8Array([1, 2]),
+      },
+      {
+        type: 'send',
+        message: {
+          type: 'manifest',
+          more: false,
+          entries: [
+            { key: B, length: 2, data: null },
+            { key: A, length: 1, data: null },
+          ],
+        },
+      },
+    ])
+  })
+
+  test('a foreign major fails with both versions', () => {
+    const session = new Session()
+    session.handle(openEvent({ role: 'initiator' }))
+    // major 2, minor 5, then bytes a v2 peer might send: only the version prefix is read
+    const actions = session.handle({
+      type: 'remote-open',
+      body: new Uint8Array([2, 5, 0xff, 0xff]),
+    })
+    expectFailure(actions, 'ERR_VERSION_MISMATCH', 1)
+    expect(actions[1]).toMatchObject({
+      usVersion: { major: 1, minor: 0 },
+      themVersion: { major: 2, minor: 5 },
+    })
+  })
+
+  test('a different client name fails with both names', () => {
+    const session = new Session()
+    session.handle(openEvent({ role: 'initiator' }))
+    const actions = session.handle(remoteHandshake({ client: 'cabal' }))
+    expectFailure(actions, 'ERR_CLIENT_MISMATCH', 2)
+    expect(actions[1]).toMatchObject({ usClient: 'multifeed', themClient: 'cabal' })
+  })
+
+  test('a reflected capability (our own role) is refused, and no feed key is sent', () => {
+    const session = new Session()
+    session.handle(openEvent({ role: 'initiator', feeds: [feed(A, 1)] }))
+    const actions = session.handle(
+      remoteHandshake({ capability: capabilities('initiator').localCapability }),
+    )
+    expectFailure(actions, 'ERR_BAD_CAPABILITY', 3)
+  })
+
+  test('checks run in order: version before client before capability', () => {
+    const session = new Session()
+    session.handle(openEvent({ role: 'initiator' }))
+    const actions = session.handle(
+      remoteHandshake({ client: 'other', capability: new Uint8Array(32) }),
+    )
+    expect(actions[1]).toMatchObject({ code: 'ERR_CLIENT_MISMATCH' })
+  })
+
+  test('malformed and oversized handshakes', () => {
+    const good = remoteHandshake() as { body: Uint8Array }
+    const trailing = new Uint8Array([...good.body, 0])
+    let session = new Session()
+    session.handle(openEvent({ role: 'initiator' }))
+    let actions = session.handle({ type: 'remote-open', body: trailing })
+    expectFailure(actions, 'ERR_MALFORMED_MESSAGE', 5)
+    expect(actions[1]).toMatchObject({ decodeCode: 'ERR_DECODE_TRAILING_BYTES' })
+
+    session = new Session()
+    session.handle(openEvent({ role: 'initiator', limits: { maxMessageBytes: 20 } }))
+    actions = session.handle({ type: 'remote-open', body: good.body })
+    expectFailure(actions, 'ERR_LIMIT_EXCEEDED', 6)
+    expect(actions[1]).toMatchObject({ decodeCode: 'ERR_DECODE_MESSAGE_TOO_LARGE' })
+  })
+
+  test('a second handshake is unexpected', () => {
+    const { session } = openSession()
+    expectFailure(session.handle(remoteHandshake()), 'ERR_UNEXPECTED_MESSAGE', 7)
+  })
+})
+
+describe('rule 3: messages', () => {
+  test('a message before the handshake is unexpected', () => {
+    const session = new Session()
+    session.handle(openEvent({ role: 'initiator' }))
+    expectFailure(session.handle(manifest([])), 'ERR_UNEXPECTED_MESSAGE', 7)
+  })
+
+  test('an unknown message type is ignored', () => {
+    const { session } = openSession()
+    expect(
+      session.handle({ type: 'message', messageType: 9, body: new Uint8Array([1, 2, 3]) }),
+    ).toEqual([])
+    expect(session.phase).toBe('open')
+  })
+
+  test('a malformed body fails; a too-long one is a limit', () => {
+    let { session } = openSession()
+    let actions = session.handle({ type: 'message', messageType: 1, body: new Uint8Array([2, 0]) })
+    expectFailure(actions, 'ERR_MALFORMED_MESSAGE', 5)
+    expect(actions[1]).toMatchObject({ decodeCode: 'ERR_DECODE_RESERVED_FLAGS' })
+    ;({ session } = openSession({ limits: { maxEntriesPerMessage: 1 } }))
+    actions = session.handle({ type: 'message', messageType: 1, body: new Uint8Array([0, 2]) })
+    expectFailure(actions, 'ERR_LIMIT_EXCEEDED', 6)
+    expect(actions[1]).toMatchObject({ decodeCode: 'ERR_DECODE_TOO_MANY_ENTRIES' })
+  })
+})
+
+describe('rule 4: offering', () => {
+  test('an empty collection still sends one empty Manifest', () => {
+    const { verified } = openSession()
+    expect(sent(verified)).toEqual([{ type: 'manifest', more: false, entries: [] }])
+  })
+
+  test('blocked feeds and feeds the share policy refuses are not offered', () => {
+    const { verified } = openSession(
+      { feeds: [feed(A, 1), feed(B, 1), feed(C, 1)], blocked: [B] },
+      { share: (f) => f.key !== C },
+    )
+    expect(sent(verified)).toEqual([
+      { type: 'manifest', more: false, entries: [{ key: A, length: 1, data: null }] },
+    ])
+  })
+
+  test('the batch is split by maxEntriesPerMessage: more=true on all but the last', () => {
+    const feeds = [1, 2, 3, 4, 5].map((n) => feed(testKey(n), n))
+    const { verified } = openSession({ feeds, limits: { maxEntriesPerMessage: 2 } })
+    const manifests = sent(verified) as { more: boolean; entries: unknown[] }[]
+    expect(manifests.map((m) => [m.more, m.entries.length])).toEqual([
+      [true, 2],
+      [true, 2],
+      [false, 1],
+    ])
+  })
+
+  test('the batch is split by maxMessageBytes', () => {
+    // An entry without data and with length < 253 is 1 + 32 + 1 = 34 bytes; a header is 2.
+    const feeds = [1, 2, 3, 4, 5].map((n) => feed(testKey(n), n))
+    const { verified } = openSession({ feeds, limits: { maxMessageBytes: 2 + 34 * 2 } })
+    const manifests = sent(verified) as ChannelMessage[]
+    expect(manifests.map((m) => (m as { entries: unknown[] }).entries.length)).toEqual([2, 2, 1])
+    for (const m of manifests) expect(encodeMessage(m).byteLength).toBeLessThanOrEqual(70)
+  })
+
+  test('local-feed: announced once OPEN, skipped if the remote knows it, re-offered when longer', () => {
+    const { session } = openSession({ feeds: [feed(A, 1)] })
+    expect(sent(session.handle({ type: 'local-feed', feed: feed(B, 4) }))).toEqual([
+      { type: 'manifest', more: false, entries: [{ key: B, length: 4, data: null }] },
+    ])
+    expect(session.handle({ type: 'local-feed', feed: feed(B, 4) })).toEqual([])
+    expect(session.handle({ type: 'local-feed', feed: feed(A, 1) })).toEqual([])
+    expect(sent(session.handle({ type: 'local-feed', feed: feed(A, 2) }))).toEqual([
+      { type: 'manifest', more: false, entries: [{ key: A, length: 2, data: null }] },
+    ])
+    session.handle(manifest([[C, 5]]))
+    expect(session.handle({ type: 'local-feed', feed: feed(C, 5) })).toEqual([])
+    expect(sent(session.handle({ type: 'local-feed', feed: feed(C, 6) }))).toHaveLength(1)
+  })
+
+  test('before OPEN a local feed joins the initial batch', () => {
+    const session = new Session()
+    session.handle(openEvent({ role: 'initiator', feeds: [feed(A, 1)] }))
+    expect(session.handle({ type: 'local-feed', feed: feed(B, 2) })).toEqual([])
+    expect(sent(session.handle(remoteHandshake()))).toEqual([
+      {
+        type: 'manifest',
+        more: false,
+        entries: [
+          { key: A, length: 1, data: null },
+          { key: B, length: 2, data: null },
+        ],
+      },
+    ])
+  })
+})
+
+describe('rule 5: receiving Manifests', () => {
+  test('wanted keys are requested once; blocked and unwanted are not; held keys are', () => {
+    const { session } = openSession(
+      { feeds: [feed(A, 0)], blocked: [B] },
+      { want: (entry) => toHex(entry.key) !== toHex(X) },
+    )
+    const actions = session.handle(
+      manifest([
+        [A, 3],
+        [B, 1],
+        [C, 1],
+        [C, 2],
+        [X, 1],
+      ]),
+    )
+    expect(actions).toEqual([{ type: 'send', message: { type: 'request', keys: [A, C] } }])
+  })
+
+  test('Requests are split by maxEntriesPerMessage', () => {
+    const { session } = openSession({ limits: { maxEntriesPerMessage: 2 } })
+    const actions = session.handle(
+      manifest([
+        [A, 1],
+        [B, 1],
+      ]),
+    )
+    expect(sent(actions)).toEqual([{ type: 'request', keys: [A, B] }])
+    const more = session.handle(
+      manifest(
+        [
+          [C, 1],
+          [X, 1],
+        ],
+        true,
+      ),
+    )
+    expect(sent(more)).toEqual([{ type: 'request', keys: [C, X] }])
+  })
+
+  test('maxRemoteFeeds: at the bound is fine, past it fails and nothing is applied', () => {
+    let { session } = openSession({ limits: { maxRemoteFeeds: 2 } })
+    expect(
+      sent(
+        session.handle(
+          manifest([
+            [A, 1],
+            [B, 1],
+            [A, 2],
+          ]),
+        ),
+      ),
+    ).toEqual([{ type: 'request', keys: [A, B] }])
+    ;({ session } = openSession({ limits: { maxRemoteFeeds: 2 } }))
+    session.handle(manifest([[A, 1]]))
+    const actions = session.handle(
+      manifest([
+        [B, 1],
+        [C, 1],
+      ]),
+    )
+    expectFailure(actions, 'ERR_LIMIT_EXCEEDED', 6)
+    expect(sent(actions)).toHaveLength(1) // only the Close: no Request for B
+  })
+
+  test('maxFeeds: new keys need room, held keys do not', () => {
+    const { session } = openSession({ feeds: [feed(A, 1)], limits: { maxFeeds: 2 } })
+    const actions = session.handle(
+      manifest([
+        [B, 1],
+        [C, 1],
+        [A, 1],
+      ]),
+    )
+    expect(sent(actions)).toEqual([{ type: 'request', keys: [B, A] }])
+  })
+})
+
+describe('rule 6: receiving Requests', () => {
+  test('a key we never offered fails ERR_NOT_OFFERED', () => {
+    const { session } = openSession({ feeds: [feed(A, 1), feed(B, 1), feed(C, 1)] })
+    expectFailure(session.handle(request(A, C, X)), 'ERR_NOT_OFFERED', 8)
+  })
+
+  test('answered with one Replicate of the agreed keys, in order, without duplicates', () => {
+    const { session } = openSession({ feeds: [feed(A, 1), feed(B, 1), feed(C, 1)] })
+    session.handle({ type: 'block', key: B })
+    expect(session.handle(request(C, B, A, C))).toEqual([
+      { type: 'send', message: { type: 'replicate', keys: [C, A] } },
+      { type: 'replicate', keys: [C, A] },
+    ])
+    // a second Request for the same keys: still answered, no second replicate action
+    expect(session.handle(request(A))).toEqual([
+      { type: 'send', message: { type: 'replicate', keys: [A] } },
+    ])
+    // everything declined: an empty Replicate, no replicate action
+    expect(session.handle(request(B))).toEqual([
+      { type: 'send', message: { type: 'replicate', keys: [] } },
+    ])
+  })
+})
+
+describe('rule 7: receiving Replicates', () => {
+  test('nothing outstanding: ERR_UNEXPECTED_MESSAGE', () => {
+    const { session } = openSession()
+    expectFailure(session.handle(replicate()), 'ERR_UNEXPECTED_MESSAGE', 7)
+  })
+
+  test('a key outside the head request: ERR_NOT_REQUESTED (FIFO order)', () => {
+    const { session } = openSession({ limits: { maxEntriesPerMessage: 1 } })
+    session.handle(manifest([[A, 1]]))
+    session.handle(manifest([[B, 1]]))
+    expectFailure(session.handle(replicate(B)), 'ERR_NOT_REQUESTED', 9)
+  })
+
+  test('add-feeds for new keys, replicate, then remote-feeds once settled', () => {
+    const { session } = openSession({ feeds: [feed(A, 5)] })
+    session.handle(
+      manifest(
+        [
+          [A, 2],
+          [B, 3],
+        ],
+        true,
+      ),
+    )
+    session.handle(manifest([[C, 1]], false))
+    expect(session.handle(replicate(A, B))).toEqual([
+      { type: 'add-feeds', feeds: [{ key: B, length: 3, data: null }] },
+      { type: 'replicate', keys: [A, B] },
+    ])
+    expect(session.handle(replicate())).toEqual([{ type: 'remote-feeds', keys: [A, B] }])
+  })
+})
+
+describe('rule 8: synced', () => {
+  test('fires when every accepted feed reaches the advertised length, and again later', () => {
+    const { session } = openSession()
+    session.handle(manifest([[A, 2]]))
+    expect(types(session.handle(replicate(A)))).toEqual(['add-feeds', 'replicate', 'remote-feeds'])
+    expect(session.handle({ type: 'local-length', key: A, length: 1 })).toEqual([])
+    expect(session.handle({ type: 'local-length', key: A, length: 2 })).toEqual([
+      { type: 'synced' },
+    ])
+    expect(session.handle({ type: 'local-length', key: A, length: 3 })).toEqual([])
+    // a re-offer with a higher length breaks it; no new request for an accepted key
+    expect(session.handle(manifest([[A, 4]]))).toEqual([{ type: 'remote-feeds', keys: [] }])
+    expect(session.synced).toBe(false)
+    expect(session.handle({ type: 'local-length', key: A, length: 4 })).toEqual([
+      { type: 'synced' },
+    ])
+  })
+
+  test('an empty remote batch syncs at once', () => {
+    const { session } = openSession()
+    expect(session.handle(manifest([]))).toEqual([
+      { type: 'remote-feeds', keys: [] },
+      { type: 'synced' },
+    ])
+  })
+
+  test('not synced while the remote batch continues (more=true)', () => {
+    const { session } = openSession()
+    expect(session.handle(manifest([], true))).toEqual([])
+  })
+})
+
+describe('rule 9: blocking', () => {
+  test('mid-session: unreplicate, later Replicate of it ignored, offers ignored', () => {
+    const { session } = openSession({ feeds: [feed(A, 1)] })
+    session.handle(request(A))
+    expect(session.handle({ type: 'block', key: A })).toEqual([{ type: 'unreplicate', keys: [A] }])
+    expect(session.handle({ type: 'block', key: A })).toEqual([])
+    session.handle(manifest([[B, 1]]))
+    session.handle({ type: 'block', key: B })
+    expect(session.handle(replicate(B))).toEqual([
+      { type: 'remote-feeds', keys: [] },
+      { type: 'synced' },
+    ])
+    expect(session.handle(manifest([[B, 9]]))).toEqual([{ type: 'remote-feeds', keys: [] }])
+  })
+})
+
+describe('rule 10: the handshake timeout', () => {
+  test('tick before the deadline does nothing, at the deadline fails', () => {
+    const session = new Session()
+    session.handle(openEvent({ role: 'responder', now: 100, limits: { handshakeTimeout: 50 } }))
+    expect(session.handle({ type: 'tick', now: 149 })).toEqual([])
+    expectFailure(session.handle({ type: 'tick', now: 150 }), 'ERR_HANDSHAKE_TIMEOUT', 4)
+  })
+
+  test('no timeout once the handshake is verified', () => {
+    const { session } = openSession({ now: 0, limits: { handshakeTimeout: 10 } })
+    expect(session.handle({ type: 'tick', now: 1000 })).toEqual([])
+  })
+})
+
+describe('rule 11: closing', () => {
+  test('local close sends Close 0; then everything is silent', () => {
+    const { session } = openSession()
+    expect(session.handle({ type: 'close' })).toEqual([
+      { type: 'send', message: { type: 'close', code: 0, reason: '' } },
+      { type: 'close', by: 'local' },
+    ])
+    expect(session.handle(manifest([[A, 1]]))).toEqual([])
+    expect(session.handle({ type: 'transport-closed' })).toEqual([])
+    expect(session.handle({ type: 'close' })).toEqual([])
+  })
+
+  test('remote Close: normal, known code, unknown code', () => {
+    let { session } = openSession()
+    expect(session.handle(closeMessage(0))).toEqual([{ type: 'close', by: 'remote' }])
+    ;({ session } = openSession())
+    expect(session.handle(closeMessage(8, 'you asked for X'))).toEqual([
+      {
+        type: 'fail',
+        code: 'ERR_NOT_OFFERED',
+        wireCode: 8,
+        remote: true,
+        message: 'you asked for X',
+      },
+      { type: 'close', by: 'remote' },
+    ])
+    ;({ session } = openSession())
+    expect(session.handle(closeMessage(99, 'new'))[0]).toMatchObject({
+      code: 'ERR_REMOTE_UNKNOWN',
+      wireCode: 99,
+    })
+  })
+
+  test('transport closed', () => {
+    const session = new Session()
+    session.handle(openEvent({ role: 'initiator' }))
+    expect(session.handle({ type: 'transport-closed' })).toEqual([{ type: 'close', by: 'remote' }])
+    expect(session.handle({ type: 'tick', now: 1e9 })).toEqual([])
+  })
+
+  test('the Close reason is cut to maxReasonBytes on a code point', () => {
+    const session = new Session()
+    session.handle(openEvent({ role: 'initiator', limits: { maxReasonBytes: 10 } }))
+    const [close] = session.handle(remoteHandshake({ client: 'ééééééééé' }))
+    const reason = (close as { message: { reason: string } }).message.reason
+    expect(new TextEncoder().encode(reason).byteLength).toBeLessThanOrEqual(10)
+  })
+})
+
+describe('two sessions end to end', () => {
+  test('offer [A,B,C] against [C]: each side ends with the union, both synced after lengths', () => {
+    const pair = new SessionPair()
+    pair.open({ feeds: [feed(A, 1), feed(B, 0), feed(C, 2)] }, { feeds: [feed(C, 3)] })
+    pair.flush()
+    expect(pair.actionsOf('b', 'add-feeds').flatMap((a) => a.feeds.map((f) => f.key))).toEqual([
+      A,
+      B,
+    ])
+    expect(pair.actionsOf('a', 'add-feeds')).toEqual([])
+    expect(pair.actionsOf('a', 'remote-feeds')).toEqual([{ type: 'remote-feeds', keys: [C] }])
+    expect(pair.actionsOf('b', 'remote-feeds')).toEqual([{ type: 'remote-feeds', keys: [A, B, C] }])
+    expect(pair.actionsOf('b', 'synced')).toEqual([])
+    pair.input('b', { type: 'local-length', key: A, length: 1 })
+    expect(pair.actionsOf('b', 'synced')).toEqual([{ type: 'synced' }])
+    pair.input('a', { type: 'local-length', key: C, length: 3 })
+    expect(pair.actionsOf('a', 'synced')).toEqual([{ type: 'synced' }])
+  })
+
+  test('a feed added mid-session is announced and accepted', () => {
+    const pair = new SessionPair()
+    pair.open().flush()
+    pair.input('a', { type: 'local-feed', feed: feed(A, 0) })
+    pair.flush()
+    expect(pair.actionsOf('b', 'add-feeds')).toEqual([
+      { type: 'add-feeds', feeds: [{ key: A, length: 0, data: null }] },
+    ])
+    expect(pair.actionsOf('b', 'synced')).toHaveLength(2)
+  })
+})
