@@ -3,6 +3,8 @@ import type NoiseConnection from '@hyperswarm/secret-stream'
 import b4a from 'b4a'
 import DHT from 'hyperdht'
 import Hyperswarm, { type PeerDiscovery, type PeerInfo } from 'hyperswarm'
+import Protomux from 'protomux'
+import { PROTOMUX_PROTOCOL } from '../codec/constants.js'
 
 type KeyPair = { publicKey: Uint8Array; secretKey: Uint8Array }
 type HostPort = { host: string; port: number }
@@ -10,6 +12,11 @@ type HostPort = { host: string; port: number }
 /** The part of a multifeed channel (MultifeedChannel) the networker uses. */
 export interface NetworkedChannel {
   close(): void
+  once(event: 'close', listener: () => void): unknown
+  /** The failure that closed the channel, if any. */
+  readonly error: unknown
+  /** Resolves once the channel exists on the mux (so a pending remote open can match it). */
+  readonly ready: Promise<void>
 }
 
 /** The part of a Multifeed the networker uses; `Multifeed` from src/adapters/corestore fits. */
@@ -115,9 +122,12 @@ export class Networker extends EventEmitter {
     const entry = this.joined.get(id)
     if (!entry) return
     this.joined.delete(id)
-    for (const channels of this.channels.values()) {
-      channels.get(id)?.close()
+    for (const [conn, channels] of this.channels) {
+      const channel = channels.get(id)
       channels.delete(id)
+      channel?.close()
+      // A remote's later open of this multifeed is rejected by protomux again.
+      Protomux.from(conn).unpair({ protocol: PROTOMUX_PROTOCOL, id: entry.multifeed.discoveryKey })
     }
     await this.swarm.leave(entry.multifeed.discoveryKey)
   }
@@ -162,7 +172,33 @@ export class Networker extends EventEmitter {
     multifeed: NetworkedMultifeed,
   ): void {
     if (multifeed.closed) return // closed without leave(): nothing left to replicate
-    channels.set(id, multifeed.attach(conn))
+    const channel = multifeed.attach(conn)
+    channels.set(id, channel)
+    channel.once('close', () => this.onchannelclose(conn, channels, id, multifeed, channel))
+  }
+
+  /**
+   * A channel closed while the connection stays: the remote left (or had not joined yet). If it
+   * opens the multifeed again on this connection, attach again instead of letting protomux reject
+   * it. A channel that failed (protocol violation) is not re-armed: that waits for a reconnect.
+   */
+  private onchannelclose(
+    conn: NoiseConnection,
+    channels: Map<string, NetworkedChannel>,
+    id: string,
+    multifeed: NetworkedMultifeed,
+    channel: NetworkedChannel,
+  ): void {
+    if (channels.get(id) !== channel) return // left, or replaced already
+    channels.delete(id)
+    const joined = this.joined.get(id)?.multifeed === multifeed
+    if (!joined || !this.channels.has(conn) || channel.error || multifeed.closed) return
+    Protomux.from(conn).pair({ protocol: PROTOMUX_PROTOCOL, id: multifeed.discoveryKey }, () => {
+      if (channels.has(id) || this.joined.get(id)?.multifeed !== multifeed) return
+      if (!this.channels.has(conn) || multifeed.closed) return
+      this.attach(conn, channels, id, multifeed)
+      return channels.get(id)?.ready
+    })
   }
 
   private assertOpen(): void {
