@@ -45,8 +45,10 @@ declare module 'hypercore' {
 
   class Hypercore extends EventEmitter {
     constructor(storage: unknown, key?: Uint8Array | string | null, opts?: HypercoreOptions)
-    readonly key: Uint8Array | null
-    readonly discoveryKey: Uint8Array | null
+    /** Set once ready() resolved (null before; typed non-null for ergonomics). */
+    readonly key: Uint8Array
+    /** Set once ready() resolved (null before; typed non-null for ergonomics). */
+    readonly discoveryKey: Uint8Array
     readonly id: string | null
     readonly length: number
     readonly contiguousLength: number
@@ -75,6 +77,8 @@ declare module 'hypercore' {
       opts?: { wait?: boolean; timeout?: number; valueEncoding?: unknown },
     ): Promise<any>
     has(start: number, end?: number): Promise<boolean>
+    /** Deletes the local copy of blocks [start, end). */
+    clear(start: number, end?: number): Promise<unknown>
     update(opts?: { wait?: boolean }): Promise<boolean>
     download(range?: DownloadRange): Download
     setActive(active: boolean): void

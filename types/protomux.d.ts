@@ -15,9 +15,10 @@ declare module 'protomux' {
     onmessage: (message: T, channel: Channel) => unknown
   }
 
-  export interface MessageOptions<T = unknown> {
-    encoding?: Encoding<T>
-    onmessage?: (message: T, channel: Channel) => unknown
+  export interface MessageOptions {
+    /** A compact-encoding codec (default c.raw). */
+    encoding?: object
+    onmessage?(message: unknown, channel: Channel): unknown
     autoBatch?: boolean
   }
 
@@ -27,9 +28,9 @@ declare module 'protomux' {
     aliases?: string[]
     id?: Uint8Array | null
     unique?: boolean
-    handshake?: Encoding | null
+    handshake?: object | null
     messages?: Array<MessageOptions | null>
-    onopen?: (handshake: unknown, channel: Channel) => unknown
+    onopen?(handshake: unknown, channel: Channel): unknown
     /** `isRemote` is true when the remote closed or rejected the channel or the stream ended. */
     onclose?: (isRemote: boolean, channel: Channel) => unknown
     ondestroy?: (channel: Channel) => unknown

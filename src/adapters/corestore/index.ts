@@ -1,0 +1,9 @@
+/** Corestore adapter: the Multifeed class. */
+export { FEED_LIST_CORE_NAME } from './feed-list.js'
+export {
+  type FeedInfo,
+  Multifeed,
+  type MultifeedOptions,
+  type ReplicateOptions,
+} from './multifeed.js'
+export type { ReplicationStream } from './streams.js'

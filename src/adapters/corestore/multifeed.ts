@@ -1,0 +1,473 @@
+/**
+ * Corestore adapter: a multifeed as a collection of Hypercores in its own Corestore namespace,
+ * with a persisted feed list, served over any number of protomux channels (one per stream).
+ */
+import Corestore from 'corestore'
+import type Hypercore from 'hypercore'
+import type { Download, HypercoreOptions, KeyPair } from 'hypercore'
+import crypto from 'hypercore-crypto'
+import type Protomux from 'protomux'
+import ReadyResource from 'ready-resource'
+import { discoveryKey } from '../../codec/capability.js'
+import { DEFAULT_CLIENT, type Limits } from '../../codec/constants.js'
+import { resolveLimits } from '../../codec/limits.js'
+import type { Key, ManifestEntry } from '../../codec/messages.js'
+import type { LocalFeed, SessionOptions, SharePolicy, WantPolicy } from '../../state/types.js'
+import { LocalErrorCode, MultifeedError } from '../errors.js'
+import {
+  type ChannelHost,
+  MultifeedChannel,
+  type NoiseCarrier,
+  type NoiseStream,
+  noiseStreamOf,
+} from '../protomux-channel.js'
+import { FeedList } from './feed-list.js'
+import { parseKey, requireKey, toHex } from './keys.js'
+import { isReplicatingOn, type ReplicationStream } from './streams.js'
+
+/** Prefix of writer core names in the namespace (keeps them apart from the feed list). */
+const WRITER_NAME_PREFIX = 'writer/'
+
+export interface MultifeedOptions {
+  /**
+   * The multifeed key (32 bytes or 64 hex). Absent: a fresh random key, exposed as `mf.key`.
+   * The key is never written to disk: keep it and pass it again to reopen the multifeed.
+   */
+  key?: Uint8Array | string
+  /** Hypercore valueEncoding of every feed. */
+  valueEncoding?: unknown
+  /** Block encryption key (32 bytes) for all its feeds and its feed list. Never written to disk. */
+  encryptionKey?: Uint8Array
+  /** Overrides of the protocol limits (maxFeeds bounds the collection). */
+  limits?: Partial<Limits>
+  /** Which offered feeds to request (default: all). */
+  want?: WantPolicy
+  /** Which local feeds to offer (default: all). */
+  share?: SharePolicy
+  /** Client name; both peers must use the same (default 'multifeed'). */
+  client?: string
+  /** Handshake userData sent on every connection (override per stream in replicate/attach). */
+  userData?: Uint8Array
+  /** false (default): remote feeds are downloaded in full and kept live; true: on demand. */
+  sparse?: boolean
+}
+
+/** Per-connection options of replicate() and attach(). */
+export interface ReplicateOptions {
+  /** Handshake userData for this connection. */
+  userData?: Uint8Array | null
+}
+
+/** Second argument of the 'feed' event. */
+export interface FeedInfo {
+  /** True for a local writer. */
+  local: boolean
+  /** The writer name of a local writer, null for a feed learned from a peer. */
+  name: string | null
+}
+
+interface Feed {
+  key: Uint8Array
+  hex: string
+  core: Hypercore
+  name: string | null
+  blocked: boolean
+  download: Download | null
+  /** Last length announced to the channels. */
+  announcedLength: number
+}
+
+/**
+ * A multifeed on a Corestore. Events: 'feed' (core, FeedInfo), 'remote-feeds' (keys, channel),
+ * 'synced' (channel), 'session-error' (MultifeedError, channel). Errors thrown by its methods
+ * are MultifeedErrors with `code`.
+ *
+ * Storage: every multifeed lives in the Corestore namespace derived from its discovery key (never
+ * from its key), so several multifeeds share one store without mixing. Writers are named cores of
+ * that namespace (same name, same key, across restarts). The feed list is a local-only core of the
+ * namespace (see FeedList). The multifeed key is not persisted anywhere: the user keeps `mf.key`.
+ */
+export class Multifeed extends ReadyResource implements ChannelHost {
+  /** The multifeed key. Secret: it never goes on the wire or to disk. */
+  readonly key: Uint8Array
+  /** The discovery key: safe to publish (swarm topic, protomux channel id). */
+  readonly discoveryKey: Uint8Array
+  /** This multifeed's namespace session of the Corestore. */
+  readonly store: Corestore
+  readonly client: string
+  readonly userData: Uint8Array | null
+  readonly limits: Partial<Limits> | undefined
+  readonly sessionOptions: SessionOptions
+
+  readonly #root: Corestore
+  readonly #ownsRoot: boolean
+  readonly #coreOptions: HypercoreOptions
+  readonly #sparse: boolean
+  readonly #maxFeeds: number
+  #list: FeedList | null = null
+  readonly #feeds = new Map<string, Feed>()
+  /** Feeds being opened (writers and remote feeds), so that concurrent adds share one open. */
+  readonly #pending = new Map<string, Promise<Feed | null>>()
+  readonly #pendingWriters = new Map<string, Promise<Hypercore>>()
+  readonly #channels = new Set<MultifeedChannel>()
+  readonly #channelByStream = new WeakMap<NoiseStream, MultifeedChannel>()
+  readonly #ownedStreams = new Set<ReplicationStream>()
+  readonly #grown = new Set<Feed>()
+  #growthTimer: ReturnType<typeof setImmediate> | null = null
+
+  constructor(storeOrPath: Corestore | string, opts: MultifeedOptions = {}) {
+    super()
+    if (typeof storeOrPath === 'string') {
+      this.#root = new Corestore(storeOrPath)
+      this.#ownsRoot = true
+    } else if (storeOrPath && typeof (storeOrPath as Corestore).namespace === 'function') {
+      this.#root = storeOrPath
+      this.#ownsRoot = false
+    } else {
+      throw new MultifeedError(
+        LocalErrorCode.ERR_INVALID_ARGUMENT,
+        'storeOrPath must be a Corestore or a directory path',
+      )
+    }
+    this.key = opts.key === undefined ? crypto.randomBytes(32) : requireKey(opts.key, 'key')
+    this.discoveryKey = discoveryKey(this.key)
+    this.store = this.#root.namespace(this.discoveryKey)
+    this.client = opts.client ?? DEFAULT_CLIENT
+    this.userData = opts.userData ?? null
+    this.limits = opts.limits
+    this.#maxFeeds = resolveLimits(opts.limits).maxFeeds
+    this.sessionOptions = {
+      ...(opts.want ? { want: opts.want } : {}),
+      ...(opts.share ? { share: opts.share } : {}),
+    }
+    this.#sparse = opts.sparse === true
+    const encryption =
+      opts.encryptionKey === undefined
+        ? null
+        : { key: requireKey(opts.encryptionKey, 'encryptionKey') }
+    this.#coreOptions = {
+      ...(opts.valueEncoding === undefined ? {} : { valueEncoding: opts.valueEncoding }),
+      ...(encryption ? { encryption } : {}),
+    }
+    this.ready().catch(noop) // start loading now; errors surface on the caller's ready()
+  }
+
+  /** Every feed (local and remote, blocked included), in the order they joined; [] once closed. */
+  feeds(): Hypercore[] {
+    return [...this.#feeds.values()].map((feed) => feed.core)
+  }
+
+  /** The feed with this key (bytes or hex), or null. */
+  feed(key: Uint8Array | string): Hypercore | null {
+    const parsed = parseKey(key)
+    return parsed === null ? null : (this.#feeds.get(toHex(parsed))?.core ?? null)
+  }
+
+  /**
+   * The local writer called `name`: created on first use, the same feed afterwards (also after a
+   * restart). With `keyPair`, a new writer uses that key pair instead of one derived from the name.
+   */
+  writer(name = 'default', opts: { keyPair?: KeyPair } = {}): Promise<Hypercore> {
+    if (typeof name !== 'string' || name.length === 0) {
+      return Promise.reject(
+        new MultifeedError(LocalErrorCode.ERR_INVALID_ARGUMENT, 'writer name must be a string'),
+      )
+    }
+    const pending = this.#pendingWriters.get(name)
+    if (pending) return pending
+    const created = this.#createWriter(name, opts.keyPair).finally(() =>
+      this.#pendingWriters.delete(name),
+    )
+    this.#pendingWriters.set(name, created)
+    return created
+  }
+
+  /**
+   * Replicates this multifeed. `true`/`false`: creates a Corestore replication stream (initiator or
+   * not) and returns it. A stream: uses it (running the store's replication on it if needed) and
+   * returns it. The stream emits 'remote-feeds' (keys), 'synced' and 'multifeed-error' (err).
+   */
+  replicate(isInitiator: boolean | NoiseCarrier, opts: ReplicateOptions = {}): ReplicationStream {
+    this.#assertOpen()
+    let stream: ReplicationStream
+    if (typeof isInitiator === 'boolean') {
+      stream = this.store.replicate(isInitiator) as unknown as ReplicationStream
+      this.#ownedStreams.add(stream)
+      stream.once('close', () => this.#ownedStreams.delete(stream))
+    } else {
+      stream = isInitiator as unknown as ReplicationStream
+      if (!isReplicatingOn(this.#root, noiseStreamOf(stream))) this.store.replicate(stream as never)
+    }
+    const channel = this.attach(stream, opts)
+    channel.on('remote-feeds', (keys: Key[]) => stream.emit('remote-feeds', keys))
+    channel.on('synced', () => stream.emit('synced'))
+    channel.on('session-error', (err: MultifeedError) => stream.emit('multifeed-error', err))
+    return stream
+  }
+
+  /**
+   * Opens this multifeed's channel on a Noise stream that already carries the store's replication
+   * (the caller ran `store.replicate(stream)`). One channel per stream: attaching again returns it.
+   */
+  attach(stream: NoiseCarrier, opts: ReplicateOptions = {}): MultifeedChannel {
+    this.#assertOpen()
+    const noise = noiseStreamOf(stream)
+    const existing = this.#channelByStream.get(noise)
+    if (existing && !existing.closed) return existing
+    const channel = new MultifeedChannel(noise, this, opts)
+    this.#channelByStream.set(noise, channel)
+    this.#channels.add(channel)
+    channel.on('remote-feeds', (keys: Key[]) => this.emit('remote-feeds', keys, channel))
+    channel.on('synced', () => this.emit('synced', channel))
+    channel.on('session-error', (err: MultifeedError) => this.emit('session-error', err, channel))
+    channel.once('close', () => this.#channels.delete(channel))
+    return channel
+  }
+
+  /** Blocks a feed: never offered, requested or accepted again; it stops replicating. Persisted. */
+  async block(key: Uint8Array | string): Promise<void> {
+    const parsed = requireKey(key, 'key')
+    await this.#readyForUse()
+    const hex = toHex(parsed)
+    await this.#list!.block(parsed)
+    const feed = this.#feeds.get(hex)
+    if (feed) this.#stopReplicating(feed)
+    for (const channel of this.#channels) channel.block(parsed)
+  }
+
+  /**
+   * Removes a feed: blocked as by block(), its core closed, its blocks cleared and the feed
+   * dropped from the collection. Nothing stored about other feeds changes.
+   */
+  async remove(key: Uint8Array | string): Promise<void> {
+    const parsed = requireKey(key, 'key')
+    await this.#readyForUse()
+    const hex = toHex(parsed)
+    await this.#list!.remove(parsed)
+    for (const channel of this.#channels) channel.block(parsed)
+    const feed = this.#feeds.get(hex)
+    if (!feed) return
+    this.#feeds.delete(hex)
+    this.#stopReplicating(feed)
+    if (feed.core.length > 0) await feed.core.clear(0, feed.core.length)
+    await feed.core.close()
+  }
+
+  // ChannelHost
+
+  /** @internal */
+  snapshot(): { feeds: LocalFeed[]; blocked: Key[] } {
+    const feeds: LocalFeed[] = []
+    for (const feed of this.#feeds.values()) {
+      if (!feed.blocked) feeds.push({ key: feed.key, length: lengthOf(feed), data: null })
+    }
+    return { feeds, blocked: this.#list?.blocked() ?? [] }
+  }
+
+  /** @internal */
+  async addFeeds(entries: ManifestEntry[]): Promise<void> {
+    const adding: Promise<Feed | null>[] = []
+    for (const entry of entries) {
+      const hex = toHex(entry.key)
+      const pending = this.#pending.get(hex)
+      if (pending) adding.push(pending)
+      else if (!this.#feeds.has(hex)) adding.push(this.#track(hex, this.#addRemote(entry.key)))
+    }
+    await Promise.all(adding)
+  }
+
+  /** @internal */
+  replicateOn(mux: Protomux, keys: Key[]): void {
+    mux.cork()
+    try {
+      for (const key of keys) {
+        const core = this.#feeds.get(toHex(key))?.core
+        if (core && !core.closing && !core.replicator?.attached(mux)) core.replicate(mux)
+      }
+    } finally {
+      mux.uncork()
+    }
+  }
+
+  /** @internal */
+  unreplicateOn(mux: Protomux, keys: Key[]): void {
+    for (const key of keys) {
+      const core = this.#feeds.get(toHex(key))?.core
+      if (core) detach(core, mux)
+    }
+  }
+
+  // ReadyResource
+
+  protected override async _open(): Promise<void> {
+    await this.store.ready()
+    this.#list = await FeedList.open(this.store, this.#coreOptions)
+    const stored = this.#list.feeds()
+    const opened = await Promise.all(
+      stored.map(async ({ key, name }) => {
+        const core =
+          name === null
+            ? this.store.get({ ...this.#coreOptions, key })
+            : this.store.get({ ...this.#coreOptions, name: WRITER_NAME_PREFIX + name })
+        await core.ready()
+        return core
+      }),
+    )
+    stored.forEach(({ key, name, blocked }, index) => {
+      this.#join(key, opened[index]!, name, blocked)
+    })
+  }
+
+  protected override async _close(): Promise<void> {
+    for (const channel of this.#channels) channel.close()
+    for (const stream of this.#ownedStreams) stream.destroy()
+    if (this.#growthTimer !== null) clearImmediate(this.#growthTimer)
+    await Promise.allSettled([...this.#pending.values(), ...this.#pendingWriters.values()])
+    for (const feed of this.#feeds.values()) feed.download?.destroy()
+    this.#feeds.clear()
+    await this.store.close() // closes every core opened through the namespace, the list included
+    if (this.#ownsRoot) await this.#root.close()
+  }
+
+  // Internals
+
+  async #createWriter(name: string, keyPair: KeyPair | undefined): Promise<Hypercore> {
+    await this.#readyForUse()
+    const existing = [...this.#feeds.values()].find((feed) => feed.name === name)
+    if (existing) return existing.core
+    this.#assertRoom(1)
+    const core = keyPair
+      ? this.store.get({ ...this.#coreOptions, keyPair })
+      : this.store.get({ ...this.#coreOptions, name: WRITER_NAME_PREFIX + name })
+    await core.ready()
+    const hex = toHex(core.key!)
+    if (this.#list!.isBlocked(hex)) {
+      await core.close()
+      throw new MultifeedError(LocalErrorCode.ERR_BLOCKED, `writer ${name} was blocked or removed`)
+    }
+    const known = this.#feeds.get(hex)
+    if (known) {
+      // A key pair of a feed already learned from a peer: it becomes this named writer.
+      await core.close()
+      known.name = name
+      await this.#list!.add(core.key!, name)
+      return known.core
+    }
+    await this.#list!.add(core.key!, name)
+    this.#assertOpen()
+    this.#join(core.key!, core, name, false)
+    return core
+  }
+
+  async #addRemote(key: Uint8Array): Promise<Feed | null> {
+    const hex = toHex(key)
+    if (this.closing || this.#list!.isBlocked(hex) || this.#feeds.size >= this.#maxFeeds) {
+      return null
+    }
+    const core = this.store.get({ ...this.#coreOptions, key })
+    await core.ready()
+    await this.#list!.add(key, null)
+    if (this.closing) return null
+    return this.#join(key, core, null, false)
+  }
+
+  #track(hex: string, adding: Promise<Feed | null>): Promise<Feed | null> {
+    const settled = adding.catch((err) => {
+      // Only a closing store makes opening a feed fail; the channel must not fail with it.
+      if (!this.closing) this.emit('warning', err)
+      return null
+    })
+    this.#pending.set(hex, settled)
+    return settled.finally(() => this.#pending.delete(hex))
+  }
+
+  /** Puts an opened core into the collection: events, downloads, live announcement. */
+  #join(key: Uint8Array, core: Hypercore, name: string | null, blocked: boolean): Feed {
+    const feed: Feed = {
+      key,
+      hex: toHex(key),
+      core,
+      name,
+      blocked,
+      download: null,
+      announcedLength: 0,
+    }
+    this.#feeds.set(feed.hex, feed)
+    feed.announcedLength = lengthOf(feed)
+    if (blocked) {
+      core.setActive(false)
+    } else if (name === null && !this.#sparse) {
+      feed.download = core.download({ start: 0, end: -1 })
+    }
+    const grew = () => this.#onGrowth(feed)
+    core.on('append', grew)
+    core.on('download', grew)
+    this.emit('feed', core, { local: name !== null, name } satisfies FeedInfo)
+    if (!blocked) {
+      const offer = { key, length: feed.announcedLength, data: null }
+      for (const channel of this.#channels) channel.localFeed(offer)
+    }
+    return feed
+  }
+
+  /** Lengths are reported once per turn of the event loop, whatever the number of blocks. */
+  #onGrowth(feed: Feed): void {
+    this.#grown.add(feed)
+    if (this.#growthTimer === null) this.#growthTimer = setImmediate(() => this.#reportGrowth())
+  }
+
+  #reportGrowth(): void {
+    this.#growthTimer = null
+    for (const feed of this.#grown) {
+      const length = lengthOf(feed)
+      if (feed.blocked || length <= feed.announcedLength || !this.#feeds.has(feed.hex)) continue
+      feed.announcedLength = length
+      // local-length drives synced; local-feed re-offers the longer feed to peers that lag.
+      for (const channel of this.#channels) {
+        channel.localLength(feed.key, length)
+        channel.localFeed({ key: feed.key, length, data: null })
+      }
+    }
+    this.#grown.clear()
+  }
+
+  #stopReplicating(feed: Feed): void {
+    feed.blocked = true
+    feed.download?.destroy()
+    feed.download = null
+    feed.core.setActive(false)
+    for (const channel of this.#channels) detach(feed.core, channel.mux)
+  }
+
+  #assertRoom(count: number): void {
+    if (this.#feeds.size + count > this.#maxFeeds) {
+      throw new MultifeedError(
+        LocalErrorCode.ERR_LIMIT_EXCEEDED,
+        `the collection holds maxFeeds (${this.#maxFeeds}) feeds`,
+      )
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.closing) throw new MultifeedError(LocalErrorCode.ERR_CLOSED, 'multifeed is closed')
+  }
+
+  async #readyForUse(): Promise<void> {
+    this.#assertOpen()
+    await this.ready()
+    this.#assertOpen()
+  }
+}
+
+/** Blocks the local copy holds from the start without a gap (what a peer can fetch from us). */
+function lengthOf(feed: Feed): number {
+  return feed.core.contiguousLength
+}
+
+/** Stops replicating `core` on `mux` (closes its hypercore channel there). */
+function detach(core: Hypercore, mux: Protomux): void {
+  core.replicator?.detachFrom(mux)
+  for (const peer of core.peers) if (peer.protomux === mux) peer.channel.close()
+}
+
+function noop() {}

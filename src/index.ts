@@ -1,0 +1,12 @@
+/**
+ * multifeed-protocol: the wire codec, the sans-IO session state machine and the Node adapters
+ * (protomux channel, Corestore-backed Multifeed).
+ * @module
+ */
+
+export * from './adapters/corestore/index.js'
+export * from './adapters/errors.js'
+export * from './adapters/protomux-channel.js'
+export * as codec from './codec/index.js'
+export * from './errors.js'
+export * as state from './state/index.js'
