@@ -5,6 +5,8 @@
  * produce bytes a strict decoder would reject. Decoders throw only DecodeError for bad bytes.
  */
 
+// The wire numbers a Close message carries.
+export { ErrorCode, type ErrorCodeName, errorName, UNKNOWN_REMOTE_ERROR } from '../errors.js'
 export { capability, capabilityNamespace, discoveryKey, type Role } from './capability.js'
 export {
   decodeMessage,
