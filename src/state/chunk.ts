@@ -6,7 +6,7 @@
 import c from 'compact-encoding'
 import type { Limits } from '../codec/constants.js'
 import { manifestEntryEncodingLength } from '../codec/manifest.js'
-import type { Key, Manifest, ManifestEntry } from '../codec/messages.js'
+import type { Manifest, ManifestEntry } from '../codec/messages.js'
 
 const KEY_BYTES = 32
 /** `flags` of a Request or a Replicate: one byte while only low bits are defined. */
@@ -70,7 +70,7 @@ export function chunkManifests(
   }))
 }
 
-/** Keys split into groups that each fit one Request (or Replicate). */
-export function chunkKeys(keys: readonly Key[], limits: Readonly<Limits>): Key[][] {
+/** Keys (or anything standing for one key each) split into groups that each fit one Request. */
+export function chunkKeys<T>(keys: readonly T[], limits: Readonly<Limits>): T[][] {
   return splitBySize(keys, () => KEY_BYTES, FLAGS_BYTES, limits)
 }

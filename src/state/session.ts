@@ -21,12 +21,10 @@ import type {
 import type { ErrorCodeName } from '../errors.js'
 import { chunkKeys, chunkManifests } from './chunk.js'
 import { closedByRemote, closeLocally, type FailDetails, failByPeer } from './failure.js'
+import { type FeedRecord, FeedTable, NONE } from './feed-table.js'
 import { toHex } from './hex.js'
-import { OurOffers, RemoteOffers } from './known-feeds.js'
-import { LocalCollection } from './local-collection.js'
 import { OutstandingRequests } from './outstanding-requests.js'
 import { shareEverything, wantEverything } from './policies.js'
-import { SyncTracker } from './sync-tracker.js'
 import type {
   LocalFeed,
   OpenEvent,
@@ -72,22 +70,21 @@ interface OpenSettings {
 export class Session {
   readonly #want: WantPolicy
   readonly #share: SharePolicy
+  /** Default policies say yes to everything: skip building their argument objects. */
+  readonly #wantAll: boolean
+  readonly #shareAll: boolean
   #phase: SessionPhase = 'new'
   #settings: OpenSettings | null = null
 
-  readonly #local = new LocalCollection()
-  readonly #blocked = new Set<string>()
-  readonly #ourOffers = new OurOffers()
-  readonly #remoteOffers = new RemoteOffers()
+  readonly #feeds = new FeedTable()
   readonly #requests = new OutstandingRequests()
-  readonly #sync = new SyncTracker()
-  /** Keys replication was started for on this connection (and not stopped by a block). */
-  readonly #replicating = new Set<string>()
-  /** Keys accepted since the last remote-feeds action. */
-  readonly #acceptedSinceReport = new Map<string, Key>()
+  /** Records accepted since the last remote-feeds action (a block clears their flag). */
+  #unreported: FeedRecord[] = []
+  /** Counter marking records touched by the current message, to skip duplicate keys. */
+  #stamp = 0
   /** The remote's last Manifest had more=true: its batch continues. */
   #remoteBatchOpen = false
-  /** Remote batches completed (more=false) since the last remote-feeds action. */
+  /** A remote batch completed (more=false) since the last remote-feeds action. */
   #unreportedBatchEnd = false
   #remoteBatchCompleted = false
   #synced = false
@@ -95,6 +92,8 @@ export class Session {
   constructor(options: SessionOptions = {}) {
     this.#want = options.want ?? wantEverything
     this.#share = options.share ?? shareEverything
+    this.#wantAll = this.#want === wantEverything
+    this.#shareAll = this.#share === shareEverything
   }
 
   /** Current phase. */
@@ -129,7 +128,6 @@ export class Session {
     if (this.#phase === 'closed') return []
     const actions = this.#dispatch(event, settings)
     if (this.#phase === 'open') this.#settle(actions)
-    else this.#synced = false
     return actions
   }
 
@@ -207,9 +205,11 @@ export class Session {
     for (const feed of event.feeds) checkFeed(feed, limits)
     for (const key of event.blocked) checkKey(key, 'blocked key')
 
-    for (const feed of event.feeds)
-      this.#local.upsert(toHex(feed.key), feed.key, feed.length, feed.data)
-    for (const key of event.blocked) this.#blocked.add(toHex(key))
+    for (const feed of event.feeds) {
+      const record = this.#feeds.getOrCreate(toHex(feed.key), feed.key)
+      this.#feeds.setLocal(record, feed.length, feed.data)
+    }
+    for (const key of event.blocked) this.#feeds.block(this.#feeds.getOrCreate(toHex(key), key))
     const deadline = event.now + limits.handshakeTimeout
     this.#settings = {
       client: event.client,
@@ -275,12 +275,12 @@ export class Session {
         userData: handshake.userData,
       },
     ]
+    // Before this point only local feeds and blocked keys have records, in collection order.
     const entries: ManifestEntry[] = []
-    for (const feed of this.#local.values()) {
-      const hex = toHex(feed.key)
-      if (!this.#mayOffer(hex, feed)) continue
-      this.#ourOffers.record(hex, feed.length)
-      entries.push({ key: feed.key, length: feed.length, data: feed.data })
+    for (const record of this.#feeds.values()) {
+      if (!this.#mayOffer(record)) continue
+      record.offeredLength = record.localLength
+      entries.push({ key: record.key, length: record.localLength, data: record.localData })
     }
     for (const manifest of chunkManifests(entries, settings.limits)) {
       actions.push({ type: 'send', message: manifest })
@@ -320,38 +320,46 @@ export class Session {
 
   #onManifest(manifest: Manifest, settings: OpenSettings): SessionAction[] {
     const { entries } = manifest
-    const hexes = entries.map((entry) => toHex(entry.key))
-    const fresh = this.#remoteOffers.countNew(hexes)
-    if (this.#remoteOffers.size + fresh > settings.limits.maxRemoteFeeds) {
+    const { maxRemoteFeeds, maxFeeds } = settings.limits
+    // Pass 1: count distinct new keys before anything of the message is applied.
+    const stamp = ++this.#stamp
+    const records: FeedRecord[] = new Array(entries.length)
+    let fresh = 0
+    for (let i = 0; i < entries.length; i++) {
+      const key = entries[i]!.key
+      const record = this.#feeds.getOrCreate(toHex(key), key)
+      if (record.remoteLength === NONE && record.stamp !== stamp) fresh++
+      record.stamp = stamp
+      records[i] = record
+    }
+    const offered = this.#feeds.remoteOffered + fresh
+    if (offered > maxRemoteFeeds) {
       return this.#fail(
         'ERR_LIMIT_EXCEEDED',
-        `remote offered ${this.#remoteOffers.size + fresh} feeds, limit ${settings.limits.maxRemoteFeeds}`,
+        `remote offered ${offered} feeds, limit ${maxRemoteFeeds}`,
       )
     }
-    const wanted: Key[] = []
-    const wantedHexes: string[] = []
+    // Pass 2: apply in order.
+    const wanted: FeedRecord[] = []
     for (let i = 0; i < entries.length; i++) {
-      const hex = hexes[i]!
-      const advertised = this.#remoteOffers.merge(hex, entries[i]!)
-      if (this.#sync.isAccepted(hex)) {
-        this.#sync.update(hex, this.#local.lengthOf(hex), advertised.length)
-        continue
-      }
-      if (this.#blocked.has(hex) || this.#requests.isRequested(hex)) continue
-      if (!this.#want(advertised)) continue
-      const needsRoom = !this.#local.has(hex)
-      if (needsRoom && this.#local.size + this.#requests.reservedRoom >= settings.limits.maxFeeds) {
-        continue
-      }
-      this.#requests.markRequested(hex, needsRoom)
-      wanted.push(advertised.key)
-      wantedHexes.push(hex)
+      const record = records[i]!
+      const entry = entries[i]!
+      this.#feeds.mergeRemoteOffer(record, entry.length, entry.data)
+      if (record.accepted || record.blocked || record.requestSeq !== NONE) continue
+      if (!this.#wantAll && !this.#want(remoteEntry(record))) continue
+      const needsRoom = record.localLength === NONE
+      if (needsRoom && this.#feeds.collectionSize + this.#feeds.reservedRoom >= maxFeeds) continue
+      this.#feeds.setRequested(record, PENDING_REQUEST)
+      wanted.push(record)
     }
     const actions: SessionAction[] = []
-    let offset = 0
-    for (const keys of chunkKeys(wanted, settings.limits)) {
-      this.#requests.push({ keys, hexes: wantedHexes.slice(offset, offset + keys.length) })
-      offset += keys.length
+    for (const chunk of chunkKeys(wanted, settings.limits)) {
+      const { seq } = this.#requests.push(chunk)
+      const keys: Key[] = new Array(chunk.length)
+      for (let i = 0; i < chunk.length; i++) {
+        chunk[i]!.requestSeq = seq
+        keys[i] = chunk[i]!.key
+      }
       actions.push({ type: 'send', message: { type: 'request', keys } })
     }
     this.#remoteBatchOpen = manifest.more
@@ -365,25 +373,26 @@ export class Session {
   // ---- rule 6: the remote's Request ----
 
   #onRequest(request: Request): SessionAction[] {
-    const hexes = request.keys.map(toHex)
-    for (const hex of hexes) {
-      if (!this.#ourOffers.has(hex)) {
+    const records: FeedRecord[] = new Array(request.keys.length)
+    for (let i = 0; i < request.keys.length; i++) {
+      const hex = toHex(request.keys[i]!)
+      const record = this.#feeds.get(hex)
+      if (record === undefined || record.offeredLength === NONE) {
         return this.#fail('ERR_NOT_OFFERED', `remote requested ${hex}, which we did not offer`)
       }
+      records[i] = record
     }
+    const stamp = ++this.#stamp
     const agreed: Key[] = []
     const started: Key[] = []
-    const seen = new Set<string>()
-    for (let i = 0; i < hexes.length; i++) {
-      const hex = hexes[i]!
-      if (seen.has(hex)) continue
-      seen.add(hex)
-      const feed = this.#local.get(hex)
-      if (feed === undefined || !this.#mayOffer(hex, feed)) continue
-      agreed.push(feed.key)
-      if (!this.#replicating.has(hex)) {
-        this.#replicating.add(hex)
-        started.push(feed.key)
+    for (const record of records) {
+      if (record.stamp === stamp) continue // duplicate within the Request
+      record.stamp = stamp
+      if (!this.#mayOffer(record)) continue
+      agreed.push(record.key)
+      if (!record.replicating) {
+        record.replicating = true
+        started.push(record.key)
       }
     }
     const actions: SessionAction[] = [
@@ -400,32 +409,33 @@ export class Session {
     if (head === undefined) {
       return this.#fail('ERR_UNEXPECTED_MESSAGE', 'replicate with no request outstanding')
     }
-    const requested = new Set(head.hexes)
-    const hexes = replicate.keys.map(toHex)
-    for (const hex of hexes) {
-      if (!requested.has(hex)) {
+    const records: FeedRecord[] = new Array(replicate.keys.length)
+    for (let i = 0; i < replicate.keys.length; i++) {
+      const hex = toHex(replicate.keys[i]!)
+      const record = this.#feeds.get(hex)
+      if (record === undefined || record.requestSeq !== head.seq) {
         return this.#fail('ERR_NOT_REQUESTED', `remote agreed to ${hex}, which we did not request`)
       }
+      records[i] = record
     }
     this.#requests.shift()
+    for (const record of head.records) this.#feeds.clearRequested(record)
+    const stamp = ++this.#stamp
     const added: ManifestEntry[] = []
     const started: Key[] = []
-    const seen = new Set<string>()
-    for (const hex of hexes) {
-      if (seen.has(hex) || this.#blocked.has(hex)) continue
-      seen.add(hex)
-      const advertised = this.#remoteOffers.get(hex)!
-      const key = advertised.key
-      if (!this.#local.has(hex)) {
-        added.push({ key, length: advertised.length, data: advertised.data })
+    for (const record of records) {
+      if (record.stamp === stamp || record.blocked) continue
+      record.stamp = stamp
+      if (record.localLength === NONE) {
+        added.push({ key: record.key, length: record.remoteLength, data: record.remoteData })
         // A new feed starts empty here; local-length events bring it up.
-        this.#local.upsert(hex, key, 0, advertised.data)
+        this.#feeds.setLocal(record, 0, record.remoteData)
       }
-      this.#sync.accept(hex, this.#local.lengthOf(hex), advertised.length)
-      this.#acceptedSinceReport.set(hex, key)
-      if (!this.#replicating.has(hex)) {
-        this.#replicating.add(hex)
-        started.push(key)
+      this.#feeds.accept(record)
+      this.#unreported.push(record)
+      if (!record.replicating) {
+        record.replicating = true
+        started.push(record.key)
       }
     }
     const actions: SessionAction[] = []
@@ -437,39 +447,33 @@ export class Session {
   // ---- rule 4: live announcement and re-offer ----
 
   #onLocalFeed(feed: LocalFeed, settings: OpenSettings): SessionAction[] {
-    const hex = toHex(feed.key)
-    const stored = this.#local.upsert(hex, feed.key, feed.length, feed.data)
-    this.#requests.collectionGained(hex)
-    this.#updateSync(hex)
-    // Before OPEN the feed simply joins the initial batch, which is built from the collection.
-    if (this.#phase !== 'open' || !this.#mayOffer(hex, stored)) return []
-    const { length } = stored
-    const offered = this.#ourOffers.lengthOf(hex)
-    if (offered !== undefined && offered >= length) return []
-    if (this.#remoteOffers.knowsAtLeast(hex, length)) return []
-    this.#ourOffers.record(hex, length)
-    const entry: ManifestEntry = { key: stored.key, length, data: stored.data }
+    const record = this.#feeds.getOrCreate(toHex(feed.key), feed.key)
+    this.#feeds.setLocal(record, feed.length, feed.data)
+    // Before OPEN the feed simply joins the initial batch, which is built from the table.
+    if (this.#phase !== 'open' || !this.#mayOffer(record)) return []
+    const length = record.localLength
+    // The remote knows it at this length already: we offered it, or it offered it to us.
+    if (record.offeredLength >= length || record.remoteLength >= length) return []
+    record.offeredLength = length
+    const entry: ManifestEntry = { key: record.key, length, data: record.localData }
     return chunkManifests([entry], settings.limits).map((message) => ({ type: 'send', message }))
   }
 
   // ---- rule 8: local lengths ----
 
   #onLocalLength(key: Key, length: number): SessionAction[] {
-    const hex = toHex(key)
-    // A key outside the collection has no session state to update; the adapter adds feeds first.
-    if (this.#local.raiseLength(hex, length)) this.#updateSync(hex)
+    // A key outside the collection has no length to track; the adapter adds feeds first.
+    const record = this.#feeds.get(toHex(key))
+    if (record !== undefined) this.#feeds.raiseLocalLength(record, length)
     return []
   }
 
   // ---- rule 9: blocking ----
 
   #onBlock(key: Key): SessionAction[] {
-    const hex = toHex(key)
-    this.#blocked.add(hex)
-    this.#sync.remove(hex)
-    this.#acceptedSinceReport.delete(hex)
-    if (!this.#replicating.delete(hex)) return []
-    return [{ type: 'unreplicate', keys: [key] }]
+    const record = this.#feeds.getOrCreate(toHex(key), key)
+    if (!this.#feeds.block(record)) return []
+    return [{ type: 'unreplicate', keys: [record.key] }]
   }
 
   // ---- rule 10: time ----
@@ -485,30 +489,34 @@ export class Session {
   #settle(actions: SessionAction[]): void {
     const noneOutstanding = this.#requests.isEmpty
     if (this.#unreportedBatchEnd && !this.#remoteBatchOpen && noneOutstanding) {
-      actions.push({ type: 'remote-feeds', keys: [...this.#acceptedSinceReport.values()] })
-      this.#acceptedSinceReport.clear()
+      const keys: Key[] = []
+      for (const record of this.#unreported) {
+        if (!record.unreported) continue // blocked since
+        record.unreported = false
+        keys.push(record.key)
+      }
+      this.#unreported = []
       this.#unreportedBatchEnd = false
+      actions.push({ type: 'remote-feeds', keys })
     }
     const synced =
       this.#remoteBatchCompleted &&
       !this.#remoteBatchOpen &&
       noneOutstanding &&
-      this.#sync.laggingCount === 0
+      this.#feeds.laggingCount === 0
     if (synced && !this.#synced) actions.push({ type: 'synced' })
     this.#synced = synced
   }
 
-  #updateSync(hex: string): void {
-    const advertised = this.#remoteOffers.get(hex)
-    if (advertised !== undefined)
-      this.#sync.update(hex, this.#local.lengthOf(hex), advertised.length)
-  }
-
   // ---- helpers ----
 
-  /** Rule 4 and 6: a feed is offered (and agreed) only if not blocked and the share policy allows. */
-  #mayOffer(hex: string, feed: LocalFeed): boolean {
-    return !this.#blocked.has(hex) && this.#share(feed)
+  /** Rules 4 and 6: offered (and agreed) only if held, not blocked, and the share policy allows. */
+  #mayOffer(record: FeedRecord): boolean {
+    if (record.localLength === NONE || record.blocked) return false
+    return (
+      this.#shareAll ||
+      this.#share({ key: record.key, length: record.localLength, data: record.localData })
+    )
   }
 
   #fail(code: ErrorCodeName, message: string, details: FailDetails = {}): SessionAction[] {
@@ -527,6 +535,14 @@ export class Session {
     this.#synced = false
     return actions
   }
+}
+
+/** Request sequence number of keys chosen but not yet placed in a Request (within one event). */
+const PENDING_REQUEST = 0
+
+/** The entry the want policy sees: the key with the remote's advertised length and newest data. */
+function remoteEntry(record: FeedRecord): ManifestEntry {
+  return { key: record.key, length: record.remoteLength, data: record.remoteData }
 }
 
 /** Compares every byte (no early exit), so timing does not reveal where capabilities differ. */

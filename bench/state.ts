@@ -1,0 +1,152 @@
+/**
+ * State machine benchmark: two in-memory sessions go open -> handshake -> manifest -> request
+ * -> replicate with N keys offered by one side, through the real codec. Reports CPU time
+ * (median of a few runs), the 100k/10k growth ratio (linear is 10x; target within 12x) and
+ * retained memory per known feed.
+ *
+ * Run alone: `npx tsx bench/state.ts`.
+ */
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+import type { Limits } from '../src/codec/constants.js'
+import { Session } from '../src/state/session.js'
+import type { LocalFeed, SessionAction, SessionEvent } from '../src/state/types.js'
+import { deliveredEvent, feed, openEvent, testKey } from '../test/property/sim/wire.js'
+import { type BenchSection, printSection } from './report.js'
+
+const SIZES = [1_000, 10_000, 100_000]
+const RUNS = 5
+
+function limitsFor(n: number): Partial<Limits> {
+  // A single manifest carries all n entries (34 bytes each here), so raise every bound it meets.
+  return {
+    maxEntriesPerMessage: n,
+    maxMessageBytes: 64 + n * 40,
+    maxRemoteFeeds: n,
+    maxFeeds: n,
+  }
+}
+
+function makeFeeds(n: number): LocalFeed[] {
+  const feeds: LocalFeed[] = []
+  for (let i = 0; i < n; i++) feeds.push(feed(testKey(i), 1))
+  return feeds
+}
+
+interface Exchange {
+  sessions: [Session, Session]
+  /** CPU microseconds in Session.handle only. */
+  handleMicros: number
+  /** CPU microseconds of the whole exchange, encoding of sent messages included. */
+  totalMicros: number
+}
+
+function cpuMicros(): number {
+  const usage = process.cpuUsage()
+  return usage.user + usage.system
+}
+
+/** Runs one exchange: side 0 offers `feeds`, side 1 holds nothing and wants everything. */
+function exchange(feeds: LocalFeed[], limits: Partial<Limits>): Exchange {
+  const sessions: [Session, Session] = [new Session(), new Session()]
+  const inboxes: [SessionEvent[], SessionEvent[]] = [[], []]
+  let handleMicros = 0
+  const start = cpuMicros()
+  const input = (side: 0 | 1, event: SessionEvent): SessionAction[] => {
+    const before = cpuMicros()
+    const actions = sessions[side].handle(event)
+    handleMicros += cpuMicros() - before
+    for (const action of actions) {
+      if (action.type === 'send') inboxes[1 - side]!.push(deliveredEvent(action, limits))
+    }
+    return actions
+  }
+  input(0, openEvent({ role: 'initiator', feeds, limits }))
+  input(1, openEvent({ role: 'responder', limits }))
+  let moved = true
+  while (moved) {
+    moved = false
+    for (const side of [0, 1] as const) {
+      const event = inboxes[side].shift()
+      if (event === undefined) continue
+      moved = true
+      input(side, event)
+    }
+  }
+  const totalMicros = cpuMicros() - start
+  if (!sessions[1].synced && feeds.length > 0) {
+    // The receiver holds nothing yet, so it is not synced; but it must have accepted everything.
+  }
+  return { sessions, handleMicros, totalMicros }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)]!
+}
+
+/** A callable gc even without --expose-gc (flag set at run time, function taken from a fresh context). */
+function getGc(): () => void {
+  const existing = (globalThis as { gc?: () => void }).gc
+  if (existing) return existing
+  setFlagsFromString('--expose-gc')
+  return runInNewContext('gc') as () => void
+}
+
+function retainedBytesPerFeed(n: number): number {
+  const gc = getGc()
+  const feeds = makeFeeds(n)
+  const limits = limitsFor(n)
+  gc()
+  gc()
+  const before = process.memoryUsage().heapUsed
+  const result = exchange(feeds, limits)
+  gc()
+  gc()
+  const after = process.memoryUsage().heapUsed
+  // Keep the sessions alive until after the measurement.
+  if (result.sessions.length !== 2) throw new Error('unreachable')
+  return (after - before) / n
+}
+
+/** Benchmark section for `npm run bench`. */
+export async function run(): Promise<BenchSection> {
+  const rows: BenchSection['rows'] = []
+  const medians = new Map<number, number>()
+  for (const n of SIZES) {
+    const feeds = makeFeeds(n)
+    const limits = limitsFor(n)
+    exchange(feeds, limits) // warm-up
+    const handle: number[] = []
+    const total: number[] = []
+    for (let run = 0; run < RUNS; run++) {
+      const result = exchange(feeds, limits)
+      handle.push(result.handleMicros)
+      total.push(result.totalMicros)
+    }
+    medians.set(n, median(handle))
+    rows.push({
+      keys: n,
+      'session CPU ms (median)': +(median(handle) / 1000).toFixed(2),
+      'exchange CPU ms incl. encoding (median)': +(median(total) / 1000).toFixed(2),
+      'retained bytes/feed (both sessions)': Math.round(retainedBytesPerFeed(n)),
+    })
+  }
+  const ratio = medians.get(100_000)! / medians.get(10_000)!
+  const at100k = medians.get(100_000)! / 1000
+  return {
+    name: 'State machine: offer -> request -> replicate, one manifest of N keys',
+    rows,
+    notes: [
+      `100k/10k session CPU ratio: ${ratio.toFixed(2)}x (linear = 10x; target <= 12x) ${ratio <= 12 ? 'OK' : 'OVER TARGET'}`,
+      `100k keys: ${at100k.toFixed(1)} ms session CPU (target well under 100 ms) ${at100k < 100 ? 'OK' : 'OVER TARGET'}`,
+      'session CPU = time inside Session.handle on both sides (decoding of received messages included);',
+      'exchange CPU adds encoding the sent messages. Retained bytes/feed: heap growth after gc with both',
+      'sessions alive, divided by N (offering side + accepting side, received message buffers included).',
+    ],
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  printSection(await run())
+}

@@ -1,0 +1,169 @@
+/**
+ * Everything one session knows about each feed key, in one record per key (keyed by key hex),
+ * with counters kept up to date by the mutators so that no rule ever scans the table:
+ * the local collection, what we offered, what the remote offered, requests, acceptance,
+ * replication and sync progress. One Map lookup per key per message keeps the cost linear.
+ */
+import type { Key } from '../codec/messages.js'
+
+/** Sentinel for "never" in the length fields. */
+export const NONE = -1
+
+export interface FeedRecord {
+  readonly key: Key
+  /** Length of the local copy, or NONE when the local collection does not hold the feed. */
+  localLength: number
+  /** Opaque data we offer with the key. */
+  localData: Uint8Array | null
+  /** The user blocked or removed it: never offered, requested or accepted again. */
+  blocked: boolean
+  /** Highest length we offered in this session, or NONE. */
+  offeredLength: number
+  /** Highest length the remote advertised in this session, or NONE. */
+  remoteLength: number
+  /** Data of the remote's newest entry for the key. */
+  remoteData: Uint8Array | null
+  /** Sequence number of the outstanding Request holding the key, or NONE. */
+  requestSeq: number
+  /** Requested while not in the collection: reserves room under maxFeeds. */
+  reservesRoom: boolean
+  /** The remote agreed to replicate it and it was not blocked since. */
+  accepted: boolean
+  /** Accepted and the local copy is shorter than the remote's advertised length. */
+  lagging: boolean
+  /** Replication was started on this connection (and not stopped by a block). */
+  replicating: boolean
+  /** Accepted since the last remote-feeds action. */
+  unreported: boolean
+  /** Last message that touched the record (to skip duplicates within one message). */
+  stamp: number
+}
+
+export class FeedTable {
+  readonly #records = new Map<string, FeedRecord>()
+  #collectionSize = 0
+  #remoteOffered = 0
+  #reservedRoom = 0
+  #lagging = 0
+
+  /** Feeds the local collection holds. */
+  get collectionSize(): number {
+    return this.#collectionSize
+  }
+
+  /** Distinct keys the remote offered in this session. */
+  get remoteOffered(): number {
+    return this.#remoteOffered
+  }
+
+  /** Requested keys the collection does not hold yet. */
+  get reservedRoom(): number {
+    return this.#reservedRoom
+  }
+
+  /** Accepted keys whose local copy is behind the remote's advertised length. */
+  get laggingCount(): number {
+    return this.#lagging
+  }
+
+  get(hex: string): FeedRecord | undefined {
+    return this.#records.get(hex)
+  }
+
+  getOrCreate(hex: string, key: Key): FeedRecord {
+    let record = this.#records.get(hex)
+    if (record === undefined) {
+      record = {
+        key,
+        localLength: NONE,
+        localData: null,
+        blocked: false,
+        offeredLength: NONE,
+        remoteLength: NONE,
+        remoteData: null,
+        requestSeq: NONE,
+        reservesRoom: false,
+        accepted: false,
+        lagging: false,
+        replicating: false,
+        unreported: false,
+        stamp: 0,
+      }
+      this.#records.set(hex, record)
+    }
+    return record
+  }
+
+  /** Records in first-seen order (before the remote's first Manifest: collection order). */
+  values(): IterableIterator<FeedRecord> {
+    return this.#records.values()
+  }
+
+  /** The collection holds the feed now, at least at `length` (lengths only grow). */
+  setLocal(record: FeedRecord, length: number, data: Uint8Array | null): void {
+    if (record.localLength === NONE) {
+      this.#collectionSize++
+      if (record.reservesRoom) this.#setReservesRoom(record, false)
+    }
+    if (length > record.localLength) record.localLength = length
+    record.localData = data
+    this.#refreshLag(record)
+  }
+
+  /** Raises the local length of a held feed; false when the collection does not hold it. */
+  raiseLocalLength(record: FeedRecord, length: number): boolean {
+    if (record.localLength === NONE) return false
+    if (length > record.localLength) record.localLength = length
+    this.#refreshLag(record)
+    return true
+  }
+
+  /** The remote offered the key: advertised length = highest seen, data = newest. */
+  mergeRemoteOffer(record: FeedRecord, length: number, data: Uint8Array | null): void {
+    if (record.remoteLength === NONE) this.#remoteOffered++
+    if (length > record.remoteLength) record.remoteLength = length
+    record.remoteData = data
+    this.#refreshLag(record)
+  }
+
+  setRequested(record: FeedRecord, seq: number): void {
+    record.requestSeq = seq
+    this.#setReservesRoom(record, record.localLength === NONE)
+  }
+
+  /** The Request holding the key was answered. */
+  clearRequested(record: FeedRecord): void {
+    record.requestSeq = NONE
+    this.#setReservesRoom(record, false)
+  }
+
+  accept(record: FeedRecord): void {
+    record.accepted = true
+    record.unreported = true
+    this.#refreshLag(record)
+  }
+
+  /** Blocks the key: it is no longer accepted nor reported. Returns whether it was replicating. */
+  block(record: FeedRecord): boolean {
+    record.blocked = true
+    record.accepted = false
+    record.unreported = false
+    this.#refreshLag(record)
+    const wasReplicating = record.replicating
+    record.replicating = false
+    return wasReplicating
+  }
+
+  #setReservesRoom(record: FeedRecord, reserves: boolean): void {
+    if (record.reservesRoom === reserves) return
+    record.reservesRoom = reserves
+    this.#reservedRoom += reserves ? 1 : -1
+  }
+
+  #refreshLag(record: FeedRecord): void {
+    const lagging = record.accepted && record.localLength < record.remoteLength
+    if (lagging === record.lagging) return
+    record.lagging = lagging
+    this.#lagging += lagging ? 1 : -1
+  }
+}
