@@ -5,6 +5,7 @@
  * reader written from spec/multifeed.md (not from src/codec), which also cross-checks the codec.
  *
  * Usage: npx tsx scripts/worked-example.ts > spec/example.md
+ * The prose under "Reading the trace" names step numbers: check them after a change.
  */
 import b4a from 'b4a'
 import c from 'compact-encoding'
@@ -20,7 +21,7 @@ import type { ChannelMessage, Handshake, ManifestEntry } from '../src/codec/mess
 import { createSession, type Session } from '../src/state/index.js'
 import type { LocalFeed, SessionAction, SessionEvent } from '../src/state/types.js'
 
-type Peer = 'ALICE' | 'BOB'
+type Peer = 'ALICE' | 'BOB' | 'MALLORY' | 'BOB2'
 
 const hex = (bytes: Uint8Array) => b4a.toString(bytes, 'hex')
 const filled = (byte: number, length = 32) => b4a.alloc(length, byte) as Uint8Array
@@ -214,15 +215,23 @@ interface Delivery {
   label: string
 }
 
-const sessions: Record<Peer, Session> = { ALICE: createSession(), BOB: createSession() }
-const other = (peer: Peer): Peer => (peer === 'ALICE' ? 'BOB' : 'ALICE')
+const sessions: Record<Peer, Session> = {
+  ALICE: createSession(),
+  BOB: createSession(),
+  MALLORY: createSession(),
+  BOB2: createSession(),
+}
+const OTHER: Record<Peer, Peer> = { ALICE: 'BOB', BOB: 'ALICE', MALLORY: 'BOB2', BOB2: 'MALLORY' }
+const other = (peer: Peer): Peer => OTHER[peer]
+/** BOB2 is BOB on a second connection (his second session); it prints as BOB. */
+const shown = (peer: Peer) => (peer === 'BOB2' ? 'BOB' : peer)
 const queue: Delivery[] = []
-const addedByPeer: Record<Peer, ManifestEntry[]> = { ALICE: [], BOB: [] }
+const addedByPeer: Record<Peer, ManifestEntry[]> = { ALICE: [], BOB: [], MALLORY: [], BOB2: [] }
 let step = 0
 
 function handle(peer: Peer, event: SessionEvent, label: string): void {
   step++
-  line(`### ${step}. ${peer}: ${label}`)
+  line(`### ${step}. ${shown(peer)}: ${label}`)
   line()
   const actions = sessions[peer].handle(event)
   if (actions.length === 0) line('No actions.')
@@ -235,27 +244,27 @@ function handle(peer: Peer, event: SessionEvent, label: string): void {
     if (message.type === 'handshake') {
       const bytes = encodeHandshake(message as Handshake)
       sent.push(() => {
-        line(`${peer}'s Handshake, ${bytes.byteLength} bytes:`)
+        line(`${shown(peer)}'s Handshake, ${bytes.byteLength} bytes:`)
         line()
         breakdown(readHandshake(bytes))
       })
       queue.push({
         to: other(peer),
         event: { type: 'remote-open', body: bytes },
-        label: `receives ${peer}'s Handshake (remote-open)`,
+        label: `receives ${shown(peer)}'s Handshake (remote-open)`,
       })
     } else {
       const type = typeOf(message)
       const bytes = encodeMessage(message)
       sent.push(() => {
-        line(`${peer}'s ${MESSAGE_NAMES[type]} (type ${type}), ${bytes.byteLength} bytes:`)
+        line(`${shown(peer)}'s ${MESSAGE_NAMES[type]} (type ${type}), ${bytes.byteLength} bytes:`)
         line()
         breakdown(readMessage(type, bytes))
       })
       queue.push({
         to: other(peer),
         event: { type: 'message', messageType: type, body: bytes },
-        label: `receives ${peer}'s ${MESSAGE_NAMES[type]}`,
+        label: `receives ${shown(peer)}'s ${MESSAGE_NAMES[type]}`,
       })
     }
   }
@@ -391,6 +400,71 @@ replicationCatchesUp('BOB')
 handle('ALICE', { type: 'close' }, 'close (the application closes the session)')
 drain()
 
+line('## Reading the trace')
+line()
+line('- Each side sends its Handshake at open, without waiting (steps 1 and 2), and its first')
+line('  Manifest as soon as it has verified the remote Handshake, without waiting for anything')
+line('  else: BOB offers B1 (step 3) before ALICE has verified his Handshake (step 4).')
+line('- Each Manifest is answered by a Request for the wanted keys; each Request by exactly one')
+line('  Replicate. Requests do not wait for Replicates.')
+line('- `remote-feeds` fires once the remote batch is complete and every Request is answered')
+line('  (steps 9 and 10); `synced` waits until the accepted feeds reach the advertised lengths')
+line('  (steps 12 and 16).')
+line('- A feed that enters the collection from this session is not offered back: the remote')
+line('  advertised it at a length at least as high (steps 11, 13, 14, 21).')
+line('- A3 is a live announcement: a batch of one Manifest with `more = false`. BOB becomes')
+line('  not synced while his Request is outstanding and after the Replicate until A3 arrives,')
+line('  then `synced` fires again (step 22).')
+line()
+
+// ---- a peer that knows only the discovery key ----
+
+const MALLORY_HASH = sequence(0x80, 64)
+// MALLORY cannot compute the capability: she guesses with a key of her own.
+const malloryGuess = capability(filled(0xee), MALLORY_HASH, 'initiator')
+const bobCapOnSecond = capability(MULTIFEED_KEY, MALLORY_HASH, 'responder')
+const malloryExpects = capability(filled(0xee), MALLORY_HASH, 'responder')
+const bobExpects = capability(MULTIFEED_KEY, MALLORY_HASH, 'initiator')
+
+line('## A peer without the key')
+line()
+line('MALLORY found the discovery key and opens a channel for the multifeed on a new connection')
+line(
+  `to BOB (handshake hash \`${hex(MALLORY_HASH).slice(0, 16)}…\`, bytes 80 to bf). She does not have`,
+)
+line('the multifeed key, so the capability she sends is a guess. BOB sends nothing but his')
+line('Handshake before he has verified hers, so she learns no feed key.')
+line()
+step = 0
+handle(
+  'MALLORY',
+  {
+    ...baseOpen,
+    role: 'initiator',
+    userData: null,
+    localCapability: malloryGuess,
+    remoteCapability: malloryExpects,
+    feeds: [],
+  },
+  'open (initiator)',
+)
+handle(
+  'BOB2',
+  {
+    ...baseOpen,
+    role: 'responder',
+    userData: null,
+    localCapability: bobCapOnSecond,
+    remoteCapability: bobExpects,
+    feeds: bobFeeds,
+  },
+  'open (responder, feed B1)',
+)
+drain()
+line('Both sides fail with `ERR_BAD_CAPABILITY` and tell the other in a Close (code 3); a Close')
+line('that arrives after the session closed is ignored. BOB never sent a Manifest.')
+line()
+
 // ---- protomux framing of two of the messages above (informative) ----
 
 const dk = discoveryKey(MULTIFEED_KEY)
@@ -428,22 +502,6 @@ function frame(build: (state: c.State, encode: Encode) => c.State): Uint8Array {
   return state.buffer
 }
 
-line('## Reading the trace')
-line()
-line('- Each side sends its Handshake at open, without waiting (steps 1 and 2), and its first')
-line('  Manifest as soon as it has verified the remote Handshake, without waiting for anything')
-line('  else: BOB offers B1 (step 3) before ALICE has verified his Handshake (step 4).')
-line('- Each Manifest is answered by a Request for the wanted keys; each Request by exactly one')
-line('  Replicate. Requests do not wait for Replicates.')
-line('- `remote-feeds` fires once the remote batch is complete and every Request is answered')
-line('  (steps 9 and 10); `synced` waits until the accepted feeds reach the advertised lengths')
-line('  (steps 12 and 16).')
-line('- A feed that enters the collection from this session is not offered back: the remote')
-line('  advertised it at a length at least as high (steps 11, 13, 14, 21).')
-line('- A3 is a live announcement: a batch of one Manifest with `more = false`. BOB becomes')
-line('  not synced while his Request is outstanding and after the Replicate until A3 arrives,')
-line('  then `synced` fires again (step 22).')
-line()
 line('## protomux framing (informative)')
 line()
 line("On protomux (multifeed.md section 12), ALICE's Handshake of step 1 travels in the")
@@ -457,7 +515,7 @@ line()
 line('`00` control channel, `01` open, `01` channel id, `09` + "multifeed" protocol, `20` + 32')
 line('bytes discovery key (id), then the Handshake bytes unchanged.')
 line()
-line('and the Close of the last step is the channel message')
+line("and ALICE's Close of step 23 is the channel message")
 line()
 line('```')
 line(hex(messageFrame))
