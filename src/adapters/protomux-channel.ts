@@ -183,6 +183,7 @@ export class MultifeedChannel extends EventEmitter {
       })),
       onopen: (body: unknown) => {
         this.remoteOpened = true
+        if (!this.#sessionOpen) this.#openSession()
         this.#dispatch({ type: 'remote-open', body: body as Uint8Array })
       },
       onclose: () => this.#onTransportClosed(),
@@ -198,6 +199,13 @@ export class MultifeedChannel extends EventEmitter {
       return
     }
     this.#channel = channel
+    // The remote opened first: protomux delivers its handshake on the next tick. Opening our side
+    // only then keeps a fast reply (a Close) from arriving before that handshake was seen.
+    if ((channel as unknown as { _remoteId: number })._remoteId !== 0) return
+    this.#openSession()
+  }
+
+  #openSession(): void {
     const handshakeHash = this.stream.handshakeHash!
     const role = this.stream.isInitiator ? 'initiator' : 'responder'
     const remoteRole = this.stream.isInitiator ? 'responder' : 'initiator'
@@ -322,6 +330,7 @@ export class MultifeedChannel extends EventEmitter {
       this.emit('session-error', error)
     }
     this.#setTimer(null)
+    this.#channel?.close()
     this.mux.unpair(this.#protocolId())
     this.stream.removeListener('close', this.#onStreamClose)
     this.emit('close')

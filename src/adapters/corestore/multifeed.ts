@@ -9,7 +9,7 @@ import crypto from 'hypercore-crypto'
 import type Protomux from 'protomux'
 import ReadyResource from 'ready-resource'
 import { discoveryKey } from '../../codec/capability.js'
-import { DEFAULT_CLIENT, type Limits } from '../../codec/constants.js'
+import { DEFAULT_CLIENT, type Limits, PROTOMUX_PROTOCOL } from '../../codec/constants.js'
 import { resolveLimits } from '../../codec/limits.js'
 import type { Key, ManifestEntry } from '../../codec/messages.js'
 import type { LocalFeed, SessionOptions, SharePolicy, WantPolicy } from '../../state/types.js'
@@ -220,7 +220,10 @@ export class Multifeed extends ReadyResource implements ChannelHost {
     channel.on('remote-feeds', (keys: Key[]) => this.emit('remote-feeds', keys, channel))
     channel.on('synced', () => this.emit('synced', channel))
     channel.on('session-error', (err: MultifeedError) => this.emit('session-error', err, channel))
-    channel.once('close', () => this.#channels.delete(channel))
+    channel.once('close', () => {
+      this.#channels.delete(channel)
+      this.#awaitLateRemote(noise, channel, opts)
+    })
     return channel
   }
 
@@ -429,6 +432,17 @@ export class Multifeed extends ReadyResource implements ChannelHost {
       }
     }
     this.#grown.clear()
+  }
+
+  /**
+   * A remote that did not have this multifeed rejected our channel. If it joins it later on the
+   * same stream, its channel open reaches this pairing and gets a fresh channel.
+   */
+  #awaitLateRemote(noise: NoiseStream, closed: MultifeedChannel, opts: ReplicateOptions): void {
+    if (closed.remoteOpened || closed.error !== null || this.closing || noise.destroyed) return
+    closed.mux.pair({ protocol: PROTOMUX_PROTOCOL, id: this.discoveryKey }, () =>
+      this.closing ? undefined : this.attach(noise, opts).ready,
+    )
   }
 
   #stopReplicating(feed: Feed): void {

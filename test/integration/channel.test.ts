@@ -1,0 +1,233 @@
+/**
+ * MultifeedChannel over real Noise streams (@hyperswarm/secret-stream) that also carry Corestore
+ * replication: handshake, failures that close only the channel, a multifeed one side lacks.
+ */
+import b4a from 'b4a'
+import c from 'compact-encoding'
+import type Corestore from 'corestore'
+import type Hypercore from 'hypercore'
+import crypto from 'hypercore-crypto'
+import Protomux, { type Channel } from 'protomux'
+import { describe, expect, test } from 'vitest'
+import {
+  codec,
+  ErrorCode,
+  type MultifeedChannel,
+  type MultifeedError,
+  type RemoteHandshake,
+} from '../../src/index.js'
+import { contiguous, multifeed, next, replicateStores, tempStore } from './multifeed-helpers.js'
+
+/** A plain core replicated alongside, to prove the shared stream keeps working. */
+async function plainCore(a: Corestore, b: Corestore): Promise<[Hypercore, Hypercore]> {
+  const writer = a.get({ name: 'plain' })
+  await writer.ready()
+  await writer.append(b4a.from('first'))
+  const reader = b.get({ key: writer.key })
+  await reader.ready()
+  reader.download({ start: 0, end: -1 })
+  return [writer, reader]
+}
+
+interface RawPeer {
+  channel: Channel
+  /** Messages received, by type number. */
+  received: Array<{ messageType: number; body: Uint8Array }>
+  closed: Promise<void>
+}
+
+/** A hand-driven multifeed channel on the remote end of `noise`, to send arbitrary bytes. */
+function rawPeer(noise: { userData: unknown }, discoveryKey: Uint8Array): RawPeer {
+  const mux = Protomux.from(noise as never)
+  const received: RawPeer['received'] = []
+  let onClose: () => void = () => {}
+  const closed = new Promise<void>((resolve) => {
+    onClose = resolve
+  })
+  const channel = mux.createChannel({
+    protocol: codec.PROTOMUX_PROTOCOL,
+    id: discoveryKey,
+    handshake: c.raw,
+    messages: [0, 1, 2, 3].map((messageType) => ({
+      encoding: c.raw,
+      onmessage: (body: unknown) => {
+        received.push({ messageType, body: body as Uint8Array })
+      },
+    })),
+    onclose: () => onClose(),
+  })
+  if (channel === null) throw new Error('raw channel not created')
+  return { channel, received, closed }
+}
+
+/** A valid handshake for the raw peer (responder side of the pair). */
+function rawHandshake(key: Uint8Array, handshakeHash: Uint8Array, badCapability = false) {
+  const capability = badCapability
+    ? crypto.randomBytes(32)
+    : codec.capability(key, handshakeHash, 'responder')
+  return codec.encodeHandshake({
+    type: 'handshake',
+    major: 1,
+    minor: 0,
+    client: codec.DEFAULT_CLIENT,
+    capability,
+    userData: null,
+  })
+}
+
+function closeCodeSent(peer: RawPeer): number | undefined {
+  const close = peer.received.find((m) => m.messageType === codec.MessageType.Close)
+  if (!close) return undefined
+  const decoded = codec.decodeMessage(codec.MessageType.Close, close.body)
+  return decoded?.type === 'close' ? (decoded as codec.Close).code : undefined
+}
+
+async function failedWith(channel: MultifeedChannel): Promise<MultifeedError> {
+  const [err] = await next<[MultifeedError]>(channel, 'session-error')
+  if (!channel.closed) await next(channel, 'close')
+  return err
+}
+
+describe('MultifeedChannel', () => {
+  test('opens and handshakes over a Noise stream shared with Corestore replication', async () => {
+    const [storeA, storeB] = await Promise.all([tempStore(), tempStore()])
+    const mfA = multifeed(storeA, { userData: b4a.from('from a') })
+    const mfB = multifeed(storeB, { key: mfA.key, userData: b4a.from('from b') })
+    const [sa, sb] = replicateStores(storeA, storeB)
+    const channelA = mfA.attach(sa)
+    const channelB = mfB.attach(sb)
+    const [[seenByA], [seenByB]] = await Promise.all([
+      next<[RemoteHandshake]>(channelA, 'handshake'),
+      next<[RemoteHandshake]>(channelB, 'handshake'),
+    ])
+    expect({ ...seenByA, userData: b4a.toString(seenByA.userData!) }).toEqual({
+      client: 'multifeed',
+      major: 1,
+      minor: 0,
+      userData: 'from b',
+    })
+    expect(b4a.toString(seenByB.userData!)).toBe('from a')
+    expect(b4a.equals(channelA.remoteUserData!, b4a.from('from b'))).toBe(true)
+    expect(channelB.remoteClient).toBe('multifeed')
+    // Attaching again to the same stream gives the same channel, not a second one.
+    expect(mfA.attach(sa)).toBe(channelA)
+  })
+
+  test('a malformed handshake closes only the channel; the stream keeps replicating', async () => {
+    const [storeA, storeB] = await Promise.all([tempStore(), tempStore()])
+    const mf = multifeed(storeA)
+    const [sa, sb] = replicateStores(storeA, storeB)
+    const [writer, reader] = await plainCore(storeA, storeB)
+    await contiguous(reader, 1)
+
+    const channel = mf.attach(sa)
+    const peer = rawPeer(sb, mf.discoveryKey)
+    peer.channel.open(b4a.from([0xfd, 0x01])) // a truncated varint
+    const err = await failedWith(channel)
+    await peer.closed
+
+    expect(err.code).toBe('ERR_MALFORMED_MESSAGE')
+    expect(err.remote).toBe(true)
+    expect(err.decodeCode).toBe('ERR_DECODE_TRUNCATED')
+    expect(channel.error).toBe(err)
+    expect(closeCodeSent(peer)).toBe(ErrorCode.ERR_MALFORMED_MESSAGE)
+    expect(sa.destroyed || sb.destroyed).toBe(false)
+    await writer.append(b4a.from('after the failure'))
+    await contiguous(reader, 2)
+    expect(b4a.toString(await reader.get(1))).toBe('after the failure')
+  })
+
+  test('a protocol violation (request for a key never offered) closes only the channel', async () => {
+    const [storeA, storeB] = await Promise.all([tempStore(), tempStore()])
+    const mf = multifeed(storeA)
+    const [sa, sb] = replicateStores(storeA, storeB)
+    const [writer, reader] = await plainCore(storeA, storeB)
+    await sb.opened
+
+    const channel = mf.attach(sa)
+    const handshake = next(channel, 'handshake')
+    const peer = rawPeer(sb, mf.discoveryKey)
+    peer.channel.open(rawHandshake(mf.key, sb.handshakeHash!))
+    await handshake
+    const request = codec.encodeMessage({ type: 'request', keys: [crypto.randomBytes(32)] })
+    peer.channel.messages[codec.MessageType.Request]!.send(request)
+    const err = await failedWith(channel)
+    await peer.closed
+
+    expect(err.code).toBe('ERR_NOT_OFFERED')
+    expect(err.remote).toBe(true)
+    expect(closeCodeSent(peer)).toBe(ErrorCode.ERR_NOT_OFFERED)
+    await writer.append(b4a.from('still replicating'))
+    await contiguous(reader, 2)
+    expect(sa.destroyed || sb.destroyed).toBe(false)
+  })
+
+  test('a capability made without the key is refused before any feed key is sent', async () => {
+    const [storeA, storeB] = await Promise.all([tempStore(), tempStore()])
+    const mf = multifeed(storeA)
+    await (await mf.writer()).append(b4a.from('secret data'))
+    const [sa, sb] = replicateStores(storeA, storeB)
+    await sb.opened
+
+    const channel = mf.attach(sa)
+    const peer = rawPeer(sb, mf.discoveryKey)
+    peer.channel.open(rawHandshake(mf.key, sb.handshakeHash!, true))
+    const err = await failedWith(channel)
+    await peer.closed
+
+    expect(err.code).toBe('ERR_BAD_CAPABILITY')
+    // Only the Close message reached the peer: no Manifest, so no feed key.
+    expect(peer.received.map((m) => m.messageType)).toEqual([codec.MessageType.Close])
+  })
+
+  test('client names that differ fail on both sides with both names', async () => {
+    const [storeA, storeB] = await Promise.all([tempStore(), tempStore()])
+    const mfA = multifeed(storeA, { client: 'cabal' })
+    const mfB = multifeed(storeB, { key: mfA.key, client: 'mapeo' })
+    const [sa, sb] = replicateStores(storeA, storeB)
+    const [errA, errB] = await Promise.all([failedWith(mfA.attach(sa)), failedWith(mfB.attach(sb))])
+    expect(errA.code).toBe('ERR_CLIENT_MISMATCH')
+    expect(errA).toMatchObject({ usClient: 'cabal', themClient: 'mapeo' })
+    expect(errB.code).toBe('ERR_CLIENT_MISMATCH')
+    expect(sa.destroyed || sb.destroyed).toBe(false)
+  })
+
+  test('a multifeed only one side has leaves the stream alone, and pairs when the other joins', async () => {
+    const [storeA, storeB] = await Promise.all([tempStore(), tempStore()])
+    const mfA = multifeed(storeA)
+    await (await mfA.writer()).append(b4a.from('a'))
+    const [sa, sb] = replicateStores(storeA, storeB)
+    const [writer, reader] = await plainCore(storeA, storeB)
+
+    const lonely = mfA.attach(sa)
+    await next(lonely, 'close')
+    expect(lonely.error).toBeNull()
+    await writer.append(b4a.from('unaffected'))
+    await contiguous(reader, 2)
+    expect(sa.destroyed || sb.destroyed).toBe(false)
+
+    // B joins the multifeed later on the same stream: A answers with a fresh channel.
+    const mfB = multifeed(storeB, { key: mfA.key })
+    const synced = next(mfB, 'synced')
+    mfB.attach(sb)
+    await synced
+    expect(mfB.feeds()).toHaveLength(1)
+    expect(b4a.toString(await mfB.feeds()[0]!.get(0))).toBe('a')
+  })
+
+  test('closing the channel sends a normal close; the remote closes without error', async () => {
+    const [storeA, storeB] = await Promise.all([tempStore(), tempStore()])
+    const mfA = multifeed(storeA)
+    const mfB = multifeed(storeB, { key: mfA.key })
+    const [sa, sb] = replicateStores(storeA, storeB)
+    const channelA = mfA.attach(sa)
+    const channelB = mfB.attach(sb)
+    await next(channelB, 'handshake')
+    const remoteClosed = next(channelB, 'close')
+    channelA.close()
+    await remoteClosed
+    expect(channelA.closed && channelB.closed).toBe(true)
+    expect(channelA.error ?? channelB.error).toBeNull()
+    expect(sa.destroyed || sb.destroyed).toBe(false)
+  })
+})
