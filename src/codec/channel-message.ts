@@ -1,5 +1,4 @@
 /** Encoding and strict decoding of the numbered channel messages (everything but the handshake). */
-import b4a from 'b4a'
 import { decodeCloseFields, encodeCloseFields, preencodeClose } from './close.js'
 import { type Limits, MessageType } from './constants.js'
 import { decodeKeysFields, encodeKeysFields, preencodeKeys } from './keys-message.js'
@@ -108,7 +107,7 @@ export function encodeMessage(message: ChannelMessage, overrides?: Partial<Limit
   if (state.end > limits.maxMessageBytes) {
     throw invalidMessage(`${message.type} is ${state.end} bytes, limit ${limits.maxMessageBytes}`)
   }
-  state.buffer = b4a.allocUnsafe(state.end)
+  state.buffer = new Uint8Array(state.end)
   switch (message.type) {
     case 'manifest':
       encodeManifestFields(state, message)

@@ -1,5 +1,4 @@
 /** Handshake (the channel-open payload) and the foreign-major prefix (spec: Handshake, Versioning). */
-import b4a from 'b4a'
 import c from 'compact-encoding'
 import { HandshakeFlags, type Limits, PROTOCOL_MAJOR, PROTOCOL_MINOR } from './constants.js'
 import { resolveLimits } from './limits.js'
@@ -103,7 +102,7 @@ export function encodeHandshake(h: Handshake, overrides?: Partial<Limits>): Uint
   if (state.end > limits.maxMessageBytes) {
     throw invalidMessage(`handshake is ${state.end} bytes, limit ${limits.maxMessageBytes}`)
   }
-  state.buffer = b4a.allocUnsafe(state.end)
+  state.buffer = new Uint8Array(state.end)
   encodeHandshakeFields(state, h)
   return state.buffer
 }

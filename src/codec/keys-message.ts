@@ -55,11 +55,11 @@ export function decodeKeysFields<T extends 'request' | 'replicate'>(
   if (state.end - at < count * KEY_BYTES) {
     throw truncated(at + Math.floor((state.end - at) / KEY_BYTES) * KEY_BYTES, `${type} key`)
   }
-  const buf = state.buffer
+  const arrayBuffer = state.buffer.buffer
+  const base = state.buffer.byteOffset + at
   const keys: Key[] = new Array(count)
   for (let i = 0; i < count; i++) {
-    const from = at + i * KEY_BYTES
-    keys[i] = buf.subarray(from, from + KEY_BYTES)
+    keys[i] = new Uint8Array(arrayBuffer, base + i * KEY_BYTES, KEY_BYTES)
   }
   state.start = at + count * KEY_BYTES
   return { type, keys }

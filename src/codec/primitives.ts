@@ -5,7 +5,6 @@
  * bytes before touching them, so compact-encoding never throws its own errors and every
  * failure is a DecodeError with the offset of the field that failed.
  */
-import b4a from 'b4a'
 import c from 'compact-encoding'
 import { MAX_UINT } from './constants.js'
 import { DecodeError, DecodeErrorCode } from './errors.js'
@@ -94,12 +93,21 @@ export function readBool(state: DecodeState, field: string): boolean {
   return byte === 1
 }
 
+/**
+ * A plain Uint8Array view of `length` bytes of the state's buffer (no copy). Built on the
+ * ArrayBuffer directly: about twice as fast as subarray on Node Buffers, and the same type
+ * in Node and browsers.
+ */
+function view(buffer: Uint8Array, at: number, length: number): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset + at, length)
+}
+
 /** Returns a view of the 32 bytes (no copy). */
 export function readKey(state: DecodeState, field: string): Uint8Array {
   const at = state.start
   if (state.end - at < KEY_BYTES) throw truncated(at, field)
   state.start = at + KEY_BYTES
-  return state.buffer.subarray(at, at + KEY_BYTES)
+  return view(state.buffer, at, KEY_BYTES)
 }
 
 /**
@@ -119,7 +127,7 @@ export function readBytes(state: DecodeState, maxBytes: number, field: string): 
   const from = state.start
   if (state.end - from < length) throw truncated(at, field)
   state.start = from + length
-  return state.buffer.subarray(from, from + length)
+  return view(state.buffer, from, length)
 }
 
 export function readString(state: DecodeState, maxBytes: number, field: string): string {
@@ -164,7 +172,7 @@ export function readFlags(state: DecodeState, knownBits: number, field: string):
 /**
  * Starts decoding a whole message: checks its size first (before anything else), then
  * copies it once so that the views a decoder returns (keys, data) never alias the caller's
- * buffer, which a transport may reuse.
+ * buffer, which a transport may reuse. The views keep that copy alive (at most one message).
  */
 export function beginDecode(bytes: Uint8Array, maxMessageBytes: number): DecodeState {
   if (!(bytes instanceof Uint8Array)) {
@@ -177,7 +185,7 @@ export function beginDecode(bytes: Uint8Array, maxMessageBytes: number): DecodeS
       0,
     )
   }
-  const copy = b4a.allocUnsafeSlow(bytes.byteLength)
+  const copy = new Uint8Array(bytes.byteLength)
   copy.set(bytes)
   return { start: 0, end: copy.byteLength, buffer: copy }
 }
@@ -247,6 +255,11 @@ function utf8ByteLength(value: string): number {
 }
 
 // ---- encoding of the non-compact-encoding field shapes ----
+
+/** Bytes of a uint in compact-encoding (same as c.uint.preencode, without a state object). */
+export function uintEncodingLength(n: number): number {
+  return n <= 0xfc ? 1 : n <= 0xffff ? 3 : n <= 0xffffffff ? 5 : 9
+}
 
 /** `buffer` in the spec's notation: uint length then the bytes (a present buffer may be empty). */
 export const bytesField = {
