@@ -6,11 +6,13 @@
 import { fileURLToPath } from 'node:url'
 import { buildCapabilityVectors } from './gen/capability.js'
 import { buildCodecVectors } from './gen/codec.js'
+import { buildTraceVectors } from './gen/traces.js'
 import { writeVectorFile } from './gen/write.js'
 
 export const VECTOR_FILES: [file: string, build: () => unknown][] = [
   ['codec.json', buildCodecVectors],
   ['capability.json', buildCapabilityVectors],
+  ['traces.json', buildTraceVectors],
 ]
 
 function main(): void {

@@ -1,0 +1,1167 @@
+/**
+ * Session trace vectors (test/vectors/traces.json): scripted inputs RUN through the reference
+ * state machine, recording the actions after every event. Keys, the multifeed key and the
+ * handshake hash are fixed, so every byte is reproducible. traces.test.ts checks that the
+ * checked-in file equals this output and replays every trace step by step.
+ *
+ * The JSON forms of events and actions are defined here (and in README "Trace vectors"),
+ * with the conversions both ways that the replay uses.
+ */
+import { capability } from '../../../src/codec/capability.js'
+import { decodeMessage, encodeMessage, messageTypeOf } from '../../../src/codec/channel-message.js'
+import { DEFAULT_LIMITS, type Limits } from '../../../src/codec/constants.js'
+import { DecodeError } from '../../../src/codec/errors.js'
+import { decodeHandshake, encodeHandshake } from '../../../src/codec/handshake.js'
+import type { ChannelMessage, Handshake, Key, ManifestEntry } from '../../../src/codec/messages.js'
+import { ErrorCode } from '../../../src/errors.js'
+import { fromHex, toHex } from '../../../src/state/hex.js'
+import { Session } from '../../../src/state/session.js'
+import type {
+  LocalFeed,
+  OpenEvent,
+  Role,
+  SessionAction,
+  SessionEvent,
+  SessionOptions,
+} from '../../../src/state/types.js'
+import { type MessageJson, messageToJson } from './json-form.js'
+
+export const TRACE_SCHEMA = 'multifeed_session_traces_v1'
+
+/** Fixed identity for every trace (test values, never real keys). */
+const MULTIFEED_KEY = Uint8Array.from({ length: 32 }, (_, i) => i + 1)
+const HANDSHAKE_HASH = Uint8Array.from({ length: 64 }, (_, i) => 0xa0 ^ i)
+/** The handshake hash of some other connection (a replayed capability is bound to it). */
+const OTHER_HANDSHAKE_HASH = Uint8Array.from({ length: 64 }, (_, i) => 0x50 ^ i)
+
+const CAPABILITY: Record<Role, Uint8Array> = {
+  initiator: capability(MULTIFEED_KEY, HANDSHAKE_HASH, 'initiator'),
+  responder: capability(MULTIFEED_KEY, HANDSHAKE_HASH, 'responder'),
+}
+const otherRole = (role: Role): Role => (role === 'initiator' ? 'responder' : 'initiator')
+
+/** Limits the scripted remote encodes with: generous, so it can send what we must reject. */
+const REMOTE_LIMITS: Partial<Limits> = {
+  maxMessageBytes: 1 << 24,
+  maxEntriesPerMessage: 1 << 20,
+  maxEntryDataBytes: 1 << 16,
+  maxUserDataBytes: 1 << 16,
+  maxClientBytes: 1 << 16,
+  maxReasonBytes: 1 << 16,
+}
+
+/** A 32-byte key of one repeated byte: easy to spot in hex. */
+const key = (byte: number): Key => new Uint8Array(32).fill(byte)
+const A = key(0xa1)
+const B = key(0xb2)
+const C = key(0xc3)
+const D = key(0xd4)
+const E = key(0xe5)
+const X = key(0x99) // never offered by anyone
+
+// ---- JSON forms ----
+
+export interface FeedJson {
+  key: string
+  length: number
+  data: string | null
+}
+
+/** Policies as data: null = the default (everything); otherwise only the listed keys. */
+export interface PolicyJson {
+  onlyKeys: string[]
+}
+
+export interface TraceConfig {
+  now: number
+  role: Role
+  client: string
+  userData: string | null
+  localCapability: string
+  remoteCapability: string
+  feeds: FeedJson[]
+  blocked: string[]
+  limits?: Partial<Limits>
+  want: PolicyJson | null
+  share: PolicyJson | null
+}
+
+export type EventJson =
+  | { type: 'open' }
+  | { type: 'remote-open'; body: string; decoded: MessageJson | { decodeError: string } }
+  | {
+      type: 'message'
+      messageType: number
+      body: string
+      decoded: MessageJson | { decodeError: string } | null
+    }
+  | { type: 'local-feed'; feed: FeedJson }
+  | { type: 'local-length'; key: string; length: number }
+  | { type: 'block'; key: string }
+  | { type: 'tick'; now: number }
+  | { type: 'close' }
+  | { type: 'transport-closed' }
+
+export type ActionJson =
+  | { type: 'send'; messageType: number | null; message: MessageJson; body: string }
+  | { type: 'timer'; at: number | null }
+  | {
+      type: 'remote-handshake'
+      major: number
+      minor: number
+      client: string
+      userData: string | null
+    }
+  | { type: 'add-feeds'; feeds: FeedJson[] }
+  | { type: 'replicate' | 'unreplicate' | 'remote-feeds'; keys: string[] }
+  | { type: 'synced' }
+  | ({ type: 'fail' } & Record<string, unknown>)
+  | { type: 'close'; by: 'local' | 'remote' }
+
+export type TraceStep =
+  | { input: EventJson; expect: ActionJson[] }
+  | { input: EventJson; throws: string }
+
+export interface Trace {
+  id: string
+  comment: string
+  /** Rules (design "Session rules" numbers) and error codes the trace exercises. */
+  covers: string[]
+  role: Role
+  config: TraceConfig
+  steps: TraceStep[]
+}
+
+const feedToJson = (feed: LocalFeed | ManifestEntry): FeedJson => ({
+  key: toHex(feed.key),
+  length: feed.length,
+  data: feed.data === null ? null : toHex(feed.data),
+})
+const feedFromJson = (json: FeedJson): LocalFeed => ({
+  key: fromHex(json.key),
+  length: json.length,
+  data: json.data === null ? null : fromHex(json.data),
+})
+
+function annotate(decode: () => Parameters<typeof messageToJson>[0] | null) {
+  try {
+    const decoded = decode()
+    return decoded === null ? null : messageToJson(decoded)
+  } catch (err) {
+    if (err instanceof DecodeError) return { decodeError: err.code }
+    throw err
+  }
+}
+
+export function eventToJson(event: SessionEvent): EventJson {
+  switch (event.type) {
+    case 'open':
+      return { type: 'open' }
+    case 'remote-open':
+      return {
+        type: 'remote-open',
+        body: toHex(event.body),
+        decoded: annotate(() => decodeHandshake(event.body, REMOTE_LIMITS))!,
+      }
+    case 'message':
+      return {
+        type: 'message',
+        messageType: event.messageType,
+        body: toHex(event.body),
+        decoded: annotate(() => decodeMessage(event.messageType, event.body, REMOTE_LIMITS)),
+      }
+    case 'local-feed':
+      return { type: 'local-feed', feed: feedToJson(event.feed) }
+    case 'local-length':
+      return { type: 'local-length', key: toHex(event.key), length: event.length }
+    case 'block':
+      return { type: 'block', key: toHex(event.key) }
+    case 'tick':
+      return { type: 'tick', now: event.now }
+    case 'close':
+    case 'transport-closed':
+      return { type: event.type }
+  }
+}
+
+/** The event a trace step feeds to the session (`decoded` is an annotation only). */
+export function eventFromJson(json: EventJson, config: TraceConfig): SessionEvent {
+  switch (json.type) {
+    case 'open':
+      return openEventOf(config)
+    case 'remote-open':
+      return { type: 'remote-open', body: fromHex(json.body) }
+    case 'message':
+      return { type: 'message', messageType: json.messageType, body: fromHex(json.body) }
+    case 'local-feed':
+      return { type: 'local-feed', feed: feedFromJson(json.feed) }
+    case 'local-length':
+      return { type: 'local-length', key: fromHex(json.key), length: json.length }
+    case 'block':
+      return { type: 'block', key: fromHex(json.key) }
+    case 'tick':
+      return { type: 'tick', now: json.now }
+    case 'close':
+    case 'transport-closed':
+      return { type: json.type }
+  }
+}
+
+export function actionToJson(action: SessionAction): ActionJson {
+  switch (action.type) {
+    case 'send': {
+      const { message } = action
+      if (message.type === 'handshake') {
+        return {
+          type: 'send',
+          messageType: null,
+          message: messageToJson(message),
+          body: toHex(encodeHandshake(message)),
+        }
+      }
+      return {
+        type: 'send',
+        messageType: messageTypeOf(message),
+        message: messageToJson(message),
+        body: toHex(encodeMessage(message, REMOTE_LIMITS)),
+      }
+    }
+    case 'timer':
+      return { type: 'timer', at: action.at }
+    case 'remote-handshake':
+      return {
+        type: 'remote-handshake',
+        major: action.major,
+        minor: action.minor,
+        client: action.client,
+        userData: action.userData === null ? null : toHex(action.userData),
+      }
+    case 'add-feeds':
+      return { type: 'add-feeds', feeds: action.feeds.map(feedToJson) }
+    case 'replicate':
+    case 'unreplicate':
+    case 'remote-feeds':
+      return { type: action.type, keys: action.keys.map(toHex) }
+    case 'synced':
+      return { type: 'synced' }
+    case 'fail':
+      return { ...action }
+    case 'close':
+      return { type: 'close', by: action.by }
+  }
+}
+
+export function openEventOf(config: TraceConfig): OpenEvent {
+  return {
+    type: 'open',
+    now: config.now,
+    role: config.role,
+    client: config.client,
+    userData: config.userData === null ? null : fromHex(config.userData),
+    localCapability: fromHex(config.localCapability),
+    remoteCapability: fromHex(config.remoteCapability),
+    feeds: config.feeds.map(feedFromJson),
+    blocked: config.blocked.map(fromHex),
+    ...(config.limits === undefined ? {} : { limits: config.limits }),
+  }
+}
+
+function policyOf(json: PolicyJson | null) {
+  if (json === null) return undefined
+  const allowed = new Set(json.onlyKeys)
+  return (feed: { key: Uint8Array }) => allowed.has(toHex(feed.key))
+}
+
+export function sessionOptionsOf(config: TraceConfig): SessionOptions {
+  const want = policyOf(config.want)
+  const share = policyOf(config.share)
+  return { ...(want ? { want } : {}), ...(share ? { share } : {}) }
+}
+
+// ---- the script DSL ----
+
+interface TraceSetup {
+  role?: Role
+  now?: number
+  client?: string
+  userData?: Uint8Array | null
+  feeds?: LocalFeed[]
+  blocked?: Key[]
+  limits?: Partial<Limits>
+  want?: Key[]
+  share?: Key[]
+}
+
+const f = (k: Key, length: number, data: Uint8Array | null = null): LocalFeed => ({
+  key: k,
+  length,
+  data,
+})
+
+class Script {
+  readonly steps: TraceStep[] = []
+  readonly config: TraceConfig
+  readonly #session: Session
+
+  constructor(setup: TraceSetup) {
+    const role = setup.role ?? 'initiator'
+    this.config = {
+      now: setup.now ?? 0,
+      role,
+      client: setup.client ?? 'multifeed',
+      userData: setup.userData ? toHex(setup.userData) : null,
+      localCapability: toHex(CAPABILITY[role]),
+      remoteCapability: toHex(CAPABILITY[otherRole(role)]),
+      feeds: (setup.feeds ?? []).map(feedToJson),
+      blocked: (setup.blocked ?? []).map(toHex),
+      ...(setup.limits ? { limits: setup.limits } : {}),
+      want: setup.want ? { onlyKeys: setup.want.map(toHex) } : null,
+      share: setup.share ? { onlyKeys: setup.share.map(toHex) } : null,
+    }
+    this.#session = new Session(sessionOptionsOf(this.config))
+  }
+
+  #step(event: SessionEvent): this {
+    const input = eventToJson(event)
+    try {
+      const actions = this.#session.handle(event)
+      this.steps.push({ input, expect: actions.map(actionToJson) })
+    } catch (err) {
+      const code = (err as { code?: string }).code
+      if (code === undefined) throw err
+      this.steps.push({ input, throws: code })
+    }
+    return this
+  }
+
+  open(): this {
+    return this.#step(openEventOf(this.config))
+  }
+
+  /** The remote's handshake: valid for this connection unless overridden. */
+  remoteOpen(overrides: Partial<Handshake> = {}): this {
+    const handshake: Handshake = {
+      type: 'handshake',
+      major: 1,
+      minor: 0,
+      client: 'multifeed',
+      capability: CAPABILITY[otherRole(this.config.role)],
+      userData: null,
+      ...overrides,
+    }
+    return this.#step({ type: 'remote-open', body: encodeHandshake(handshake, REMOTE_LIMITS) })
+  }
+
+  remoteOpenBytes(hex: string): this {
+    return this.#step({ type: 'remote-open', body: fromHex(hex) })
+  }
+
+  /** open + a valid remote handshake. */
+  connect(): this {
+    return this.open().remoteOpen()
+  }
+
+  send(message: ChannelMessage): this {
+    return this.#step({
+      type: 'message',
+      messageType: messageTypeOf(message),
+      body: encodeMessage(message, REMOTE_LIMITS),
+    })
+  }
+
+  sendBytes(messageType: number, hex: string): this {
+    return this.#step({ type: 'message', messageType, body: fromHex(hex) })
+  }
+
+  manifest(entries: [Key, number, Uint8Array?][], more = false): this {
+    return this.send({
+      type: 'manifest',
+      more,
+      entries: entries.map(([k, length, data]) => ({ key: k, length, data: data ?? null })),
+    })
+  }
+
+  request(...keys: Key[]): this {
+    return this.send({ type: 'request', keys })
+  }
+
+  replicate(...keys: Key[]): this {
+    return this.send({ type: 'replicate', keys })
+  }
+
+  closeMessage(code: number, reason = ''): this {
+    return this.send({ type: 'close', code, reason })
+  }
+
+  localFeed(k: Key, length: number, data: Uint8Array | null = null): this {
+    return this.#step({ type: 'local-feed', feed: f(k, length, data) })
+  }
+
+  localLength(k: Key, length: number): this {
+    return this.#step({ type: 'local-length', key: k, length })
+  }
+
+  block(k: Key): this {
+    return this.#step({ type: 'block', key: k })
+  }
+
+  tick(now: number): this {
+    return this.#step({ type: 'tick', now })
+  }
+
+  close(): this {
+    return this.#step({ type: 'close' })
+  }
+
+  transportClosed(): this {
+    return this.#step({ type: 'transport-closed' })
+  }
+
+  /** Any event, e.g. to record a usage error. */
+  event(event: SessionEvent): this {
+    return this.#step(event)
+  }
+}
+
+interface TraceDefinition {
+  id: string
+  comment: string
+  covers: string[]
+  setup: TraceSetup
+  script: (s: Script) => void
+}
+
+const bytes = (...values: number[]) => new Uint8Array(values)
+
+/** The scripted traces. Comments name the rule or trap each one checks. */
+const DEFINITIONS: TraceDefinition[] = [
+  // ---- open and handshake (rules 1, 2) ----
+  {
+    id: 'open-empty-initiator',
+    comment:
+      'Initiator with no feeds: open sends only the handshake and a timer; a verified handshake cancels the timer, reports the remote handshake and sends the initial batch even though it is empty; an empty remote batch settles remote-feeds and synced at once.',
+    covers: ['rule 1', 'rule 2', 'rule 4', 'rule 5', 'rule 8'],
+    setup: { role: 'initiator', now: 1000 },
+    script: (s) => s.connect().manifest([]),
+  },
+  {
+    id: 'open-responder-with-feeds-and-userdata',
+    comment:
+      'Responder with feeds (one with entry data) and userData: the handshake carries userData; the remote handshake userData is reported; the initial batch lists the feeds in open order; the remote requests both and gets one Replicate.',
+    covers: ['rule 1', 'rule 2', 'rule 4', 'rule 6'],
+    setup: {
+      role: 'responder',
+      userData: bytes(0xca, 0xfe),
+      feeds: [f(B, 3, bytes(1, 2, 3)), f(A, 0)],
+    },
+    script: (s) =>
+      s
+        .open()
+        .remoteOpen({ userData: bytes(0x68, 0x69) })
+        .request(B, A)
+        .manifest([]),
+  },
+  {
+    id: 'nothing-before-handshake',
+    comment:
+      'Trap: a peer that only knows the discovery key must learn no feed key. Feeds at open and a local-feed before the remote handshake send nothing; they all go out in the initial batch after verification, in open order then local-feed order.',
+    covers: ['rule 1', 'rule 4'],
+    setup: { feeds: [f(A, 1)] },
+    script: (s) => s.open().localFeed(B, 2).tick(5).remoteOpen(),
+  },
+  {
+    id: 'handshake-foreign-major',
+    comment:
+      'A handshake with major 2: only major and minor are read (the rest is not interpreted); fail ERR_VERSION_MISMATCH with both versions; the Close carries wire code 1.',
+    covers: ['rule 2', 'ERR_VERSION_MISMATCH'],
+    setup: {},
+    script: (s) => s.open().remoteOpenBytes('0203ffffffff'),
+  },
+  {
+    id: 'handshake-newer-minor',
+    comment:
+      'A v1.7 handshake with an unknown flag bit and appended bytes is accepted (a newer minor only adds optional fields); the remote-handshake action reports minor 7.',
+    covers: ['rule 2'],
+    setup: {},
+    script: (s) => {
+      const capabilityHex = toHex(CAPABILITY.responder)
+      // major 1, minor 7, flags 0x02 (unknown bit), client "multifeed", capability, then extra bytes
+      s.open().remoteOpenBytes(`010702096d756c746966656564${capabilityHex}0a0b0c`)
+    },
+  },
+  {
+    id: 'handshake-client-mismatch',
+    comment:
+      'The remote client name differs: fail ERR_CLIENT_MISMATCH with both names (wire code 2).',
+    covers: ['rule 2', 'ERR_CLIENT_MISMATCH'],
+    setup: { feeds: [f(A, 1)] },
+    script: (s) => s.open().remoteOpen({ client: 'cabal-core' }),
+  },
+  {
+    id: 'handshake-reflected-capability',
+    comment:
+      'Trap: the remote echoes our own capability (computed for our role, not its role). Fail ERR_BAD_CAPABILITY (wire code 3); no Manifest is sent, so no feed key leaks.',
+    covers: ['rule 2', 'ERR_BAD_CAPABILITY'],
+    setup: { feeds: [f(A, 1)] },
+    script: (s) => s.open().remoteOpen({ capability: CAPABILITY.initiator }),
+  },
+  {
+    id: 'handshake-capability-of-another-connection',
+    comment:
+      'Trap: a capability replayed from another connection (right key and role, other handshake hash) is refused with ERR_BAD_CAPABILITY.',
+    covers: ['rule 2', 'ERR_BAD_CAPABILITY'],
+    setup: { role: 'responder', feeds: [f(A, 1)] },
+    script: (s) =>
+      s
+        .open()
+        .remoteOpen({ capability: capability(MULTIFEED_KEY, OTHER_HANDSHAKE_HASH, 'initiator') }),
+  },
+  {
+    id: 'handshake-check-order',
+    comment:
+      'Check order: the client name is checked before the capability, so a wrong client with a wrong capability fails ERR_CLIENT_MISMATCH.',
+    covers: ['rule 2', 'ERR_CLIENT_MISMATCH'],
+    setup: {},
+    script: (s) => s.open().remoteOpen({ client: 'other', capability: new Uint8Array(32) }),
+  },
+  {
+    id: 'handshake-reserved-flag',
+    comment:
+      'A v1.0 handshake with a reserved flag bit set: decode error ERR_DECODE_RESERVED_FLAGS, so the session fails ERR_MALFORMED_MESSAGE (wire code 5) with that decodeCode.',
+    covers: ['rule 2', 'ERR_MALFORMED_MESSAGE'],
+    setup: {},
+    script: (s) =>
+      s.open().remoteOpenBytes(`010002096d756c746966656564${toHex(CAPABILITY.responder)}`),
+  },
+  {
+    id: 'handshake-userdata-over-limit',
+    comment:
+      'userData one byte over maxUserDataBytes (override 4): ERR_DECODE_FIELD_TOO_LONG is a limit error, so the session fails ERR_LIMIT_EXCEEDED (wire code 6).',
+    covers: ['rule 2', 'ERR_LIMIT_EXCEEDED'],
+    setup: { limits: { maxUserDataBytes: 4 } },
+    script: (s) => s.open().remoteOpen({ userData: bytes(1, 2, 3, 4, 5) }),
+  },
+  {
+    id: 'handshake-userdata-at-limit',
+    comment: 'userData exactly at maxUserDataBytes (override 4) is accepted.',
+    covers: ['rule 2'],
+    setup: { limits: { maxUserDataBytes: 4 } },
+    script: (s) => s.open().remoteOpen({ userData: bytes(1, 2, 3, 4) }),
+  },
+  {
+    id: 'second-handshake',
+    comment:
+      'A second remote-open after a verified one fails ERR_UNEXPECTED_MESSAGE (wire code 7).',
+    covers: ['rule 2', 'ERR_UNEXPECTED_MESSAGE'],
+    setup: {},
+    script: (s) => s.connect().remoteOpen(),
+  },
+  {
+    id: 'message-before-handshake',
+    comment:
+      'A Manifest before the remote handshake was verified fails ERR_UNEXPECTED_MESSAGE; later events give no action (sticky close).',
+    covers: ['rule 3', 'rule 11', 'ERR_UNEXPECTED_MESSAGE'],
+    setup: {},
+    script: (s) =>
+      s
+        .open()
+        .manifest([[A, 1]])
+        .remoteOpen()
+        .tick(1e9),
+  },
+  {
+    id: 'usage-errors',
+    comment:
+      'Local API misuse throws ERR_INVALID_STATE and changes nothing: an event before open, then a second open. A bad key throws ERR_INVALID_ARGUMENT. The session still works afterwards.',
+    covers: ['usage'],
+    setup: {},
+    script: (s) =>
+      s
+        .event({ type: 'tick', now: 0 })
+        .open()
+        .open()
+        .event({ type: 'block', key: new Uint8Array(31) })
+        .remoteOpen(),
+  },
+  // ---- time (rule 10) ----
+  {
+    id: 'handshake-timeout',
+    comment:
+      'Time is an input: open at now=100 with handshakeTimeout 50 asks for a timer at 150; a tick at 149 does nothing; a tick at 150 (the deadline) fails ERR_HANDSHAKE_TIMEOUT (wire code 4).',
+    covers: ['rule 10', 'ERR_HANDSHAKE_TIMEOUT'],
+    setup: { now: 100, limits: { handshakeTimeout: 50 } },
+    script: (s) => s.open().tick(149).tick(150).tick(151),
+  },
+  {
+    id: 'no-timeout-after-handshake',
+    comment:
+      'Once the handshake is verified (timer cancelled) a tick past the old deadline does nothing.',
+    covers: ['rule 10'],
+    setup: { limits: { handshakeTimeout: 50 } },
+    script: (s) => s.connect().tick(50).tick(10_000),
+  },
+  // ---- offering (rule 4) ----
+  {
+    id: 'initial-batch-split-by-entries',
+    comment:
+      'Five feeds with maxEntriesPerMessage 2: the batch is three Manifests with more=true, true, false.',
+    covers: ['rule 4'],
+    setup: {
+      feeds: [f(A, 1), f(B, 2), f(C, 3), f(D, 4), f(E, 5)],
+      limits: { maxEntriesPerMessage: 2 },
+    },
+    script: (s) => s.connect(),
+  },
+  {
+    id: 'initial-batch-split-by-bytes',
+    comment:
+      'Entries with 8 bytes of data are 43 bytes each; with maxMessageBytes 100 two fit (2 + 86 = 88), a third would not (131): three feeds give two Manifests.',
+    covers: ['rule 4'],
+    setup: {
+      feeds: [
+        f(A, 1, new Uint8Array(8).fill(1)),
+        f(B, 1, new Uint8Array(8).fill(2)),
+        f(C, 1, new Uint8Array(8).fill(3)),
+      ],
+      limits: { maxMessageBytes: 100 },
+    },
+    script: (s) => s.connect(),
+  },
+  {
+    id: 'share-policy-and-blocked-not-offered',
+    comment:
+      'Blocked keys and keys the share policy refuses are not in the initial batch, not announced when they change, and a Request for a refused key (which was never offered) fails ERR_NOT_OFFERED.',
+    covers: ['rule 4', 'rule 9', 'ERR_NOT_OFFERED'],
+    setup: { feeds: [f(A, 1), f(B, 1), f(C, 1)], blocked: [B], share: [A, B] },
+    script: (s) => s.connect().localFeed(B, 5).localFeed(C, 5).request(C),
+  },
+  {
+    id: 'live-announcement',
+    comment:
+      'local-feed once OPEN: a new feed is announced in its own Manifest (more=false); the same length again is not; a feed the remote offered at >= that length is not; a higher length is re-offered.',
+    covers: ['rule 4'],
+    setup: { feeds: [f(A, 1)] },
+    script: (s) =>
+      s
+        .connect()
+        .localFeed(B, 4)
+        .localFeed(B, 4)
+        .manifest([[C, 5]])
+        .localFeed(C, 5)
+        .localFeed(C, 6)
+        .localFeed(A, 2),
+  },
+  // ---- receiving Manifests (rule 5) ----
+  {
+    id: 'manifest-more-batches',
+    comment:
+      'A remote batch in three Manifests (more=true, true, false): Requests go out as each arrives (pipelined), remote-feeds only after the last Manifest and the last Replicate.',
+    covers: ['rule 5', 'rule 7'],
+    setup: {},
+    script: (s) =>
+      s
+        .connect()
+        .manifest([[A, 0]], true)
+        .manifest([[B, 0]], true)
+        .replicate(A)
+        .manifest([[C, 0]], false)
+        .replicate(B)
+        .replicate(C),
+  },
+  {
+    id: 'pipelined-remote',
+    comment:
+      'The remote pipelines its handshake, its whole batch and its Request before reading anything of ours: each is handled in order; the Replicates for our Requests arrive back to back.',
+    covers: ['rule 2', 'rule 5', 'rule 6', 'rule 7'],
+    setup: { feeds: [f(A, 1)], limits: { maxEntriesPerMessage: 1 } },
+    script: (s) =>
+      s
+        .open()
+        .remoteOpen()
+        .manifest([[B, 1]], true)
+        .manifest([[C, 1]], false)
+        .request(A)
+        .replicate(B)
+        .replicate(C),
+  },
+  {
+    id: 'manifest-duplicates',
+    comment:
+      'Duplicate keys within a Manifest are requested once; the advertised length is the highest seen (add-feeds carries 7).',
+    covers: ['rule 5'],
+    setup: {},
+    script: (s) =>
+      s
+        .connect()
+        .manifest([
+          [A, 3],
+          [A, 7],
+          [A, 5],
+        ])
+        .replicate(A)
+        .localLength(A, 7),
+  },
+  {
+    id: 're-offer-higher-length',
+    comment:
+      'A re-offer of an accepted key with a higher length sends no new Request but breaks synced; a local-length reaching it makes the session synced again (synced fires on each transition).',
+    covers: ['rule 5', 'rule 8'],
+    setup: {},
+    script: (s) =>
+      s
+        .connect()
+        .manifest([[A, 2]])
+        .replicate(A)
+        .localLength(A, 2)
+        .manifest([[A, 2]])
+        .manifest([[A, 4]])
+        .localLength(A, 3)
+        .localLength(A, 4),
+  },
+  {
+    id: 'want-policy',
+    comment:
+      'Only keys the want policy accepts are requested; remote-feeds lists only what was accepted.',
+    covers: ['rule 5'],
+    setup: { want: [B] },
+    script: (s) =>
+      s
+        .connect()
+        .manifest([
+          [A, 1],
+          [B, 1],
+        ])
+        .replicate(B),
+  },
+  {
+    id: 'held-keys-requested',
+    comment:
+      'A key the local collection already holds IS requested (replicate it on this connection); add-feeds lists only the new key; the held key at a higher local length is synced.',
+    covers: ['rule 5', 'rule 7', 'rule 8'],
+    setup: { feeds: [f(A, 9)] },
+    script: (s) =>
+      s
+        .connect()
+        .manifest([
+          [A, 3],
+          [B, 0],
+        ])
+        .replicate(A, B),
+  },
+  {
+    id: 'blocked-offer-ignored',
+    comment: 'The remote offers a key blocked at open: not requested, nothing added.',
+    covers: ['rule 5', 'rule 9'],
+    setup: { blocked: [A] },
+    script: (s) =>
+      s
+        .connect()
+        .manifest([
+          [A, 1],
+          [B, 1],
+        ])
+        .replicate(B),
+  },
+  {
+    id: 'max-remote-feeds-at-bound',
+    comment: 'maxRemoteFeeds 2: two distinct keys (one repeated) are within the bound.',
+    covers: ['rule 5'],
+    setup: { limits: { maxRemoteFeeds: 2 } },
+    script: (s) =>
+      s
+        .connect()
+        .manifest([
+          [A, 1],
+          [B, 1],
+          [A, 2],
+        ])
+        .manifest([[B, 3]]),
+  },
+  {
+    id: 'max-remote-feeds-past-bound',
+    comment:
+      'maxRemoteFeeds 2: a Manifest bringing the count to 3 fails ERR_LIMIT_EXCEEDED and nothing of it is applied (no Request for D); later messages give nothing.',
+    covers: ['rule 5', 'rule 11', 'ERR_LIMIT_EXCEEDED'],
+    setup: { limits: { maxRemoteFeeds: 2 } },
+    script: (s) =>
+      s
+        .connect()
+        .manifest([[A, 1]], true)
+        .manifest([
+          [D, 1],
+          [B, 1],
+          [C, 1],
+        ])
+        .replicate(A),
+  },
+  {
+    id: 'max-feeds-caps-requests',
+    comment:
+      'maxFeeds 3 with one feed held: only two new keys can be requested (the third has no room); the held key needs no room and is requested.',
+    covers: ['rule 5'],
+    setup: { feeds: [f(A, 1)], limits: { maxFeeds: 3 } },
+    script: (s) =>
+      s.connect().manifest([
+        [B, 1],
+        [C, 1],
+        [D, 1],
+        [A, 1],
+      ]),
+  },
+  {
+    id: 'requests-split-and-fifo',
+    comment:
+      'maxEntriesPerMessage 2: three wanted keys give two Requests; the remote answers them in order, one Replicate each.',
+    covers: ['rule 5', 'rule 7'],
+    setup: { limits: { maxEntriesPerMessage: 2 } },
+    script: (s) =>
+      s
+        .connect()
+        .manifest(
+          [
+            [A, 0],
+            [B, 0],
+          ],
+          true,
+        )
+        .manifest([[C, 0]])
+        .replicate(A, B)
+        .replicate(C),
+  },
+  {
+    id: 'manifest-too-many-entries',
+    comment:
+      'maxEntriesPerMessage 2 and a Manifest of 3 entries: ERR_DECODE_TOO_MANY_ENTRIES, a limit error: ERR_LIMIT_EXCEEDED.',
+    covers: ['rule 3', 'ERR_LIMIT_EXCEEDED'],
+    setup: { limits: { maxEntriesPerMessage: 2 } },
+    script: (s) =>
+      s.connect().manifest([
+        [A, 0],
+        [B, 0],
+        [C, 0],
+      ]),
+  },
+  {
+    id: 'manifest-invalid-bool',
+    comment:
+      'A Manifest whose more byte is 0x02: ERR_DECODE_INVALID_BOOL, so ERR_MALFORMED_MESSAGE.',
+    covers: ['rule 3', 'ERR_MALFORMED_MESSAGE'],
+    setup: {},
+    script: (s) => s.connect().sendBytes(0, '0200'),
+  },
+  {
+    id: 'request-trailing-byte',
+    comment:
+      'An empty Request followed by one extra byte: ERR_DECODE_TRAILING_BYTES, so ERR_MALFORMED_MESSAGE.',
+    covers: ['rule 3', 'ERR_MALFORMED_MESSAGE'],
+    setup: {},
+    script: (s) => s.connect().sendBytes(1, '000000'),
+  },
+  {
+    id: 'message-too-large',
+    comment:
+      'maxMessageBytes 64 and a 66-byte Request (flags, count, two keys): ERR_DECODE_MESSAGE_TOO_LARGE (checked before anything else), so ERR_LIMIT_EXCEEDED.',
+    covers: ['rule 3', 'ERR_LIMIT_EXCEEDED'],
+    setup: { limits: { maxMessageBytes: 64 } },
+    script: (s) => s.connect().request(A, B),
+  },
+  {
+    id: 'unknown-message-type',
+    comment:
+      'A message of type 9 (not defined in v1.0) with arbitrary bytes is ignored: no action, the session goes on.',
+    covers: ['rule 3'],
+    setup: {},
+    script: (s) => s.connect().sendBytes(9, 'ffffffff').sendBytes(4, '').manifest([]),
+  },
+  // ---- receiving Requests (rule 6) ----
+  {
+    id: 'request-not-offered',
+    comment:
+      'We offered [A, B, C]; the remote requests [A, C, X] where X was never offered: the whole Request is rejected with ERR_NOT_OFFERED (wire code 8), nothing replicates.',
+    covers: ['rule 6', 'ERR_NOT_OFFERED'],
+    setup: { feeds: [f(A, 1), f(B, 1), f(C, 1)] },
+    script: (s) => s.connect().request(A, C, X),
+  },
+  {
+    id: 'request-answered',
+    comment:
+      'We offered [A, B, C]; the remote requests [C, A, C]: one Replicate [C, A] (request order, duplicates removed) and replicate [C, A]. A second Request [A, B]: Replicate [A, B], replicate only [B] (A already replicates).',
+    covers: ['rule 6'],
+    setup: { feeds: [f(A, 1), f(B, 1), f(C, 1)] },
+    script: (s) => s.connect().request(C, A, C).request(A, B),
+  },
+  {
+    id: 'request-of-blocked-declined',
+    comment:
+      'A feed offered then blocked: the block stops its replication (unreplicate); a later Request for it is declined (an empty Replicate), not an error.',
+    covers: ['rule 6', 'rule 9'],
+    setup: { feeds: [f(A, 1)] },
+    script: (s) => s.connect().request(A).block(A).request(A),
+  },
+  {
+    id: 'requests-pipelined',
+    comment:
+      'Two Requests in a row are answered in order, one Replicate each, even when one is empty.',
+    covers: ['rule 6'],
+    setup: { feeds: [f(A, 1), f(B, 1)], share: [A, B] },
+    script: (s) => s.connect().request().request(B, A),
+  },
+  // ---- receiving Replicates (rule 7) ----
+  {
+    id: 'replicate-nothing-outstanding',
+    comment: 'A Replicate when no Request is outstanding fails ERR_UNEXPECTED_MESSAGE.',
+    covers: ['rule 7', 'ERR_UNEXPECTED_MESSAGE'],
+    setup: {},
+    script: (s) => s.connect().replicate(),
+  },
+  {
+    id: 'replicate-not-requested',
+    comment: 'A Replicate naming a key we never requested fails ERR_NOT_REQUESTED (wire code 9).',
+    covers: ['rule 7', 'ERR_NOT_REQUESTED'],
+    setup: {},
+    script: (s) =>
+      s
+        .connect()
+        .manifest([[A, 1]])
+        .replicate(A, X),
+  },
+  {
+    id: 'replicate-out-of-order',
+    comment:
+      'Trap: with two Requests outstanding ([A] then [B]), a Replicate [B] answers the head Request [A] and B is not in it: ERR_NOT_REQUESTED.',
+    covers: ['rule 7', 'ERR_NOT_REQUESTED'],
+    setup: { limits: { maxEntriesPerMessage: 1 } },
+    script: (s) =>
+      s
+        .connect()
+        .manifest([[A, 1]], true)
+        .manifest([[B, 1]])
+        .replicate(B),
+  },
+  {
+    id: 'replicate-partial',
+    comment:
+      'The remote agrees to only part of a Request: only agreed keys are added and replicated; remote-feeds lists them; declined keys are settled too.',
+    covers: ['rule 7', 'rule 5'],
+    setup: {},
+    script: (s) =>
+      s
+        .connect()
+        .manifest([
+          [A, 1],
+          [B, 2],
+        ])
+        .replicate(B)
+        .localLength(B, 2),
+  },
+  {
+    id: 'replicate-of-blocked-ignored',
+    comment:
+      'A key blocked while its Request is outstanding: the Replicate naming it is accepted as an answer, but the key is ignored (not added, not replicated, not reported).',
+    covers: ['rule 7', 'rule 9'],
+    setup: {},
+    script: (s) =>
+      s
+        .connect()
+        .manifest([
+          [A, 1],
+          [B, 0],
+        ])
+        .block(A)
+        .replicate(A, B),
+  },
+  // ---- synced (rule 8) ----
+  {
+    id: 'synced-waits-for-every-feed',
+    comment:
+      'Two accepted feeds: synced fires only when both local lengths reach the advertised ones; a local length for an unknown key changes nothing.',
+    covers: ['rule 8'],
+    setup: {},
+    script: (s) =>
+      s
+        .connect()
+        .manifest([
+          [A, 2],
+          [B, 1],
+        ])
+        .replicate(A, B)
+        .localLength(A, 2)
+        .localLength(X, 100)
+        .localLength(B, 1),
+  },
+  {
+    id: 'synced-fires-again',
+    comment:
+      'After synced, a newly announced remote feed makes the session not synced (a Request is outstanding); once accepted and caught up, synced fires again.',
+    covers: ['rule 8', 'rule 4'],
+    setup: {},
+    script: (s) =>
+      s
+        .connect()
+        .manifest([])
+        .manifest([[A, 1]])
+        .replicate(A)
+        .localLength(A, 1),
+  },
+  {
+    id: 'block-unblocks-sync',
+    comment:
+      'Blocking the only lagging accepted feed stops its replication and makes the session synced (blocked feeds no longer count).',
+    covers: ['rule 8', 'rule 9'],
+    setup: {},
+    script: (s) =>
+      s
+        .connect()
+        .manifest([[A, 5]])
+        .replicate(A)
+        .block(A)
+        .manifest([[A, 6]]),
+  },
+  // ---- closing (rule 11) ----
+  {
+    id: 'local-close',
+    comment:
+      'A local close sends Close{0, ""} and closes; every later event, messages included, returns no action.',
+    covers: ['rule 11', 'OK'],
+    setup: {},
+    script: (s) =>
+      s
+        .connect()
+        .close()
+        .manifest([[A, 1]])
+        .close()
+        .transportClosed(),
+  },
+  {
+    id: 'local-close-before-handshake',
+    comment:
+      'Closing before the remote handshake also sends Close{0}; the handshake arriving later is ignored.',
+    covers: ['rule 11', 'OK'],
+    setup: {},
+    script: (s) => s.open().close().remoteOpen(),
+  },
+  {
+    id: 'remote-close-normal',
+    comment: 'A remote Close{0}: close by remote, no fail.',
+    covers: ['rule 11', 'OK'],
+    setup: { role: 'responder' },
+    script: (s) => s.connect().closeMessage(0).manifest([]),
+  },
+  {
+    id: 'remote-close-with-error',
+    comment:
+      'A remote Close{8, reason}: fail ERR_NOT_OFFERED, remote: true, message = the reason; then close by remote.',
+    covers: ['rule 11', 'ERR_NOT_OFFERED'],
+    setup: {},
+    script: (s) => s.connect().closeMessage(8, 'you requested a key I never offered'),
+  },
+  {
+    id: 'remote-close-each-code',
+    comment:
+      'Remote Close codes map to names: code 4 is ERR_HANDSHAKE_TIMEOUT (the remote gave up waiting for us).',
+    covers: ['rule 11', 'ERR_HANDSHAKE_TIMEOUT'],
+    setup: {},
+    script: (s) => s.connect().closeMessage(4, 'timeout'),
+  },
+  {
+    id: 'remote-close-unknown-code',
+    comment:
+      'A Close code this version does not know (42) is reported as ERR_REMOTE_UNKNOWN with its wire number.',
+    covers: ['rule 11', 'ERR_REMOTE_UNKNOWN'],
+    setup: {},
+    script: (s) => s.connect().closeMessage(42, 'from the future'),
+  },
+  {
+    id: 'close-reason-over-limit',
+    comment:
+      'A Close whose reason is over maxReasonBytes (override 4): ERR_DECODE_FIELD_TOO_LONG, so we fail ERR_LIMIT_EXCEEDED ourselves.',
+    covers: ['rule 3', 'rule 11', 'ERR_LIMIT_EXCEEDED'],
+    setup: { limits: { maxReasonBytes: 4 } },
+    script: (s) => s.connect().closeMessage(0, 'hello'),
+  },
+  {
+    id: 'transport-closed',
+    comment:
+      'The transport closes without a Close message (before the handshake): close by remote; ticks past the deadline give nothing.',
+    covers: ['rule 11', 'rule 10'],
+    setup: { limits: { handshakeTimeout: 10 } },
+    script: (s) => s.open().transportClosed().tick(10).transportClosed(),
+  },
+  {
+    id: 'messages-after-fail-ignored',
+    comment:
+      'After a failure (ERR_NOT_REQUESTED) the session is closed: a valid Replicate, a local feed and a close give no action.',
+    covers: ['rule 11', 'ERR_NOT_REQUESTED'],
+    setup: {},
+    script: (s) =>
+      s
+        .connect()
+        .manifest([[A, 1]])
+        .replicate(B)
+        .replicate(A)
+        .localFeed(C, 1)
+        .close(),
+  },
+  // ---- blocking mid-session (rule 9) ----
+  {
+    id: 'block-mid-session',
+    comment:
+      'Blocking a replicating feed emits unreplicate once; a second block is silent; blocking a key never seen is silent; later offers of the blocked key are not requested.',
+    covers: ['rule 9'],
+    setup: { feeds: [f(A, 1)] },
+    script: (s) =>
+      s
+        .connect()
+        .manifest([[B, 1]])
+        .replicate(B)
+        .block(B)
+        .block(B)
+        .block(X)
+        .manifest([
+          [B, 2],
+          [C, 1],
+        ])
+        .request(A)
+        .block(A),
+  },
+]
+
+/** Runs every scripted trace through a fresh session and returns the vector file content. */
+export function buildTraceVectors() {
+  const traces: Trace[] = DEFINITIONS.map((definition) => {
+    const script = new Script({ role: 'initiator', ...definition.setup })
+    definition.script(script)
+    return {
+      id: definition.id,
+      comment: definition.comment,
+      covers: definition.covers,
+      role: script.config.role,
+      config: script.config,
+      steps: script.steps,
+    }
+  })
+  return {
+    schema: TRACE_SCHEMA,
+    version: '1.0',
+    notes: {
+      replay:
+        'For each trace: create a session with config (want/share null = default policies; otherwise only the listed keys pass), feed each step input in order and compare the actions with expect (or the thrown usage error code with throws).',
+      informative:
+        'fail.message, and the reason of a Close we send, are prose: compare them only if you reproduce our wording. Everything else is exact.',
+      bytes:
+        'All byte strings are lowercase hex. send.body is the encoded message (for the handshake: the channel-open payload).',
+      decoded:
+        'event.decoded is an annotation (decoded with generous limits, or {decodeError}); only body is input.',
+    },
+    multifeedKey: toHex(MULTIFEED_KEY),
+    handshakeHash: toHex(HANDSHAKE_HASH),
+    capabilities: {
+      initiator: toHex(CAPABILITY.initiator),
+      responder: toHex(CAPABILITY.responder),
+    },
+    defaultLimits: { ...DEFAULT_LIMITS },
+    errorCodes: { ...ErrorCode },
+    numberOfTraces: traces.length,
+    traces,
+  }
+}
