@@ -4,7 +4,7 @@
  */
 import { DEFAULT_LIMITS } from '../../../src/codec/constants.js'
 import { DecodeErrorCode, type DecodeErrorCodeName } from '../../../src/codec/errors.js'
-import { buffer, byteLength, fill, key, string, uint, utf8 } from './hex.js'
+import { buffer, byteLength, fill, key, raw, string, uint, utf8 } from './hex.js'
 import type { HexRun, ManifestEntryJson, MessageJson } from './json-form.js'
 
 export const CODEC_VECTORS_SCHEMA = 'multifeed_codec_vectors_v1'
@@ -203,7 +203,7 @@ function handshakeTests(): TestBody[] {
     invalid(
       'client length 65 and the input ends there: the limit is checked before the bytes',
       ['Limit', 'CheckOrder'],
-      uint(1) + uint(0) + '00' + uint(65),
+      uint(1) + uint(0) + raw('00') + uint(65),
       E.FIELD_TOO_LONG,
     ),
     valid(
@@ -221,7 +221,7 @@ function handshakeTests(): TestBody[] {
     valid(
       'newer minor (1.1): unknown flag bits 1 and 2 are ignored, userData (bit 0) is read, appended bytes are ignored',
       ['NewerMinor', 'NoRoundtrip', 'OptionalPresent'],
-      handshakeHex({ minor: uint(1), flags: uint(7), userData: buffer('0102') }) + 'deadbeef',
+      handshakeHex({ minor: uint(1), flags: uint(7), userData: buffer('0102') }) + raw('deadbeef'),
       handshakeJson({ minor: 1, userData: '0102' }),
       false,
     ),
@@ -265,13 +265,13 @@ function handshakeTests(): TestBody[] {
     invalid(
       'v1.0 handshake followed by one extra byte',
       ['TrailingBytes'],
-      handshakeHex() + '00',
+      handshakeHex() + raw('00'),
       E.TRAILING_BYTES,
     ),
     valid(
       'foreign major 2: only major and minor are decoded, the rest is not interpreted',
       ['ForeignMajor', 'NoRoundtrip'],
-      uint(2) + uint(0) + 'ffffffff',
+      uint(2) + uint(0) + raw('ffffffff'),
       { type: 'foreign-handshake', major: 2, minor: 0 },
       false,
     ),
@@ -285,7 +285,7 @@ function handshakeTests(): TestBody[] {
     valid(
       'foreign major 300 in a 3-byte varint, minor 70000 in a 5-byte varint',
       ['ForeignMajor', 'VarintWidth', 'NoRoundtrip'],
-      uint(300) + uint(70000) + '00',
+      uint(300) + uint(70000) + raw('00'),
       { type: 'foreign-handshake', major: 300, minor: 70000 },
       false,
     ),
@@ -298,7 +298,7 @@ function handshakeTests(): TestBody[] {
     invalid(
       'major 1 written in the 3-byte form: varints are checked before the version is known',
       ['NonMinimalVarint'],
-      uint(1, 3) + uint(0) + '00' + string(CLIENT) + CAPABILITY,
+      uint(1, 3) + uint(0) + raw('00') + string(CLIENT) + CAPABILITY,
       E.NON_MINIMAL_VARINT,
     ),
     invalid(
@@ -316,7 +316,7 @@ function handshakeTests(): TestBody[] {
     invalid(
       'minor 2^53 (above 2^53 - 1)',
       ['VarintOverflow'],
-      uint(1) + uint(2n ** 53n, 9) + '00' + string(CLIENT) + CAPABILITY,
+      uint(1) + uint(2n ** 53n, 9) + raw('00') + string(CLIENT) + CAPABILITY,
       E.VARINT_OVERFLOW,
     ),
     invalid('empty input', ['Truncated'], '', E.TRUNCATED),
@@ -325,7 +325,7 @@ function handshakeTests(): TestBody[] {
     invalid(
       'userData length 3 but only 2 bytes follow',
       ['Truncated', 'OptionalPresent'],
-      handshakeHex({ userData: uint(3) + '0102' }),
+      handshakeHex({ userData: uint(3) + raw('0102') }),
       E.TRUNCATED,
     ),
     invalid(
@@ -403,7 +403,7 @@ function manifest(comment: string, flags: CodecFlag[], more: boolean, entries: E
  */
 function fullManifest(total: number): { bytes: HexRun[]; decoded: MessageJson | null } {
   const count = DEFAULT_LIMITS.maxEntriesPerMessage
-  const header = '00' + uint(count)
+  const header = raw('00') + uint(count)
   const entryOverhead = 1 + 32 + 1 + 1 // flags, key, length 1, data length (< 0xfd)
   const commonData = fill('ab', 256 - entryOverhead)
   const lastDataBytes = total - byteLength(header) - (count - 1) * 256 - entryOverhead
@@ -498,7 +498,7 @@ function manifestTests(): TestBody[] {
     invalid(
       'entry data length 257 and the input ends there: the limit is checked before the bytes',
       ['Limit', 'CheckOrder'],
-      '00' + uint(1) + '01' + K1 + uint(1) + uint(257),
+      raw('00') + uint(1) + raw('01') + K1 + uint(1) + uint(257),
       E.FIELD_TOO_LONG,
     ),
     valid(
@@ -516,21 +516,21 @@ function manifestTests(): TestBody[] {
     invalid(
       'entry count 4097 (maxEntriesPerMessage + 1) and nothing else: the count is checked before any entry is read, so this is not TRUNCATED',
       ['Limit', 'CheckOrder'],
-      '00' + uint(4097),
+      raw('00') + uint(4097),
       E.TOO_MANY_ENTRIES,
     ),
     invalid(
       'entry count 2^53 - 1: a valid uint far over the limit, rejected before allocating',
       ['Limit', 'CheckOrder'],
-      '00' + uint(MAX_UINT),
+      raw('00') + uint(MAX_UINT),
       E.TOO_MANY_ENTRIES,
     ),
-    invalid('more byte 0x02', ['InvalidBool'], '02' + uint(0), E.INVALID_BOOL),
-    invalid('more byte 0xff', ['InvalidBool'], 'ff' + uint(0), E.INVALID_BOOL),
+    invalid('more byte 0x02', ['InvalidBool'], raw('02') + uint(0), E.INVALID_BOOL),
+    invalid('more byte 0xff', ['InvalidBool'], raw('ff') + uint(0), E.INVALID_BOOL),
     invalid(
       'more byte 0x02 and a count over the limit: the first fault wins',
       ['InvalidBool', 'CheckOrder'],
-      '02' + uint(4097),
+      raw('02') + uint(4097),
       E.INVALID_BOOL,
     ),
     invalid(
@@ -563,7 +563,7 @@ function manifestTests(): TestBody[] {
     invalid(
       'entry count 1 written in the 3-byte form',
       ['NonMinimalVarint'],
-      '00' + uint(1, 3) + entryHex({ length: 1 }),
+      raw('00') + uint(1, 3) + entryHex({ length: 1 }),
       E.NON_MINIMAL_VARINT,
     ),
     invalid(
@@ -593,7 +593,7 @@ function manifestTests(): TestBody[] {
     invalid(
       'entry data length 2 in the 3-byte form',
       ['NonMinimalVarint', 'OptionalPresent'],
-      '00' + uint(1) + '01' + K1 + uint(1) + uint(2, 3) + 'abcd',
+      raw('00') + uint(1) + raw('01') + K1 + uint(1) + uint(2, 3) + raw('abcd'),
       E.NON_MINIMAL_VARINT,
     ),
     invalid(
@@ -610,53 +610,53 @@ function manifestTests(): TestBody[] {
     ),
     invalid('empty input', ['Truncated'], '', E.TRUNCATED),
     invalid('more byte only', ['Truncated'], '00', E.TRUNCATED),
-    invalid('count 1 and no entry', ['Truncated'], '00' + uint(1), E.TRUNCATED),
+    invalid('count 1 and no entry', ['Truncated'], raw('00') + uint(1), E.TRUNCATED),
     invalid(
       'count 2 and one entry',
       ['Truncated'],
-      '00' + uint(2) + entryHex({ length: 1 }),
+      raw('00') + uint(2) + entryHex({ length: 1 }),
       E.TRUNCATED,
     ),
     invalid(
       'entry key of 31 bytes',
       ['Truncated'],
-      '00' + uint(1) + '00' + fill('11', 31),
+      raw('00') + uint(1) + raw('00') + fill('11', 31),
       E.TRUNCATED,
     ),
     invalid(
       'entry length is a 3-byte varint cut after 2 bytes',
       ['Truncated'],
-      '00' + uint(1) + '00' + K1 + 'fd01',
+      raw('00') + uint(1) + raw('00') + K1 + raw('fd01'),
       E.TRUNCATED,
     ),
     invalid(
       'entry length missing after the key',
       ['Truncated'],
-      '00' + uint(1) + '00' + K1,
+      raw('00') + uint(1) + raw('00') + K1,
       E.TRUNCATED,
     ),
     invalid(
       'entry data flag set but the data is missing',
       ['Truncated', 'OptionalPresent'],
-      '00' + uint(1) + '01' + K1 + uint(1),
+      raw('00') + uint(1) + raw('01') + K1 + uint(1),
       E.TRUNCATED,
     ),
     invalid(
       'entry data length 4, 3 bytes follow',
       ['Truncated', 'OptionalPresent'],
-      '00' + uint(1) + '01' + K1 + uint(1) + uint(4) + 'aabbcc',
+      raw('00') + uint(1) + raw('01') + K1 + uint(1) + uint(4) + raw('aabbcc'),
       E.TRUNCATED,
     ),
     invalid(
       'one byte after the last entry',
       ['TrailingBytes'],
-      manifestHex(false, [{ length: 1 }]) + '00',
+      manifestHex(false, [{ length: 1 }]) + raw('00'),
       E.TRAILING_BYTES,
     ),
     invalid(
       'count 0 followed by an entry',
       ['TrailingBytes', 'EmptyArray'],
-      '00' + uint(0) + entryHex({ length: 1 }),
+      raw('00') + uint(0) + entryHex({ length: 1 }),
       E.TRAILING_BYTES,
     ),
   ]
@@ -665,7 +665,7 @@ function manifestTests(): TestBody[] {
 // ---------------------------------------------------------------- request / replicate
 
 function keysTests(type: 'request' | 'replicate'): TestBody[] {
-  const keysHex = (keys: string[]) => '00' + uint(keys.length) + keys.join('')
+  const keysHex = (keys: string[]) => raw('00') + uint(keys.length) + keys.join('')
   const keysMessage = (comment: string, flags: CodecFlag[], keys: string[]) =>
     valid(comment, flags, keysHex(keys), { type, keys })
   const common = [
@@ -676,25 +676,25 @@ function keysTests(type: 'request' | 'replicate'): TestBody[] {
     invalid(
       `${type} flags with bit 0 set (every bit is reserved)`,
       ['ReservedFlags'],
-      '01' + uint(0),
+      raw('01') + uint(0),
       E.RESERVED_FLAGS,
     ),
     invalid(
       `${type} with key count 4097 (maxEntriesPerMessage + 1) and no keys: not TRUNCATED`,
       ['Limit', 'CheckOrder'],
-      '00' + uint(4097),
+      raw('00') + uint(4097),
       E.TOO_MANY_ENTRIES,
     ),
     invalid(
       `${type} with a key of 31 bytes`,
       ['Truncated'],
-      '00' + uint(1) + fill('11', 31),
+      raw('00') + uint(1) + fill('11', 31),
       E.TRUNCATED,
     ),
     invalid(
       `${type}: one byte after the last key`,
       ['TrailingBytes'],
-      keysHex([K1]) + '00',
+      keysHex([K1]) + raw('00'),
       E.TRAILING_BYTES,
     ),
     invalid(`${type}: empty input`, ['Truncated'], '', E.TRUNCATED),
@@ -707,7 +707,7 @@ function keysTests(type: 'request' | 'replicate'): TestBody[] {
       'request with exactly 4096 keys (maxEntriesPerMessage)',
       ['Limit', 'CompactForm', 'DuplicateKeys'],
       [
-        { hex: '00' + uint(maxKeys), count: 1 },
+        { hex: raw('00') + uint(maxKeys), count: 1 },
         { hex: K3, count: maxKeys },
       ],
       { type, keys: { repeat: [{ value: K3, count: maxKeys }] } },
@@ -715,7 +715,7 @@ function keysTests(type: 'request' | 'replicate'): TestBody[] {
     invalid(
       'flags with reserved bits and a count over the limit: the flags are read first',
       ['ReservedFlags', 'CheckOrder'],
-      '80' + uint(4097),
+      raw('80') + uint(4097),
       E.RESERVED_FLAGS,
     ),
     invalid(
@@ -727,16 +727,16 @@ function keysTests(type: 'request' | 'replicate'): TestBody[] {
     invalid(
       'key count 1 in the 5-byte form',
       ['NonMinimalVarint'],
-      '00' + uint(1, 5) + K1,
+      raw('00') + uint(1, 5) + K1,
       E.NON_MINIMAL_VARINT,
     ),
     invalid(
       'key count 2^64 - 1: the varint overflows before the count is compared with the limit',
       ['VarintOverflow', 'CheckOrder'],
-      '00' + uint(2n ** 64n - 1n, 9),
+      raw('00') + uint(2n ** 64n - 1n, 9),
       E.VARINT_OVERFLOW,
     ),
-    invalid('key count 3 and two keys', ['Truncated'], '00' + uint(3) + K1 + K2, E.TRUNCATED),
+    invalid('key count 3 and two keys', ['Truncated'], raw('00') + uint(3) + K1 + K2, E.TRUNCATED),
     invalid('flags only', ['Truncated'], '00', E.TRUNCATED),
     invalid('flags as a cut 9-byte varint', ['Truncated'], 'ff00000000', E.TRUNCATED),
   ]
@@ -783,7 +783,7 @@ function closeTests(): TestBody[] {
     invalid(
       'code 5 in the 5-byte form',
       ['NonMinimalVarint'],
-      '00' + uint(5, 5) + string(''),
+      raw('00') + uint(5, 5) + string(''),
       E.NON_MINIMAL_VARINT,
     ),
     invalid(
@@ -795,7 +795,7 @@ function closeTests(): TestBody[] {
     invalid(
       'code 2^53',
       ['VarintOverflow'],
-      '00' + uint(2n ** 53n, 9) + string(''),
+      raw('00') + uint(2n ** 53n, 9) + string(''),
       E.VARINT_OVERFLOW,
     ),
     invalid(
@@ -817,7 +817,7 @@ function closeTests(): TestBody[] {
       E.INVALID_UTF8,
     ),
     invalid('empty input', ['Truncated'], '', E.TRUNCATED),
-    invalid('no reason', ['Truncated'], '00' + uint(5), E.TRUNCATED),
+    invalid('no reason', ['Truncated'], raw('00') + uint(5), E.TRUNCATED),
     invalid(
       'reason length 5, 4 bytes follow',
       ['Truncated'],
@@ -827,7 +827,7 @@ function closeTests(): TestBody[] {
     invalid(
       'one byte after the reason',
       ['TrailingBytes'],
-      closeHex(0, string('')) + '00',
+      closeHex(0, string('')) + raw('00'),
       E.TRAILING_BYTES,
     ),
   ]
@@ -839,7 +839,7 @@ function unknownTypeTests(typeNumber: number): TestBody {
   return {
     comment: `type ${typeNumber} is not defined in v1.0: ignored whatever its bytes`,
     flags: ['UnknownType'],
-    hex: 'ff' + uint(typeNumber) + 'fd',
+    hex: raw('ff') + uint(typeNumber) + raw('fd'),
     decoded: null,
     result: 'ignored',
   }

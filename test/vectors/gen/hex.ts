@@ -35,6 +35,11 @@ export function uint(value: number | bigint, width?: VarintWidth): string {
   }
 }
 
+/** Literal bytes, written as hex. */
+export function raw(hex: string): string {
+  return hex
+}
+
 /** UTF-8 bytes of a string, hex, without a length prefix. */
 export function utf8(text: string): string {
   return Buffer.from(text, 'utf8').toString('hex')
