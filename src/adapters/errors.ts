@@ -19,6 +19,11 @@ export const LocalErrorCode = {
   ERR_BLOCKED: 'ERR_BLOCKED',
   /** The same multifeed is already attached to this stream. */
   ERR_ALREADY_ATTACHED: 'ERR_ALREADY_ATTACHED',
+  /**
+   * On a stream made for this multifeed (replicate()), the remote refused the channel: it has no
+   * multifeed with this discovery key there (a different key, or none at all).
+   */
+  ERR_CHANNEL_REJECTED: 'ERR_CHANNEL_REJECTED',
   /** A bug or a throwing event listener interrupted the channel. */
   ERR_INTERNAL: 'ERR_INTERNAL',
 } as const

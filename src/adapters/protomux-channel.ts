@@ -113,6 +113,8 @@ export class MultifeedChannel extends EventEmitter {
   error: MultifeedError | null = null
   /** True once the remote opened its side of the channel. */
   remoteOpened = false
+  /** Who closed the channel first, once closed. */
+  closedBy: 'local' | 'remote' | null = null
   /** Resolves once the channel was created on the mux (or the stream closed first). */
   readonly ready: Promise<void>
 
@@ -148,7 +150,7 @@ export class MultifeedChannel extends EventEmitter {
   close(): void {
     if (this.closed) return
     if (this.#sessionOpen) this.#dispatch({ type: 'close' })
-    else this.#finish()
+    else this.#finish(null, 'local')
   }
 
   /** A feed entered the local collection (or grew and is re-offered). */
@@ -228,7 +230,7 @@ export class MultifeedChannel extends EventEmitter {
   #onTransportClosed(): void {
     if (this.closed) return
     if (this.#sessionOpen) this.#dispatch({ type: 'transport-closed' })
-    else this.#finish()
+    else this.#finish(null, 'remote')
   }
 
   /** Events are handled one at a time, each one's actions carried out before the next. */
@@ -285,7 +287,7 @@ export class MultifeedChannel extends EventEmitter {
         break
       case 'close':
         this.#channel?.close()
-        this.#finish()
+        this.#finish(null, action.by)
         break
     }
   }
@@ -322,9 +324,10 @@ export class MultifeedChannel extends EventEmitter {
     this.#finish()
   }
 
-  #finish(error: MultifeedError | null = null): void {
+  #finish(error: MultifeedError | null = null, by: 'local' | 'remote' = 'local'): void {
     if (this.closed) return
     this.closed = true
+    this.closedBy = by
     if (error !== null && this.error === null) {
       this.error = error
       this.emit('session-error', error)

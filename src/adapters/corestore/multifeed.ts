@@ -185,7 +185,9 @@ export class Multifeed extends ReadyResource implements ChannelHost {
   /**
    * Replicates this multifeed. `true`/`false`: creates a Corestore replication stream (initiator or
    * not) and returns it. A stream: uses it (running the store's replication on it if needed) and
-   * returns it. The stream emits 'remote-feeds' (keys), 'synced' and 'multifeed-error' (err).
+   * returns it. The stream emits 'remote-feeds' (keys), 'synced' and 'multifeed-error' (err):
+   * a session failure, or ERR_CHANNEL_REJECTED when the remote has no multifeed with this key on
+   * the stream (multifeed 6's "Exchange key did not match remote"). The stream itself is left open.
    */
   replicate(isInitiator: boolean | NoiseCarrier, opts: ReplicateOptions = {}): ReplicationStream {
     this.#assertOpen()
@@ -202,6 +204,15 @@ export class Multifeed extends ReadyResource implements ChannelHost {
     channel.on('remote-feeds', (keys: Key[]) => stream.emit('remote-feeds', keys))
     channel.on('synced', () => stream.emit('synced'))
     channel.on('session-error', (err: MultifeedError) => stream.emit('multifeed-error', err))
+    channel.once('close', () => {
+      const rejected = !channel.remoteOpened && channel.closedBy === 'remote'
+      if (!rejected || channel.error !== null || stream.destroyed || this.closing) return
+      const reason = 'the remote has no multifeed with this discovery key on this stream'
+      stream.emit(
+        'multifeed-error',
+        new MultifeedError(LocalErrorCode.ERR_CHANNEL_REJECTED, reason),
+      )
+    })
     return stream
   }
 
@@ -439,7 +450,8 @@ export class Multifeed extends ReadyResource implements ChannelHost {
    * same stream, its channel open reaches this pairing and gets a fresh channel.
    */
   #awaitLateRemote(noise: NoiseStream, closed: MultifeedChannel, opts: ReplicateOptions): void {
-    if (closed.remoteOpened || closed.error !== null || this.closing || noise.destroyed) return
+    const rejected = !closed.remoteOpened && closed.closedBy === 'remote'
+    if (!rejected || closed.error !== null || this.closing || noise.destroyed) return
     closed.mux.pair({ protocol: PROTOMUX_PROTOCOL, id: this.discoveryKey }, () =>
       this.closing ? undefined : this.attach(noise, opts).ready,
     )
