@@ -1,0 +1,130 @@
+/**
+ * `npm run demo`: three peers sync one multifeed through Hyperswarm on a loopback testnet.
+ *
+ * Each peer has an on-disk Corestore in a temp directory, writes to its own writer, joins the
+ * multifeed's discovery key and syncs with the others. Prints progress, what every peer holds
+ * and how long it took, then closes everything and removes the directory. Exits 1 if the peers
+ * are not in sync within SYNC_TIMEOUT_MS.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import createTestnet, { type Testnet } from '@hyperswarm/testnet'
+import b4a from 'b4a'
+import Corestore from 'corestore'
+import { Multifeed, Networker } from '../src/index.js'
+
+const SYNC_TIMEOUT_MS = 60_000
+const PEERS = [
+  { name: 'alice', entries: 200 },
+  { name: 'bob', entries: 120 },
+  { name: 'carol', entries: 60 },
+]
+const TOTAL_BLOCKS = PEERS.reduce((sum, p) => sum + p.entries, 0)
+
+interface Peer {
+  name: string
+  store: Corestore
+  multifeed: Multifeed
+  networker: Networker
+}
+
+/** Closing must not hang either: a last-resort bound on the whole run. */
+const watchdog = setTimeout(() => {
+  console.error(`demo failed: not finished after ${(SYNC_TIMEOUT_MS + 30_000) / 1000} s`)
+  process.exit(1)
+}, SYNC_TIMEOUT_MS + 30_000)
+watchdog.unref()
+
+async function main(): Promise<void> {
+  const started = performance.now()
+  const dir = await mkdtemp(join(tmpdir(), 'multifeed-demo-'))
+  let testnet: Testnet | null = null
+  const peers: Peer[] = []
+  try {
+    // A local DHT on 127.0.0.1: nothing leaves this machine.
+    testnet = await createTestnet(3, { host: '127.0.0.1' })
+    let key: Uint8Array | undefined
+    for (const { name, entries } of PEERS) {
+      const store = new Corestore(join(dir, name))
+      const multifeed = new Multifeed(store, { key, valueEncoding: 'utf-8' })
+      await multifeed.ready()
+      key = multifeed.key // the first peer creates the multifeed; the others are given its key
+      const writer = await multifeed.writer()
+      const lines = Array.from({ length: entries }, (_, i) => `${name} #${i}`)
+      await writer.append(lines)
+      const networker = new Networker(store, { bootstrap: testnet.bootstrap, host: '127.0.0.1' })
+      peers.push({ name, store, multifeed, networker })
+    }
+    console.log(`multifeed ${b4a.toString(key!, 'hex').slice(0, 16)}… with ${peers.length} peers`)
+    for (const { name, entries } of PEERS) console.log(`  ${name} wrote ${entries} entries`)
+
+    const syncStart = performance.now()
+    // One after another, so that each lookup finds the peers that announced before it.
+    for (const peer of peers) await peer.networker.join(peer.multifeed)
+    await waitForSync(peers)
+    const syncMs = performance.now() - syncStart
+
+    console.log(`\nsynced in ${syncMs.toFixed(0)} ms (joins included)\n`)
+    for (const peer of peers) {
+      console.log(`${peer.name} holds ${peer.multifeed.feeds().length} feeds:`)
+      for (const core of peer.multifeed.feeds()) {
+        const owner = PEERS[peers.findIndex((p) => p.multifeed.feed(core.key!)?.writable)]?.name
+        const last = await core.get(core.length - 1)
+        const id = b4a.toString(core.key!, 'hex').slice(0, 12)
+        console.log(`  ${id}… (${owner}'s) length ${core.length}, last entry "${last}"`)
+      }
+    }
+    console.log(`\ndone in ${(performance.now() - started).toFixed(0)} ms in total`)
+  } finally {
+    for (const peer of peers) await peer.networker.destroy()
+    for (const peer of peers) {
+      await peer.multifeed.close()
+      await peer.store.close()
+    }
+    await testnet?.destroy()
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+/** Every peer holds every peer's feed at full length; prints a progress line meanwhile. */
+async function waitForSync(peers: Peer[]): Promise<void> {
+  const deadline = performance.now() + SYNC_TIMEOUT_MS
+  const progress = (): number[] =>
+    peers.map((peer) =>
+      peer.multifeed.feeds().reduce((sum, core) => sum + core.contiguousLength, 0),
+    )
+  const interactive = process.stdout.isTTY
+  let lastPrinted = 0
+  for (;;) {
+    const held = progress()
+    const done = held.every((blocks) => blocks === TOTAL_BLOCKS)
+    const line = peers
+      .map(
+        (peer, i) =>
+          `${peer.name} ${peer.multifeed.feeds().length}/${peers.length} feeds ${held[i]}/${TOTAL_BLOCKS} blocks`,
+      )
+      .join(' | ')
+    const now = performance.now()
+    if (interactive) process.stdout.write(`\rsyncing: ${line}   `)
+    else if (done || now - lastPrinted >= 250) {
+      console.log(`syncing: ${line}`)
+      lastPrinted = now
+    }
+    if (done) break
+    if (now > deadline) {
+      if (interactive) process.stdout.write('\n')
+      throw new Error(`peers not in sync after ${SYNC_TIMEOUT_MS / 1000} s (${line})`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  if (interactive) process.stdout.write('\n')
+}
+
+main().then(
+  () => process.exit(0),
+  (err: Error) => {
+    console.error(`demo failed: ${err.message}`)
+    process.exit(1)
+  },
+)

@@ -1,0 +1,223 @@
+import b4a from 'b4a'
+import type Hypercore from 'hypercore'
+import DHT from 'hyperdht'
+import type Hyperswarm from 'hyperswarm'
+import { expect, test } from 'vitest'
+import type { Multifeed } from '../../src/index.js'
+import { harness } from './helpers/harness.js'
+import {
+  eventually,
+  holdings,
+  loopbackTestnet,
+  type SwarmPeer,
+  swarmPeer,
+} from './testnet-helpers.js'
+
+/** Whether the swarm announces/looks up `topic` (Hyperswarm's status(), absent from its typings). */
+function discovering(swarm: Hyperswarm, topic: Uint8Array): boolean {
+  return (swarm as unknown as { status(t: Uint8Array): object | null }).status(topic) !== null
+}
+
+const hex = (key: Uint8Array | null): string => b4a.toString(key!, 'hex')
+const keysOf = (mf: Multifeed): string[] =>
+  mf
+    .feeds()
+    .map((core: Hypercore) => hex(core.key))
+    .sort()
+
+/** Resolves once `mf` holds every feed of `want` at least at the given length. */
+function holdsAll(mf: Multifeed, want: Record<string, number>): () => boolean {
+  return () => {
+    const have = holdings(mf.feeds())
+    return Object.entries(want).every(([key, length]) => (have[key] ?? -1) >= length)
+  }
+}
+
+async function writeBlocks(mf: Multifeed, name: string, ...blocks: string[]): Promise<Hypercore> {
+  const core = await mf.writer(name)
+  for (const block of blocks) await core.append(b4a.from(block))
+  return core
+}
+
+test('two multifeeds over one swarm stay separate; joining later reuses the open connection', async () => {
+  const h = harness()
+  const testnet = await loopbackTestnet(h)
+  const p = await swarmPeer(h, testnet)
+  const q = await swarmPeer(h, testnet)
+
+  const xp = h.multifeed(p.store)
+  await xp.ready()
+  const xq = h.multifeed(q.store, { key: xp.key })
+  const x1 = await writeBlocks(xp, 'default', 'x from p')
+  const x2 = await writeBlocks(xq, 'default', 'x from q')
+
+  // One after another: peers whose lookups race each other's announces can miss each other
+  // until Hyperswarm's next refresh (minutes), so the tests never join at the same instant.
+  await p.networker.join(xp)
+  await q.networker.join(xq)
+  const bothX = { [hex(x1.key)]: 1, [hex(x2.key)]: 1 }
+  await eventually('x to sync both ways', () => holdsAll(xp, bothX)() && holdsAll(xq, bothX)())
+  expect(p.networker.connections).toHaveLength(1)
+  const connection = p.networker.connections[0]
+
+  // A second multifeed in the same stores, joined after the connection exists.
+  const yp = h.multifeed(p.store)
+  await yp.ready()
+  const yq = h.multifeed(q.store, { key: yp.key })
+  const y1 = await writeBlocks(yp, 'default', 'y from p', 'second y block')
+  const y2 = await writeBlocks(yq, 'default', 'y from q')
+  await p.networker.join(yp)
+  await q.networker.join(yq)
+  const bothY = { [hex(y1.key)]: 2, [hex(y2.key)]: 1 }
+  await eventually('y to sync both ways', () => holdsAll(yp, bothY)() && holdsAll(yq, bothY)())
+
+  expect(keysOf(xp)).toEqual(Object.keys(bothX).sort())
+  expect(keysOf(xq)).toEqual(Object.keys(bothX).sort())
+  expect(keysOf(yp)).toEqual(Object.keys(bothY).sort())
+  expect(keysOf(yq)).toEqual(Object.keys(bothY).sort())
+  // One connection carries both multifeeds.
+  expect(p.networker.connections).toEqual([connection])
+  // Discovery runs on the discovery keys; the multifeed keys never become topics.
+  for (const mf of [xp, yp]) {
+    expect(discovering(p.swarm, mf.discoveryKey)).toBe(true)
+    expect(discovering(p.swarm, mf.key)).toBe(false)
+  }
+})
+
+test('a peer that joined X but not Y leaves Y between two other peers alone', async () => {
+  const h = harness()
+  const testnet = await loopbackTestnet(h)
+  const [p, q, r] = [
+    await swarmPeer(h, testnet),
+    await swarmPeer(h, testnet),
+    await swarmPeer(h, testnet),
+  ]
+  // A short handshake timeout: P and Q's Y channels towards R (which never opens Y) give up
+  // quickly, and the test checks that nothing else on those connections is affected.
+  const limits = { handshakeTimeout: 300 }
+  const xp = h.multifeed(p.store, { limits })
+  await xp.ready()
+  const yp = h.multifeed(p.store, { limits })
+  await yp.ready()
+  const xq = h.multifeed(q.store, { key: xp.key, limits })
+  const yq = h.multifeed(q.store, { key: yp.key, limits })
+  const xr = h.multifeed(r.store, { key: xp.key, limits })
+  const errors = new Map<Multifeed, string[]>()
+  for (const mf of [xp, yp, xq, yq, xr]) {
+    errors.set(mf, [])
+    mf.on('session-error', (err: { code: string }) => errors.get(mf)!.push(err.code))
+  }
+
+  const px = await writeBlocks(xp, 'default', 'x1')
+  const py = await writeBlocks(yp, 'default', 'y1')
+  await p.networker.join(xp)
+  await p.networker.join(yp)
+  await q.networker.join(xq)
+  await q.networker.join(yq)
+  await r.networker.join(xr)
+  await eventually(
+    'x at Q and R, y at Q',
+    () =>
+      holdsAll(xq, { [hex(px.key)]: 1 })() &&
+      holdsAll(xr, { [hex(px.key)]: 1 })() &&
+      holdsAll(yq, { [hex(py.key)]: 1 })(),
+  )
+  await eventually('all three peers connected', () =>
+    [p, q, r].every((peer) => peer.networker.connections.length === 2),
+  )
+  // Past the handshake timeout of the unanswered Y channels, live updates still flow on all links.
+  await new Promise((resolve) => setTimeout(resolve, 600))
+  await px.append(b4a.from('x2'))
+  await py.append(b4a.from('y2'))
+  await eventually(
+    'live x at R and live y at Q',
+    () => holdsAll(xr, { [hex(px.key)]: 2 })() && holdsAll(yq, { [hex(py.key)]: 2 })(),
+  )
+  expect(keysOf(xr)).toEqual([hex(px.key)])
+  expect([p, q, r].map((peer) => peer.networker.connections.length)).toEqual([2, 2, 2])
+  // X never failed anywhere; Y at most timed out waiting for R, who never opened it.
+  for (const mf of [xp, xq, xr]) expect(errors.get(mf)).toEqual([])
+  for (const mf of [yp, yq]) {
+    for (const code of errors.get(mf)!) expect(code).toBe('ERR_HANDSHAKE_TIMEOUT')
+  }
+})
+
+test("a third peer that only meets the second still gets the first peer's feeds", async () => {
+  const h = harness()
+  const testnet = await loopbackTestnet(h)
+  // Topology by firewall: A and C each accept only B, so A-B and B-C are the only links.
+  const keyPairs = { a: DHT.keyPair(), b: DHT.keyPair(), c: DHT.keyPair() }
+  const a = await swarmPeer(h, testnet, {
+    keyPair: keyPairs.a,
+    allow: () => [keyPairs.b.publicKey],
+  })
+  const b = await swarmPeer(h, testnet, { keyPair: keyPairs.b })
+  const c = await swarmPeer(h, testnet, {
+    keyPair: keyPairs.c,
+    allow: () => [keyPairs.b.publicKey],
+  })
+
+  const ma = h.multifeed(a.store)
+  await ma.ready()
+  const mb = h.multifeed(b.store, { key: ma.key })
+  const mc = h.multifeed(c.store, { key: ma.key })
+  const fromA = await writeBlocks(ma, 'default', 'a1', 'a2', 'a3')
+  const fromC = await writeBlocks(mc, 'default', 'c1')
+
+  await b.networker.join(mb)
+  await a.networker.join(ma)
+  await c.networker.join(mc)
+  const all = { [hex(fromA.key)]: 3, [hex(fromC.key)]: 1 }
+  await eventually("A and C to hold each other's feeds through B", () =>
+    [ma, mb, mc].every((mf) => holdsAll(mf, all)()),
+  )
+  // A feed A creates after the sync travels the same way (live announcement through B).
+  const later = await writeBlocks(ma, 'later', 'late block')
+  await eventually('the later feed to reach C', () => holdsAll(mc, { [hex(later.key)]: 1 })())
+
+  const remoteKeys = (peer: SwarmPeer) =>
+    peer.networker.connections.map((conn) => hex(conn.remotePublicKey)).sort()
+  expect(remoteKeys(a)).toEqual([hex(keyPairs.b.publicKey)])
+  expect(remoteKeys(c)).toEqual([hex(keyPairs.b.publicKey)])
+  expect(remoteKeys(b)).toEqual([hex(keyPairs.a.publicKey), hex(keyPairs.c.publicKey)].sort())
+})
+
+test('a peer that leaves and rejoins catches up, on the same connection or a new swarm', async () => {
+  const h = harness()
+  const testnet = await loopbackTestnet(h)
+  const a = await swarmPeer(h, testnet)
+  const b = await swarmPeer(h, testnet)
+  const ma = h.multifeed(a.store)
+  await ma.ready()
+  const mb = h.multifeed(b.store, { key: ma.key })
+  const first = await writeBlocks(ma, 'default', 'one')
+  await a.networker.join(ma)
+  await b.networker.join(mb)
+  await eventually('first sync', () => holdsAll(mb, { [hex(first.key)]: 1 })())
+
+  // Leave the multifeed (the connection stays) while A adds a feed; B must not learn it.
+  await b.networker.leave(mb)
+  expect(b.networker.joins(mb)).toBe(false)
+  const second = await writeBlocks(ma, 'second', 'two')
+  await first.append(b4a.from('one more'))
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  expect(mb.feed(second.key!)).toBeNull()
+
+  // Rejoin: the channel reopens on the existing connection and B catches up.
+  await b.networker.join(mb)
+  await eventually('catch-up after rejoin', () =>
+    holdsAll(mb, { [hex(first.key)]: 2, [hex(second.key)]: 1 })(),
+  )
+
+  // Go away completely (swarm destroyed), miss more writes, come back on a new swarm.
+  await b.networker.destroy()
+  await b.swarm.destroy()
+  await eventually('A to see B gone', () => a.networker.connections.length === 0)
+  const third = await writeBlocks(ma, 'third', 'three')
+  await second.append(b4a.from('two more'))
+  const back = await swarmPeer(h, testnet, { store: b.store })
+  await back.networker.join(mb)
+  const want = { [hex(first.key)]: 2, [hex(second.key)]: 2, [hex(third.key)]: 1 }
+  await eventually('catch-up on a new swarm', () => holdsAll(mb, want)())
+  expect(keysOf(mb)).toEqual(keysOf(ma))
+})
