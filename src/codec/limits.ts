@@ -1,12 +1,17 @@
 import { DEFAULT_LIMITS, type Limits } from './constants.js'
 import { CodecUsageError, CodecUsageErrorCode } from './usage-error.js'
 
+/** Objects this function returned: frozen, so they can be passed back in without re-checking. */
+const resolved = new WeakSet<object>([DEFAULT_LIMITS])
+
 /**
- * Merges a partial override over DEFAULT_LIMITS. Without an override the frozen defaults
- * are returned as they are (no allocation on the hot path).
+ * Merges a partial override over DEFAULT_LIMITS and returns a frozen, complete Limits.
+ * Without an override, or given a value this function returned, it returns it as it is,
+ * so callers on a hot path can resolve once and pass the result to every codec call.
  */
 export function resolveLimits(overrides?: Partial<Limits>): Readonly<Limits> {
-  if (overrides === undefined || overrides === DEFAULT_LIMITS) return DEFAULT_LIMITS
+  if (overrides === undefined) return DEFAULT_LIMITS
+  if (resolved.has(overrides)) return overrides as Readonly<Limits>
   const merged: Limits = { ...DEFAULT_LIMITS }
   for (const name of Object.keys(overrides) as (keyof Limits)[]) {
     const value = overrides[name]
@@ -23,5 +28,7 @@ export function resolveLimits(overrides?: Partial<Limits>): Readonly<Limits> {
     }
     merged[name] = value
   }
+  Object.freeze(merged)
+  resolved.add(merged)
   return merged
 }

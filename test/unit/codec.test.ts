@@ -166,6 +166,14 @@ describe('limits', () => {
     expect(resolveLimits()).toBe(DEFAULT_LIMITS)
   })
 
+  test('a resolved value is frozen and passes through unchanged', () => {
+    const limits = resolveLimits({ maxFeeds: 3 })
+    expect(Object.isFrozen(limits)).toBe(true)
+    expect(resolveLimits(limits)).toBe(limits)
+    expect(resolveLimits({ ...limits })).not.toBe(limits)
+    expect(resolveLimits({ ...limits })).toEqual(limits)
+  })
+
   test('an override replaces only the named limits', () => {
     const limits = resolveLimits({ maxEntriesPerMessage: 10, maxReasonBytes: undefined })
     expect(limits).toEqual({ ...DEFAULT_LIMITS, maxEntriesPerMessage: 10 })
