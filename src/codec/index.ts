@@ -1,8 +1,15 @@
 /**
  * Wire codec of the multifeed protocol (spec: Notation, Messages).
  *
- * Encoders validate their input and throw CodecUsageError (ERR_INVALID_MESSAGE) rather than
- * produce bytes a strict decoder would reject. Decoders throw only DecodeError for bad bytes.
+ * - Encoders validate their input and throw CodecUsageError (ERR_INVALID_MESSAGE) rather than
+ *   produce bytes a strict decoder would reject. They return plain Uint8Arrays.
+ * - Decoders throw only DecodeError for bad bytes (CodecUsageError only for invalid limits or
+ *   a non-Uint8Array argument). Byte fields of a decoded message (keys, data, capability,
+ *   userData) are plain Uint8Array views into one private copy of the input.
+ * - decodeMessage returns null for a message type number this version does not define:
+ *   receivers ignore unknown types.
+ * - Limits are a Partial<Limits> merged over DEFAULT_LIMITS; resolve once with resolveLimits
+ *   and pass the result on hot paths.
  */
 
 // The wire numbers a Close message carries.
