@@ -2,7 +2,8 @@
  * Acceptance, group "basic": kappa-db/multifeed 6 test/basic.js, one test per item, with real
  * Corestores in temp directories and real replication streams.
  */
-import { rm } from 'node:fs/promises'
+import { readdir, readFile, rm } from 'node:fs/promises'
+import { join } from 'node:path'
 import b4a from 'b4a'
 import Corestore from 'corestore'
 import Hypercore from 'hypercore'
@@ -46,6 +47,16 @@ const KEYPAIR_2 = {
  * not by the public key itself as hypercore 9 did for multifeed 6.
  */
 const coreKeyOf = (keyPair: { publicKey: Uint8Array }) => hex(Hypercore.key(keyPair.publicKey))
+
+/** True if any file under `dir` contains `needle`. */
+async function dirContains(dir: string, needle: Uint8Array): Promise<boolean> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true })
+  for (const entry of entries) {
+    if (!entry.isFile()) continue
+    if ((await readFile(join(entry.parentPath, entry.name))).indexOf(needle) !== -1) return true
+  }
+  return false
+}
 
 describe('basic', () => {
   test('no feeds: a new multifeed has an empty feeds()', async () => {
@@ -249,6 +260,32 @@ describe('basic', () => {
     expect(() => new Multifeed(store, { key: b4a.alloc(31) })).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_KEY' }),
     )
+  })
+
+  test('custom encryption key: blocks are encrypted at rest and a peer with the key reads them', async () => {
+    const h = harness()
+    const key = crypto.randomBytes(32)
+    const encryptionKey = crypto.randomBytes(32)
+    const marker = `plaintext-marker-${hex(crypto.randomBytes(8))}`
+    const dir = await h.tempDir()
+    const plainDir = await h.tempDir()
+    const encrypted = new Multifeed(dir, { key, encryptionKey })
+    const w = await encrypted.writer()
+    await w.append(b4a.from(marker))
+    // Control: without an encryption key the same block is visible on disk.
+    const plain = new Multifeed(plainDir, { key })
+    await (await plain.writer()).append(b4a.from(marker))
+    await plain.close()
+    expect(await dirContains(plainDir, b4a.from(marker))).toBe(true)
+
+    const reader = h.multifeed(await h.store(), { key, encryptionKey })
+    await reader.ready()
+    const conn = replicate(h, encrypted, reader)
+    await once(conn.b, 'synced')
+    expect(b4a.toString((await getBlock(reader.feed(w.key)!, 0)) as Uint8Array)).toBe(marker)
+    conn.end()
+    await encrypted.close()
+    expect(await dirContains(dir, b4a.from(marker))).toBe(false)
   })
 
   test('slow storage: replicate two multifeeds whose storage is slow to open and to write', async () => {

@@ -89,6 +89,31 @@ export function decodeKeys(body: Uint8Array): Uint8Array[] {
   return c.array(c.fixed32).decode(state)
 }
 
+export interface RawManifest {
+  more: boolean
+  entries: Array<{ key: Uint8Array; length: number; data: Uint8Array | null }>
+}
+
+export function decodeManifest(body: Uint8Array): RawManifest {
+  const state = c.state(0, body.byteLength, body)
+  const more = c.bool.decode(state)
+  const count = c.uint.decode(state)
+  const entries: RawManifest['entries'] = []
+  for (let i = 0; i < count; i++) {
+    const flags = c.uint.decode(state)
+    const key = c.fixed32.decode(state)
+    const length = c.uint.decode(state)
+    let data: Uint8Array | null = null
+    if (flags & 1) {
+      const n = c.uint.decode(state)
+      data = body.subarray(state.start, state.start + n)
+      state.start += n
+    }
+    entries.push({ key, length, data })
+  }
+  return { more, entries }
+}
+
 export function decodeClose(body: Uint8Array): { code: number; reason: string } {
   const state = c.state(0, body.byteLength, body)
   c.uint.decode(state)
