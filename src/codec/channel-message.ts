@@ -23,7 +23,8 @@ export interface MessageEncoding<T> {
 /**
  * compact-encoding encoders for each message body, bound to the given limits. `preencode`
  * validates the message; `decode` is strict field by field but, like any compact-encoding
- * decoder, neither checks the whole-message size nor trailing bytes: use decodeMessage for that.
+ * decoder, neither checks the whole-message size nor trailing bytes, and its byte fields are
+ * views into the state's buffer (no copy): use decodeMessage for a whole message.
  */
 export function messageEncodings(overrides?: Partial<Limits>) {
   const limits = resolveLimits(overrides)

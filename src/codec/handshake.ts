@@ -81,7 +81,11 @@ function decodeHandshakeFields(
   return { type: 'handshake', major, minor, client, capability, userData }
 }
 
-/** compact-encoding encoder for the handshake fields with the given limits (no message-size or trailing check). */
+/**
+ * compact-encoding encoder for the handshake fields with the given limits: no message-size
+ * or trailing check, and byte fields view the state's buffer. Use decodeHandshake for a
+ * whole handshake.
+ */
 export function handshakeEncoding(overrides?: Partial<Limits>) {
   const limits = resolveLimits(overrides)
   return {
