@@ -65,7 +65,7 @@ interface OpenSettings {
  * {@link Session.handle} and carry out the returned actions in order.
  *
  * Local API misuse (an event before `open`, a second `open`, a malformed local value) throws a
- * {@link SessionUsageError}; a misbehaving peer never throws, it yields `fail` + `close` actions.
+ * SessionUsageError; a misbehaving peer never throws, it yields `fail` + `close` actions.
  */
 export class Session {
   readonly #want: WantPolicy

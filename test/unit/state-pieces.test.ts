@@ -1,0 +1,159 @@
+/** The small pure modules the session is built from: hex keys, chunking, reasons, the feed table. */
+import { describe, expect, test } from 'vitest'
+import { encodeMessage } from '../../src/codec/channel-message.js'
+import { DEFAULT_LIMITS, type Limits } from '../../src/codec/constants.js'
+import { chunkKeys, chunkManifests } from '../../src/state/chunk.js'
+import { truncateUtf8 } from '../../src/state/failure.js'
+import { FeedTable, NONE } from '../../src/state/feed-table.js'
+import { fromHex, toHex } from '../../src/state/hex.js'
+import { OutstandingRequests } from '../../src/state/outstanding-requests.js'
+import { testKey } from '../property/sim/wire.js'
+
+const limits = (overrides: Partial<Limits>): Limits => ({ ...DEFAULT_LIMITS, ...overrides })
+
+describe('hex', () => {
+  test('every byte value, lowercase, and back', () => {
+    const bytes = Uint8Array.from({ length: 256 }, (_, i) => i)
+    const hex = toHex(bytes)
+    expect(hex.slice(0, 8)).toBe('00010203')
+    expect(hex.slice(-4)).toBe('feff')
+    expect(hex).toBe(Buffer.from(bytes).toString('hex'))
+    expect(fromHex(hex)).toEqual(bytes)
+    expect(fromHex('ABcd')).toEqual(new Uint8Array([0xab, 0xcd]))
+  })
+
+  test('a long input after a short one (the scratch buffer grows)', () => {
+    expect(toHex(new Uint8Array([1]))).toBe('01')
+    expect(toHex(new Uint8Array(100).fill(0xaa))).toBe('aa'.repeat(100))
+    expect(toHex(new Uint8Array(0))).toBe('')
+  })
+
+  test('fromHex rejects what is not hex', () => {
+    expect(() => fromHex('abc')).toThrow(TypeError)
+    expect(() => fromHex('zz')).toThrow(TypeError)
+  })
+})
+
+describe('chunking', () => {
+  const entries = (n: number, dataBytes = 0) =>
+    Array.from({ length: n }, (_, i) => ({
+      key: testKey(i),
+      length: i * 1000,
+      data: dataBytes === 0 ? null : new Uint8Array(dataBytes),
+    }))
+
+  test('an empty batch is one empty Manifest with more=false', () => {
+    expect(chunkManifests([], DEFAULT_LIMITS)).toEqual([
+      { type: 'manifest', more: false, entries: [] },
+    ])
+  })
+
+  test('each Manifest fits both limits, is as full as it can be, and only the last has more=false', () => {
+    for (const [n, dataBytes, maxMessageBytes, maxEntriesPerMessage] of [
+      [10, 0, 200, 100],
+      [10, 50, 300, 100],
+      [7, 0, 10_000, 3],
+      [300, 1, 1_000, 4096],
+    ] as const) {
+      const l = limits({ maxMessageBytes, maxEntriesPerMessage })
+      const batch = entries(n, dataBytes)
+      const manifests = chunkManifests(batch, l)
+      expect(manifests.flatMap((m) => m.entries)).toEqual(batch)
+      manifests.forEach((m, i) => {
+        expect(m.more).toBe(i < manifests.length - 1)
+        expect(m.entries.length).toBeLessThanOrEqual(maxEntriesPerMessage)
+        expect(encodeMessage(m, l).byteLength).toBeLessThanOrEqual(maxMessageBytes)
+        const next = manifests[i + 1]?.entries[0]
+        if (next !== undefined && m.entries.length < maxEntriesPerMessage) {
+          // greedy: the next entry would not have fitted
+          const grown = { ...m, entries: [...m.entries, next] }
+          expect(encodeMessage(grown, limits({ maxEntriesPerMessage })).byteLength).toBeGreaterThan(
+            maxMessageBytes,
+          )
+        }
+      })
+    }
+  })
+
+  test('keys split into Requests that each fit', () => {
+    const keys = Array.from({ length: 10 }, (_, i) => testKey(i))
+    const l = limits({ maxMessageBytes: 2 + 32 * 3 })
+    const chunks = chunkKeys(keys, l)
+    expect(chunks.map((c) => c.length)).toEqual([3, 3, 3, 1])
+    for (const c of chunks) {
+      expect(encodeMessage({ type: 'request', keys: c }).byteLength).toBeLessThanOrEqual(98)
+    }
+    expect(chunkKeys(keys, limits({ maxEntriesPerMessage: 4 })).map((c) => c.length)).toEqual([
+      4, 4, 2,
+    ])
+    expect(chunkKeys([], DEFAULT_LIMITS)).toEqual([])
+  })
+})
+
+describe('truncateUtf8', () => {
+  test('cuts on a code point boundary within the byte budget', () => {
+    expect(truncateUtf8('hello', 10)).toBe('hello')
+    expect(truncateUtf8('hello', 3)).toBe('hel')
+    expect(truncateUtf8('éé', 3)).toBe('é') // 2 + 2 bytes
+    expect(truncateUtf8('a😀b', 4)).toBe('a') // the emoji is 4 bytes
+    expect(truncateUtf8('a😀b', 5)).toBe('a😀')
+    expect(truncateUtf8('x', 0)).toBe('')
+  })
+})
+
+describe('FeedTable', () => {
+  test('counters follow the mutators', () => {
+    const table = new FeedTable()
+    const a = table.getOrCreate(toHex(testKey(1)), testKey(1))
+    const b = table.getOrCreate(toHex(testKey(2)), testKey(2))
+    expect(table.getOrCreate(toHex(testKey(1)), testKey(1))).toBe(a)
+    expect(a.localLength).toBe(NONE)
+
+    table.setLocal(a, 3, null)
+    table.setLocal(a, 1, null) // lengths only grow
+    expect(a.localLength).toBe(3)
+    expect(table.collectionSize).toBe(1)
+
+    table.mergeRemoteOffer(b, 5, null)
+    table.mergeRemoteOffer(b, 2, new Uint8Array([9]))
+    expect([b.remoteLength, b.remoteData]).toEqual([5, new Uint8Array([9])])
+    expect(table.remoteOffered).toBe(1)
+
+    table.setRequested(b, 1)
+    expect(table.reservedRoom).toBe(1)
+    table.clearRequested(b)
+    expect(table.reservedRoom).toBe(0)
+    table.setRequested(b, 2)
+    table.setLocal(b, 0, null) // gained by other means: no longer reserves room
+    expect(table.reservedRoom).toBe(0)
+
+    table.accept(b)
+    expect(table.laggingCount).toBe(1)
+    table.raiseLocalLength(b, 5)
+    expect(table.laggingCount).toBe(0)
+    table.mergeRemoteOffer(b, 6, null)
+    expect(table.laggingCount).toBe(1)
+    b.replicating = true
+    expect(table.block(b)).toBe(true)
+    expect(table.laggingCount).toBe(0)
+    expect(b.accepted).toBe(false)
+    expect(table.block(b)).toBe(false)
+  })
+})
+
+describe('OutstandingRequests', () => {
+  test('FIFO with increasing sequence numbers', () => {
+    const queue = new OutstandingRequests()
+    expect(queue.isEmpty).toBe(true)
+    const first = queue.push([])
+    const second = queue.push([])
+    expect(second.seq).toBe(first.seq + 1)
+    expect(queue.head()).toBe(first)
+    expect(queue.shift()).toBe(first)
+    expect(queue.head()).toBe(second)
+    expect(queue.shift()).toBe(second)
+    expect(queue.isEmpty).toBe(true)
+    expect(queue.shift()).toBeUndefined()
+    expect(queue.push([]).seq).toBe(second.seq + 1)
+  })
+})
