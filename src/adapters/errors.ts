@@ -27,7 +27,16 @@ export const LocalErrorCode = {
   /** A bug or a throwing event listener interrupted the channel. */
   ERR_INTERNAL: 'ERR_INTERNAL',
 } as const
+/** Name of a {@link LocalErrorCode}. */
 export type LocalErrorCodeName = keyof typeof LocalErrorCode
+
+/** A protocol version as a handshake carries it. */
+export interface ProtocolVersion {
+  /** Major version: peers with different majors cannot talk. */
+  major: number
+  /** Minor version: additions a peer of the same major may ignore. */
+  minor: number
+}
 
 /** Every `code` a MultifeedError can carry. */
 export type MultifeedErrorCode = ErrorCodeName | typeof UNKNOWN_REMOTE_ERROR | LocalErrorCodeName
@@ -40,23 +49,35 @@ export interface MultifeedErrorDetails {
   wireCode?: number
   /** ERR_DECODE_* code when a session failed on undecodable bytes. */
   decodeCode?: string
-  usVersion?: { major: number; minor: number }
-  themVersion?: { major: number; minor: number }
+  /** ERR_VERSION_MISMATCH: our version. */
+  usVersion?: ProtocolVersion
+  /** ERR_VERSION_MISMATCH: the remote's version. */
+  themVersion?: ProtocolVersion
+  /** ERR_CLIENT_MISMATCH: our client name. */
   usClient?: string
+  /** ERR_CLIENT_MISMATCH: the remote's client name. */
   themClient?: string
+  /** The underlying error of a local failure. */
   cause?: unknown
 }
 
 /** An error with a stable `code` (spec error names, or {@link LocalErrorCode}). */
 export class MultifeedError extends Error {
+  /** Stable error name: a spec code (same on both ends) or a {@link LocalErrorCode}. */
   readonly code: MultifeedErrorCode
   /** True when the fault is the remote's (see {@link MultifeedErrorDetails.remote}). */
   readonly remote: boolean
+  /** Wire number of a spec code (what the Close message carried). */
   readonly wireCode: number | undefined
+  /** ERR_DECODE_* code when a session failed on undecodable bytes. */
   readonly decodeCode: string | undefined
-  readonly usVersion: { major: number; minor: number } | undefined
-  readonly themVersion: { major: number; minor: number } | undefined
+  /** ERR_VERSION_MISMATCH: our version. */
+  readonly usVersion: ProtocolVersion | undefined
+  /** ERR_VERSION_MISMATCH: the remote's version. */
+  readonly themVersion: ProtocolVersion | undefined
+  /** ERR_CLIENT_MISMATCH: our client name. */
   readonly usClient: string | undefined
+  /** ERR_CLIENT_MISMATCH: the remote's client name. */
   readonly themClient: string | undefined
 
   constructor(code: MultifeedErrorCode, message: string, details: MultifeedErrorDetails = {}) {

@@ -18,12 +18,19 @@ import { LocalErrorCode, MultifeedError } from './errors.js'
 
 /** A Noise stream as protomux and the capability need it (@hyperswarm/secret-stream). */
 export interface NoiseStream {
+  /** Our Noise role; it is also our capability role. */
   isInitiator: boolean
+  /** The Noise handshake hash the capabilities are bound to (set once opened). */
   handshakeHash: Uint8Array | null
+  /** Resolves true once the Noise handshake completed, false if the stream closed first. */
   opened: Promise<boolean>
+  /** Where Protomux.from keeps the stream's muxer. */
   userData: unknown
+  /** True once the stream was destroyed. */
   destroyed?: boolean
+  /** Subscribes to the stream's close. */
   once(event: 'close', listener: () => void): unknown
+  /** Unsubscribes from the stream's close. */
   removeListener(event: 'close', listener: () => void): unknown
 }
 
@@ -31,7 +38,13 @@ export interface NoiseStream {
  * A Noise stream, or a stream that carries one (a Corestore replication stream). Checked at run
  * time (ERR_INVALID_ARGUMENT), so any Duplex type is accepted by the compiler.
  */
-export type NoiseCarrier = NoiseStream | { noiseStream: NoiseStream } | Duplex
+export type NoiseCarrier = NoiseStream | NoiseStreamCarrier | Duplex
+
+/** A stream that carries a Noise stream (what store.replicate() returns). */
+export interface NoiseStreamCarrier {
+  /** The Noise stream under this stream. */
+  noiseStream: NoiseStream
+}
 
 /** The Noise stream under `stream` (itself for a NoiseSecretStream). */
 export function noiseStreamOf(stream: NoiseCarrier): NoiseStream {
@@ -59,14 +72,20 @@ export function muxOf(noise: NoiseStream): Protomux {
  * Effects are started synchronously; `addFeeds` returns when the feeds are in the collection.
  */
 export interface ChannelHost {
+  /** The multifeed key (capabilities prove knowledge of it). */
   readonly key: Uint8Array
+  /** The channel id. */
   readonly discoveryKey: Uint8Array
+  /** Client name sent in the handshake. */
   readonly client: string
+  /** Default handshake userData. */
   readonly userData: Uint8Array | null
+  /** Limit overrides for the codec and the session. */
   readonly limits: Partial<Limits> | undefined
+  /** Want and share policies of the session. */
   readonly sessionOptions: SessionOptions
   /** The local feeds (offered subject to the share policy) and the blocked keys, now. */
-  snapshot(): { feeds: LocalFeed[]; blocked: Key[] }
+  snapshot(): CollectionSnapshot
   /** Adds remote feeds to the collection; resolves when they are in it. Never rejects. */
   addFeeds(entries: ManifestEntry[]): Promise<void>
   /** Replicates these feeds over `mux`. */
@@ -77,6 +96,15 @@ export interface ChannelHost {
   ready(): Promise<void>
 }
 
+/** What a session is opened with. */
+export interface CollectionSnapshot {
+  /** Unblocked feeds of the collection with their local lengths. */
+  feeds: LocalFeed[]
+  /** Keys blocked or removed. */
+  blocked: Key[]
+}
+
+/** Options of a {@link MultifeedChannel}. */
 export interface MultifeedChannelOptions {
   /** Handshake userData for this connection (default: the host's). */
   userData?: Uint8Array | null
@@ -86,9 +114,13 @@ export interface MultifeedChannelOptions {
 
 /** The remote's verified handshake, as the 'handshake' event carries it. */
 export interface RemoteHandshake {
+  /** The remote's client name (equal to ours, or the session failed). */
   client: string
+  /** The remote's major version. */
   major: number
+  /** The remote's minor version. */
   minor: number
+  /** The remote's userData, or null. */
   userData: Uint8Array | null
 }
 
@@ -102,6 +134,7 @@ const MESSAGE_COUNT = Object.keys(MessageType).length
 export class MultifeedChannel extends EventEmitter {
   /** The Noise stream the channel runs on. */
   readonly stream: NoiseStream
+  /** The stream's muxer (shared with Corestore's replication). */
   readonly mux: Protomux
   /** The remote's handshake userData, once verified. */
   remoteUserData: Uint8Array | null = null

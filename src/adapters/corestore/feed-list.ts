@@ -31,6 +31,8 @@ export class FeedList {
   readonly #feeds = new Map<string, StoredFeed>()
   /** Keys blocked or removed (removed keys are blocked forever). */
   readonly #blocked = new Map<string, Uint8Array>()
+  #batch: FeedListRecord[] = []
+  #flushing: Promise<void> | null = null
 
   private constructor(core: Hypercore) {
     this.#core = core
@@ -82,9 +84,16 @@ export class FeedList {
     return this.#core.close()
   }
 
-  async #append(record: FeedListRecord): Promise<void> {
+  /** Records appended in the same turn of the event loop share one append (one storage flush). */
+  #append(record: FeedListRecord): Promise<void> {
     this.#apply(record)
-    await this.#core.append(record)
+    this.#batch.push(record)
+    this.#flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      const records = this.#batch.splice(0)
+      this.#flushing = null
+      return this.#core.append(records).then(noop)
+    })
+    return this.#flushing
   }
 
   #apply(record: FeedListRecord): void {
@@ -110,3 +119,5 @@ export class FeedList {
     }
   }
 }
+
+function noop() {}

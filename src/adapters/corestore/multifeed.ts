@@ -16,6 +16,7 @@ import type { LocalFeed, SessionOptions, SharePolicy, WantPolicy } from '../../s
 import { LocalErrorCode, MultifeedError } from '../errors.js'
 import {
   type ChannelHost,
+  type CollectionSnapshot,
   MultifeedChannel,
   type NoiseCarrier,
   type NoiseStream,
@@ -28,6 +29,7 @@ import { isReplicatingOn, type ReplicationStream } from './streams.js'
 /** Prefix of writer core names in the namespace (keeps them apart from the feed list). */
 const WRITER_NAME_PREFIX = 'writer/'
 
+/** Options of a {@link Multifeed}. */
 export interface MultifeedOptions {
   /**
    * The multifeed key (32 bytes or 64 hex). Absent: a fresh random key, exposed as `mf.key`.
@@ -94,9 +96,13 @@ export class Multifeed extends ReadyResource implements ChannelHost {
   readonly discoveryKey: Uint8Array
   /** This multifeed's namespace session of the Corestore. */
   readonly store: Corestore
+  /** Client name sent in every handshake. */
   readonly client: string
+  /** Default handshake userData. */
   readonly userData: Uint8Array | null
+  /** Limit overrides given at construction. */
   readonly limits: Partial<Limits> | undefined
+  /** Want and share policies given at construction. */
   readonly sessionOptions: SessionOptions
 
   readonly #root: Corestore
@@ -270,7 +276,7 @@ export class Multifeed extends ReadyResource implements ChannelHost {
   // ChannelHost
 
   /** @internal */
-  snapshot(): { feeds: LocalFeed[]; blocked: Key[] } {
+  snapshot(): CollectionSnapshot {
     const feeds: LocalFeed[] = []
     for (const feed of this.#feeds.values()) {
       if (!feed.blocked) feeds.push({ key: feed.key, length: lengthOf(feed), data: null })
@@ -285,7 +291,11 @@ export class Multifeed extends ReadyResource implements ChannelHost {
       const hex = toHex(entry.key)
       const pending = this.#pending.get(hex)
       if (pending) adding.push(pending)
-      else if (!this.#feeds.has(hex)) adding.push(this.#track(hex, this.#addRemote(entry.key)))
+      else if (this.#feeds.has(hex)) continue
+      // Room is checked here, synchronously, so that concurrent channels cannot overfill it.
+      else if (this.#feeds.size + this.#pending.size < this.#maxFeeds) {
+        adding.push(this.#track(hex, this.#addRemote(entry.key)))
+      }
     }
     await Promise.all(adding)
   }
@@ -375,14 +385,13 @@ export class Multifeed extends ReadyResource implements ChannelHost {
 
   async #addRemote(key: Uint8Array): Promise<Feed | null> {
     const hex = toHex(key)
-    if (this.closing || this.#list!.isBlocked(hex) || this.#feeds.size >= this.#maxFeeds) {
-      return null
-    }
+    if (this.closing || this.#list!.isBlocked(hex)) return null
     const core = this.store.get({ ...this.#coreOptions, key })
     await core.ready()
-    await this.#list!.add(key, null)
     if (this.closing) return null
-    return this.#join(key, core, null, false)
+    const feed = this.#join(key, core, null, false) // download starts before the list is written
+    await this.#list!.add(key, null)
+    return feed
   }
 
   #track(hex: string, adding: Promise<Feed | null>): Promise<Feed | null> {
