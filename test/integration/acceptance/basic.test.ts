@@ -194,7 +194,7 @@ describe('basic', () => {
     const h = harness()
     const dir = await h.tempDir()
     const key = crypto.randomBytes(32)
-    const first = new Multifeed(dir, { ...json, key })
+    const first = h.multifeed(dir, { ...json, key })
     const w = await writerWith(first, 'minuette', 'entry')
     const writerKey = hex(w.key)
     await first.close()
@@ -212,14 +212,14 @@ describe('basic', () => {
   test('close: closed flag set, feeds() empty, storage released and directory deletable', async () => {
     const h = harness()
     const dir = await h.tempDir()
-    const mf = new Multifeed(dir, json)
+    const mf = h.multifeed(dir, json)
     await writerWith(mf, 'minuette', 'entry')
     expect(mf.closed).toBe(false)
     await mf.close()
     expect(mf.closed).toBe(true)
     expect(mf.feeds()).toEqual([])
     // The RocksDB lock is released: another Corestore can open the directory.
-    const store = new Corestore(dir)
+    const store = h.closable(new Corestore(dir))
     await store.ready()
     await store.close()
     await rm(dir, { recursive: true })
@@ -230,7 +230,7 @@ describe('basic', () => {
     const dir = await h.tempDir()
     const key = crypto.randomBytes(32)
     for (const round of [1, 2]) {
-      const mf = new Multifeed(dir, { ...json, key })
+      const mf = h.multifeed(dir, { ...json, key })
       const w = await mf.writer('minuette')
       await w.append({ type: 'node', round })
       expect(w.length).toBe(round)
@@ -269,11 +269,11 @@ describe('basic', () => {
     const marker = `plaintext-marker-${hex(crypto.randomBytes(8))}`
     const dir = await h.tempDir()
     const plainDir = await h.tempDir()
-    const encrypted = new Multifeed(dir, { key, encryptionKey })
+    const encrypted = h.multifeed(dir, { key, encryptionKey })
     const w = await encrypted.writer()
     await w.append(b4a.from(marker))
     // Control: without an encryption key the same block is visible on disk.
-    const plain = new Multifeed(plainDir, { key })
+    const plain = h.multifeed(plainDir, { key })
     await (await plain.writer()).append(b4a.from(marker))
     await plain.close()
     expect(await dirContains(plainDir, b4a.from(marker))).toBe(true)

@@ -6,7 +6,7 @@ import b4a from 'b4a'
 import Corestore from 'corestore'
 import crypto from 'hypercore-crypto'
 import { describe, expect, test } from 'vitest'
-import { Multifeed } from '../../../src/index.js'
+import type { Multifeed } from '../../../src/index.js'
 import { type Core, feedKeys, getBlock, hex, writerWith } from '../helpers/feeds.js'
 import { type Harness, harness } from '../helpers/harness.js'
 import {
@@ -180,7 +180,7 @@ describe('plus', () => {
     const m2 = h.multifeed(await h.store(), { ...json, key })
     const blocked = await writerWith(m2, 'f', 'f0')
 
-    let m1 = new Multifeed(dir, { ...json, key })
+    let m1 = h.multifeed(dir, { ...json, key })
     const first = replicate(h, m1, m2)
     await once(first.a, 'synced')
     expect(m1.feed(blocked.key)).not.toBeNull()
@@ -326,7 +326,7 @@ async function interruptedSync(h: Harness) {
     undefined,
     ...Array.from({ length: BLOCKS }, (_, n) => ({ n, padding: PADDING })),
   )
-  const target = new Multifeed(dir, { ...json, key })
+  const target = h.multifeed(dir, { ...json, key })
   const own = await writerWith(target, 'own', 'written before replication')
 
   const downloaded: number[] = []

@@ -6,7 +6,6 @@ import { join } from 'node:path'
 import b4a from 'b4a'
 import crypto from 'hypercore-crypto'
 import { describe, expect, test } from 'vitest'
-import { Multifeed } from '../../../src/index.js'
 import { feedKeys, getBlock, hex, recordSessionErrors, writerWith } from '../helpers/feeds.js'
 import { harness } from '../helpers/harness.js'
 import { slowStorage } from '../helpers/slow-storage.js'
@@ -24,7 +23,7 @@ describe('regression', () => {
   test('concurrent writer creation vs ready(): one writer, no error, same feed after reopen', async () => {
     const h = harness()
     const dir = await h.tempDir()
-    const mf = new Multifeed(dir, json)
+    const mf = h.multifeed(dir, json)
     const [w, , again] = await Promise.all([
       mf.writer('minuette'),
       mf.ready(),
@@ -63,7 +62,7 @@ describe('regression', () => {
     const h = harness()
     const key = crypto.randomBytes(32)
     const dir = await h.tempDir()
-    const first = new Multifeed(dir, { ...json, key })
+    const first = h.multifeed(dir, { ...json, key })
     const mine = await writerWith(first, 'local', 'mine')
     // Learn a remote feed from m3, so the persisted list holds a local and a remote feed.
     const m3 = h.multifeed(await h.store(), { ...json, key })
@@ -198,7 +197,7 @@ describe('regression', () => {
     const dir = await h.tempDir()
     const key = crypto.randomBytes(32)
     const encryptionKey = crypto.randomBytes(32)
-    const mf = new Multifeed(dir, { ...json, key, encryptionKey })
+    const mf = h.multifeed(dir, { ...json, key, encryptionKey })
     const w = await mf.writer()
     await w.append('foo')
     await mf.writer('second')
