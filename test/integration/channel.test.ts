@@ -215,7 +215,7 @@ describe('MultifeedChannel', () => {
     expect(b4a.toString(await mfB.feeds()[0]!.get(0))).toBe('a')
   })
 
-  test('closing the channel sends a normal close; the remote closes without error', async () => {
+  test('a normal close closes the remote without error; rejoining on the stream works', async () => {
     const [storeA, storeB] = await Promise.all([tempStore(), tempStore()])
     const mfA = multifeed(storeA)
     const mfB = multifeed(storeB, { key: mfA.key })
@@ -228,6 +228,13 @@ describe('MultifeedChannel', () => {
     await remoteClosed
     expect(channelA.closed && channelB.closed).toBe(true)
     expect(channelA.error ?? channelB.error).toBeNull()
+    expect([channelA.closedBy, channelB.closedBy]).toEqual(['local', 'remote'])
     expect(sa.destroyed || sb.destroyed).toBe(false)
+
+    // A rejoins on the same stream: B, left by a normal close, answers with a fresh channel.
+    const rejoined = mfA.attach(sa)
+    expect(rejoined).not.toBe(channelA)
+    const [seen] = await next<[RemoteHandshake]>(rejoined, 'handshake')
+    expect(seen.client).toBe('multifeed')
   })
 })

@@ -455,12 +455,13 @@ export class Multifeed extends ReadyResource implements ChannelHost {
   }
 
   /**
-   * A remote that did not have this multifeed rejected our channel. If it joins it later on the
-   * same stream, its channel open reaches this pairing and gets a fresh channel.
+   * The remote refused our channel (it lacks this multifeed) or closed it normally (it left). If
+   * it opens the multifeed again on the same stream, that open reaches this pairing and gets a
+   * fresh channel instead of a protomux rejection. A failed channel waits for a new connection.
    */
   #awaitLateRemote(noise: NoiseStream, closed: MultifeedChannel, opts: ReplicateOptions): void {
-    const rejected = !closed.remoteOpened && closed.closedBy === 'remote'
-    if (!rejected || closed.error !== null || this.closing || noise.destroyed) return
+    if (closed.closedBy !== 'remote' || closed.error !== null) return
+    if (this.closing || noise.destroyed) return
     closed.mux.pair({ protocol: PROTOMUX_PROTOCOL, id: this.discoveryKey }, () =>
       this.closing ? undefined : this.attach(noise, opts).ready,
     )
