@@ -173,10 +173,13 @@ export class MultifeedChannel extends EventEmitter {
     // A remote that opens first waits for us instead of being rejected.
     this.mux.pair(this.#protocolId(), () => this.ready)
     this.stream.once('close', this.#onStreamClose)
-    this.ready = Promise.all([this.stream.opened, host.ready()]).then(
-      ([opened]) => (opened ? this.#open() : this.#onTransportClosed()),
-      (err) => this.#finish(hostFailure(err)),
-    )
+    // Never rejects: protomux destroys the whole stream when a pairing promise rejects.
+    this.ready = Promise.all([this.stream.opened, host.ready()])
+      .then(
+        ([opened]) => (opened ? this.#open() : this.#onTransportClosed()),
+        (err) => this.#finish(hostFailure(err)),
+      )
+      .catch((err) => this.#internalFailure(err))
   }
 
   /** Closes the channel (a Close message with code 0, then the protomux close). Idempotent. */

@@ -118,6 +118,8 @@ export class Multifeed extends ReadyResource implements ChannelHost {
   readonly #channels = new Set<MultifeedChannel>()
   readonly #channelByStream = new WeakMap<NoiseStream, MultifeedChannel>()
   readonly #ownedStreams = new Set<ReplicationStream>()
+  /** Channels whose events are already forwarded to their replicate() stream. */
+  readonly #forwarding = new WeakSet<MultifeedChannel>()
   readonly #grown = new Set<Feed>()
   #growthTimer: ReturnType<typeof setImmediate> | null = null
 
@@ -207,6 +209,8 @@ export class Multifeed extends ReadyResource implements ChannelHost {
       if (!isReplicatingOn(this.#root, noiseStreamOf(stream))) this.store.replicate(stream as never)
     }
     const channel = this.attach(stream, opts)
+    if (this.#forwarding.has(channel)) return stream // replicate() twice on one stream
+    this.#forwarding.add(channel)
     channel.on('remote-feeds', (keys: Key[]) => stream.emit('remote-feeds', keys))
     channel.on('synced', () => stream.emit('synced'))
     channel.on('session-error', (err: MultifeedError) => stream.emit('multifeed-error', err))
