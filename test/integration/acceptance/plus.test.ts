@@ -43,6 +43,9 @@ async function rawPeerAgainst(
 ) {
   await mf.ready()
   const noise = noisePair(h)
+  // Every decrypted frame the raw side receives on the connection (all channels).
+  const frames: Uint8Array[] = []
+  noise.responder.on('data', (frame: Uint8Array) => frames.push(frame))
   mf.replicate(noise.initiator)
   await noise.responder.opened
   const raw = new RawPeer(
@@ -50,7 +53,7 @@ async function rawPeerAgainst(
     mf.discoveryKey,
     handshake(noise.responder.handshakeHash!),
   )
-  return { raw, noise }
+  return { raw, noise, frames }
 }
 
 const closeOf = (received: ReceivedMessage[]) => {
@@ -108,7 +111,7 @@ describe('plus', () => {
     const writers = [await writerWith(mf, 'a', 'A'), await writerWith(mf, 'b', 'B')]
     const failed = once<[SessionError]>(mf, 'session-error', { label: 'multifeed' })
     // Its best guess: use the discovery key where the multifeed key belongs.
-    const { raw, noise } = await rawPeerAgainst(h, mf, (hash) =>
+    const { raw, noise, frames } = await rawPeerAgainst(h, mf, (hash) =>
       encodeHandshake({
         major: 1,
         minor: 0,
@@ -121,9 +124,13 @@ describe('plus', () => {
     expect(err.remote).toBe(true)
     if (!raw.closed) await once(raw, 'close', { label: 'raw peer' })
 
+    expect(raw.remoteHandshake).not.toBeNull()
     expect(raw.received.map((m) => m.type)).not.toContain(MessageTypes.Manifest)
     expect(closeOf(raw.received)?.code).toBe(3)
-    const everything = raw.allReceivedBytes()
+    // Neither the multifeed channel nor anything else on the connection carried a key.
+    const everything = b4a.concat([raw.allReceivedBytes(), ...frames])
+    // Control: the scan sees protomux frames in the clear (the channel id is the discovery key).
+    expect(containsBytes(b4a.concat(frames), mf.discoveryKey)).toBe(true)
     for (const w of writers) expect(containsBytes(everything, w.key)).toBe(false)
     expect(containsBytes(everything, mf.key)).toBe(false)
     // Only the channel closed: the shared connection is still up.
@@ -266,6 +273,12 @@ describe('plus', () => {
     expect(closeOf(raw.received)?.code).toBe(6)
     expect(mf.feeds()).toHaveLength(5)
     for (const k of flood) expect(mf.feed(k)).toBeNull()
+    // The rejected manifest was not applied: none of its keys was requested.
+    const requestedKeys = raw.received
+      .filter((m) => m.type === MessageTypes.Request)
+      .flatMap((m) => decodeKeys(m.body).map(hex))
+    expect(requestedKeys).toHaveLength(4)
+    for (const k of flood) expect(requestedKeys).not.toContain(hex(k))
   })
 
   test('close during replication loses nothing already written', async () => {
