@@ -180,6 +180,20 @@ describe('MultifeedChannel', () => {
     expect(peer.received.map((m) => m.messageType)).toEqual([codec.MessageType.Close])
   })
 
+  test('a remote that never answers the channel fails it with ERR_HANDSHAKE_TIMEOUT only', async () => {
+    const [storeA, storeB] = await Promise.all([tempStore(), tempStore()])
+    const mf = multifeed(storeA, { limits: { handshakeTimeout: 100 } })
+    const [sa, sb] = replicateStores(storeA, storeB)
+    // The remote holds our open (paired) but never opens its side.
+    Protomux.from(sb as never).pair(
+      { protocol: codec.PROTOMUX_PROTOCOL, id: mf.discoveryKey },
+      () => new Promise(() => {}),
+    )
+    const err = await failedWith(mf.attach(sa))
+    expect(err.code).toBe('ERR_HANDSHAKE_TIMEOUT')
+    expect(sa.destroyed || sb.destroyed).toBe(false)
+  })
+
   test('client names that differ fail on both sides with both names', async () => {
     const [storeA, storeB] = await Promise.all([tempStore(), tempStore()])
     const mfA = multifeed(storeA, { client: 'cabal' })
