@@ -218,6 +218,8 @@ describe('basic', () => {
     await mf.close()
     expect(mf.closed).toBe(true)
     expect(mf.feeds()).toEqual([])
+    await expect(mf.writer('another')).rejects.toMatchObject({ code: 'ERR_CLOSED' })
+    expect(() => mf.replicate(true)).toThrow(expect.objectContaining({ code: 'ERR_CLOSED' }))
     // The RocksDB lock is released: another Corestore can open the directory.
     const store = h.closable(new Corestore(dir))
     await store.ready()

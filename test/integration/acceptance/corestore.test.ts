@@ -49,6 +49,12 @@ describe('corestore fork', () => {
     expect(sorted(feedKeys(m2b))).toEqual(sorted([hex(w1b.key), hex(w2b.key)]))
     expect(await getBlock(m2b.feed(w1b.key)!, 0)).toBe('1b')
     expect(await getBlock(m1a.feed(w2a.key)!, 0)).toBe('2a')
+
+    // Closing one multifeed of the store leaves the other one (and the connection) working.
+    await m1a.close()
+    await w1b.append('1b again')
+    expect(await getBlock(m2b.feed(w1b.key)!, 1)).toBe('1b again')
+    expect(m1b.feeds()).toHaveLength(2)
     expect(errors).toEqual([])
   })
 

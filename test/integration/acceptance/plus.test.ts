@@ -7,7 +7,14 @@ import Corestore from 'corestore'
 import crypto from 'hypercore-crypto'
 import { describe, expect, test } from 'vitest'
 import type { Multifeed } from '../../../src/index.js'
-import { type Core, feedKeys, getBlock, hex, writerWith } from '../helpers/feeds.js'
+import {
+  type Core,
+  feedKeys,
+  getBlock,
+  hex,
+  recordSessionErrors,
+  writerWith,
+} from '../helpers/feeds.js'
 import { type Harness, harness } from '../helpers/harness.js'
 import {
   capability,
@@ -292,6 +299,8 @@ describe('plus', () => {
     expect(await own.get(1)).toBe('written during replication')
     const copy = reopened.feed(run.source.key)!
     for (const index of run.downloadedBeforeClose) expect(await copy.has(index)).toBe(true)
+    // The other side saw a normal close, not a failure.
+    expect(run.originErrors).toEqual([])
     expect(await copy.get(run.downloadedBeforeClose[0]!, { wait: false })).toMatchObject({
       n: run.downloadedBeforeClose[0],
     })
@@ -339,6 +348,7 @@ async function interruptedSync(h: Harness) {
     undefined,
     ...Array.from({ length: BLOCKS }, (_, n) => ({ n, padding: PADDING })),
   )
+  const originErrors = recordSessionErrors(origin)
   const target = h.multifeed(dir, { ...json, key })
   const own = await writerWith(target, 'own', 'written before replication')
 
@@ -362,5 +372,5 @@ async function interruptedSync(h: Harness) {
   replicate(h, origin, target)
   const downloadedBeforeClose = await within(closed, 'the 20th downloaded block and close()')
   expect(target.closed).toBe(true)
-  return { key, dir, origin, source, own, downloadedBeforeClose }
+  return { key, dir, origin, source, own, downloadedBeforeClose, originErrors }
 }
