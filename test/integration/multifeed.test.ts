@@ -176,6 +176,20 @@ describe('Multifeed', () => {
     rr.destroy()
   })
 
+  test('sparse: remote feeds are known at their length, and blocks come on demand', async () => {
+    const a = multifeed(await tempStore())
+    const b = multifeed(await tempStore(), { key: a.key, sparse: true })
+    const w = await a.writer()
+    await w.append([b4a.from('zero'), b4a.from('one'), b4a.from('two')])
+    await sync(a, b)
+    const copy = b.feed(w.key)!
+    expect(copy.length).toBe(3)
+    expect(await copy.has(0, 3)).toBe(false)
+    expect(b4a.toString(await copy.get(2))).toBe('two')
+    expect(await copy.has(2)).toBe(true)
+    expect(await copy.has(0)).toBe(false)
+  })
+
   test('the multifeed key and the encryption key are not written to disk', async () => {
     const dir = await tempDir()
     const encryptionKey = b4a.alloc(32, 0x5a)

@@ -75,8 +75,10 @@ interface Feed {
   name: string | null
   blocked: boolean
   download: Download | null
-  /** Last length announced to the channels. */
+  /** Last held length offered to the channels (local-feed). */
   announcedLength: number
+  /** Last length reported to the channels for synced (local-length). */
+  reportedLength: number
 }
 
 /**
@@ -283,7 +285,7 @@ export class Multifeed extends ReadyResource implements ChannelHost {
   snapshot(): CollectionSnapshot {
     const feeds: LocalFeed[] = []
     for (const feed of this.#feeds.values()) {
-      if (!feed.blocked) feeds.push({ key: feed.key, length: lengthOf(feed), data: null })
+      if (!feed.blocked) feeds.push({ key: feed.key, length: heldLength(feed.core), data: null })
     }
     return { feeds, blocked: this.#list?.blocked() ?? [] }
   }
@@ -417,10 +419,11 @@ export class Multifeed extends ReadyResource implements ChannelHost {
       name,
       blocked,
       download: null,
-      announcedLength: 0,
+      announcedLength: heldLength(core),
+      reportedLength: 0,
     }
     this.#feeds.set(feed.hex, feed)
-    feed.announcedLength = lengthOf(feed)
+    feed.reportedLength = this.#syncedLength(feed)
     if (blocked) {
       core.setActive(false)
     } else if (name === null && !this.#sparse) {
@@ -446,16 +449,27 @@ export class Multifeed extends ReadyResource implements ChannelHost {
   #reportGrowth(): void {
     this.#growthTimer = null
     for (const feed of this.#grown) {
-      const length = lengthOf(feed)
-      if (feed.blocked || length <= feed.announcedLength || !this.#feeds.has(feed.hex)) continue
-      feed.announcedLength = length
+      if (feed.blocked || !this.#feeds.has(feed.hex)) continue
+      const synced = this.#syncedLength(feed)
+      const held = heldLength(feed.core)
       // local-length drives synced; local-feed re-offers the longer feed to peers that lag.
       for (const channel of this.#channels) {
-        channel.localLength(feed.key, length)
-        channel.localFeed({ key: feed.key, length, data: null })
+        if (synced > feed.reportedLength) channel.localLength(feed.key, synced)
+        if (held > feed.announcedLength)
+          channel.localFeed({ key: feed.key, length: held, data: null })
       }
+      feed.reportedLength = Math.max(feed.reportedLength, synced)
+      feed.announcedLength = Math.max(feed.announcedLength, held)
     }
     this.#grown.clear()
+  }
+
+  /**
+   * The length that counts for `synced`: the blocks held, or for a sparse multifeed's remote
+   * feed, the length known (its blocks are fetched on demand).
+   */
+  #syncedLength(feed: Feed): number {
+    return this.#sparse && feed.name === null ? feed.core.length : heldLength(feed.core)
   }
 
   /**
@@ -500,8 +514,8 @@ export class Multifeed extends ReadyResource implements ChannelHost {
 }
 
 /** Blocks the local copy holds from the start without a gap (what a peer can fetch from us). */
-function lengthOf(feed: Feed): number {
-  return feed.core.contiguousLength
+function heldLength(core: Hypercore): number {
+  return core.contiguousLength
 }
 
 /** Stops replicating `core` on `mux` (closes its hypercore channel there). */
