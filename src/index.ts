@@ -1,6 +1,7 @@
 /**
- * multifeed-protocol: the wire codec, the sans-IO session state machine and the Node adapters
- * (protomux channel, Corestore-backed Multifeed).
+ * multifeed-protocol: the wire codec (`codec`), the sans-IO session state machine (`state`) and
+ * the Node adapters: MultifeedChannel (protomux), Multifeed (Corestore) and the Hyperswarm
+ * Networker.
  * @module
  */
 

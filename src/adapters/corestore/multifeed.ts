@@ -50,7 +50,11 @@ export interface MultifeedOptions {
   client?: string
   /** Handshake userData sent on every connection (override per stream in replicate/attach). */
   userData?: Uint8Array
-  /** false (default): remote feeds are downloaded in full and kept live; true: on demand. */
+  /**
+   * false (default): remote feeds are downloaded in full and kept live. true: blocks are fetched
+   * on demand (`core.get`), and `synced` means every accepted feed is known at the advertised
+   * length rather than held.
+   */
   sparse?: boolean
 }
 
@@ -82,14 +86,27 @@ interface Feed {
 }
 
 /**
- * A multifeed on a Corestore. Events: 'feed' (core, FeedInfo), 'remote-feeds' (keys, channel),
- * 'synced' (channel), 'session-error' (MultifeedError, channel). Errors thrown by its methods
- * are MultifeedErrors with `code`.
+ * A multifeed on a Corestore.
  *
- * Storage: every multifeed lives in the Corestore namespace derived from its discovery key (never
+ * Events: 'feed' (core, FeedInfo) when a feed joins the collection (also for each persisted feed
+ * while loading), 'remote-feeds' (keys, channel), 'synced' (channel), 'session-error'
+ * (MultifeedError, channel). It never emits 'error'. Methods throw or reject with MultifeedErrors
+ * (`err.code`).
+ *
+ * Storage: the multifeed lives in the Corestore namespace derived from its discovery key (never
  * from its key), so several multifeeds share one store without mixing. Writers are named cores of
  * that namespace (same name, same key, across restarts). The feed list is a local-only core of the
- * namespace (see FeedList). The multifeed key is not persisted anywhere: the user keeps `mf.key`.
+ * namespace (see FeedList): it is never attached to a replication stream.
+ *
+ * Key on disk: the multifeed key is not persisted at all, neither in the clear nor encrypted
+ * (storing it next to the store's primary key would add no protection). Keep `mf.key` and pass it
+ * again to reopen: a multifeed opened without a key is a new one. The encryptionKey is not
+ * persisted either.
+ *
+ * Block and remove: a blocked feed stays in feeds() with its data, but is never offered,
+ * requested or accepted again, and stops downloading. A removed feed is also cleared and dropped.
+ * Corestore still answers a peer that asks for a stored core by its own key (hypercore's rule:
+ * whoever knows a core's key may read it); the multifeed protocol never offers it again.
  */
 export class Multifeed extends ReadyResource implements ChannelHost {
   /** The multifeed key. Secret: it never goes on the wire or to disk. */
