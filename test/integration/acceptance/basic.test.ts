@@ -22,7 +22,7 @@ import { harness } from '../helpers/harness.js'
 import { multifeedDiscoveryKey } from '../helpers/raw-peer.js'
 import { slowStorage } from '../helpers/slow-storage.js'
 import { replicate } from '../helpers/streams.js'
-import { capture, once } from '../helpers/wait.js'
+import { capture, once, until } from '../helpers/wait.js'
 
 const json = { valueEncoding: 'json' } as const
 
@@ -177,17 +177,21 @@ describe('basic', () => {
     expect(m1.feeds()).toHaveLength(2)
     expect(m2.feeds()).toHaveLength(2)
 
-    // More data on an already replicated feed.
+    // More data on an already replicated feed arrives by itself (nobody calls get()).
+    const copy = m2.feed(w1.key)!
     await w1.append('foo 2')
-    expect(await getBlock(m2.feed(w1.key)!, 1)).toBe('foo 2')
+    await until([copy], ['download'], () => copy.contiguousLength === 2, 'block 1 downloaded')
+    expect(await copy.get(1, { wait: false })).toBe('foo 2')
 
-    // A writer created while connected is announced and replicated live.
+    // A writer created while connected is announced and downloaded live.
     const announced = once<[{ key: Uint8Array }, { local: boolean }]>(m2, 'feed', { label: 'm2' })
     const late = await writerWith(m1, 'late', 'hello')
     const [core, info] = await announced
     expect(hex(core.key)).toBe(hex(late.key))
     expect(info.local).toBe(false)
-    expect(await getBlock(m2.feed(late.key)!, 0)).toBe('hello')
+    const lateCopy = m2.feed(late.key)!
+    await until([lateCopy], ['download'], () => lateCopy.contiguousLength === 1, 'late block')
+    expect(await lateCopy.get(0, { wait: false })).toBe('hello')
   })
 
   test('local feed by name survives close and reopen', async () => {
@@ -323,6 +327,26 @@ describe('basic', () => {
     await w.append('foo')
     expect(await w.get(0)).toBe('foo')
     expect(mf.feeds()).toEqual([w])
+  })
+
+  test('writer with custom key pair: survives close and reopen (same feed, writable, data kept)', async () => {
+    const h = harness()
+    const dir = await h.tempDir()
+    const key = crypto.randomBytes(32)
+    const first = h.multifeed(dir, { ...json, key })
+    const w = await first.writer('moose', { keyPair: KEYPAIR_1 })
+    await w.append('before restart')
+    await first.close()
+
+    const second = h.multifeed(dir, { ...json, key })
+    await second.ready()
+    expect(feedKeys(second)).toEqual([coreKeyOf(KEYPAIR_1)])
+    const again = await second.writer('moose')
+    expect(hex(again.key!)).toBe(coreKeyOf(KEYPAIR_1))
+    expect(again.writable).toBe(true)
+    expect(await again.get(0)).toBe('before restart')
+    await again.append('after restart')
+    expect(again.length).toBe(2)
   })
 
   test('replicate with custom key pairs: each side gets the other key-pair writer and its data', async () => {
