@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import b4a from 'b4a'
 import Corestore from 'corestore'
 import type Hypercore from 'hypercore'
+import crypto from 'hypercore-crypto'
 import { describe, expect, test } from 'vitest'
 import { Multifeed, type MultifeedError } from '../../src/index.js'
 import { contiguous, multifeed, next, tempDir, tempStore } from './multifeed-helpers.js'
@@ -52,6 +53,23 @@ describe('Multifeed', () => {
     expect(w2.writable).toBe(true)
     expect(b4a.toString(await w2.get(0))).toBe('kept')
     expect(keysOf(reopened)).toEqual([hex(w1.key), hex(other.key)])
+  })
+
+  test('a writer made with a custom key pair is the same writable feed after a restart', async () => {
+    const dir = await tempDir()
+    const keyPair = crypto.keyPair()
+    const first = new Multifeed(dir)
+    const w = await first.writer('custom', { keyPair })
+    expect(b4a.equals(w.keyPair!.publicKey, keyPair.publicKey)).toBe(true)
+    await w.append(b4a.from('before'))
+    await first.close()
+
+    const reopened = multifeed(dir, { key: first.key })
+    const again = await reopened.writer('custom')
+    expect(hex(again.key)).toBe(hex(w.key))
+    expect(again.writable).toBe(true)
+    await again.append(b4a.from('after'))
+    expect(b4a.toString(await again.get(0))).toBe('before')
   })
 
   test('a restart recomposes the collection, including feeds learned from a peer', async () => {

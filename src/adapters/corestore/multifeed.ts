@@ -351,11 +351,10 @@ export class Multifeed extends ReadyResource implements ChannelHost {
     this.#list = await FeedList.open(this.store, this.#coreOptions)
     const stored = this.#list.feeds()
     const opened = await Promise.all(
-      stored.map(async ({ key, name }) => {
-        const core =
-          name === null
-            ? this.store.get({ ...this.#coreOptions, key })
-            : this.store.get({ ...this.#coreOptions, name: WRITER_NAME_PREFIX + name })
+      // By key, writers too: a writer made with a custom key pair has no name-derived key, and
+      // hypercore keeps every writer's key pair with the core.
+      stored.map(async ({ key }) => {
+        const core = this.store.get({ ...this.#coreOptions, key })
         await core.ready()
         return core
       }),
