@@ -1,5 +1,5 @@
 /**
- * Everything one session knows about each feed key, in one record per key (keyed by key hex),
+ * Everything one session knows about each feed key, in one record per key (keyed by keyId: the key bytes as a string),
  * with counters kept up to date by the mutators so that no rule ever scans the table:
  * the local collection, what we offered, what the remote offered, requests, acceptance,
  * replication and sync progress. One Map lookup per key per message keeps the cost linear.
@@ -66,12 +66,12 @@ export class FeedTable {
     return this.#lagging
   }
 
-  get(hex: string): FeedRecord | undefined {
-    return this.#records.get(hex)
+  get(id: string): FeedRecord | undefined {
+    return this.#records.get(id)
   }
 
-  getOrCreate(hex: string, key: Key): FeedRecord {
-    let record = this.#records.get(hex)
+  getOrCreate(id: string, key: Key): FeedRecord {
+    let record = this.#records.get(id)
     if (record === undefined) {
       record = {
         key,
@@ -89,7 +89,7 @@ export class FeedTable {
         unreported: false,
         stamp: 0,
       }
-      this.#records.set(hex, record)
+      this.#records.set(id, record)
     }
     return record
   }

@@ -23,6 +23,7 @@ import { chunkKeys, chunkManifests } from './chunk.js'
 import { closedByRemote, closeLocally, type FailDetails, failByPeer } from './failure.js'
 import { type FeedRecord, FeedTable, NONE } from './feed-table.js'
 import { toHex } from './hex.js'
+import { keyId } from './key-id.js'
 import { OutstandingRequests } from './outstanding-requests.js'
 import { shareEverything, wantEverything } from './policies.js'
 import type {
@@ -206,10 +207,10 @@ export class Session {
     for (const key of event.blocked) checkKey(key, 'blocked key')
 
     for (const feed of event.feeds) {
-      const record = this.#feeds.getOrCreate(toHex(feed.key), feed.key)
+      const record = this.#feeds.getOrCreate(keyId(feed.key), feed.key)
       this.#feeds.setLocal(record, feed.length, feed.data)
     }
-    for (const key of event.blocked) this.#feeds.block(this.#feeds.getOrCreate(toHex(key), key))
+    for (const key of event.blocked) this.#feeds.block(this.#feeds.getOrCreate(keyId(key), key))
     const deadline = event.now + limits.handshakeTimeout
     this.#settings = {
       client: event.client,
@@ -327,7 +328,7 @@ export class Session {
     let fresh = 0
     for (let i = 0; i < entries.length; i++) {
       const key = entries[i]!.key
-      const record = this.#feeds.getOrCreate(toHex(key), key)
+      const record = this.#feeds.getOrCreate(keyId(key), key)
       if (record.remoteLength === NONE && record.stamp !== stamp) fresh++
       record.stamp = stamp
       records[i] = record
@@ -375,10 +376,13 @@ export class Session {
   #onRequest(request: Request): SessionAction[] {
     const records: FeedRecord[] = new Array(request.keys.length)
     for (let i = 0; i < request.keys.length; i++) {
-      const hex = toHex(request.keys[i]!)
-      const record = this.#feeds.get(hex)
+      const key = request.keys[i]!
+      const record = this.#feeds.get(keyId(key))
       if (record === undefined || record.offeredLength === NONE) {
-        return this.#fail('ERR_NOT_OFFERED', `remote requested ${hex}, which we did not offer`)
+        return this.#fail(
+          'ERR_NOT_OFFERED',
+          `remote requested ${toHex(key)}, which we did not offer`,
+        )
       }
       records[i] = record
     }
@@ -411,10 +415,13 @@ export class Session {
     }
     const records: FeedRecord[] = new Array(replicate.keys.length)
     for (let i = 0; i < replicate.keys.length; i++) {
-      const hex = toHex(replicate.keys[i]!)
-      const record = this.#feeds.get(hex)
+      const key = replicate.keys[i]!
+      const record = this.#feeds.get(keyId(key))
       if (record === undefined || record.requestSeq !== head.seq) {
-        return this.#fail('ERR_NOT_REQUESTED', `remote agreed to ${hex}, which we did not request`)
+        return this.#fail(
+          'ERR_NOT_REQUESTED',
+          `remote agreed to ${toHex(key)}, which we did not request`,
+        )
       }
       records[i] = record
     }
@@ -447,7 +454,7 @@ export class Session {
   // ---- rule 4: live announcement and re-offer ----
 
   #onLocalFeed(feed: LocalFeed, settings: OpenSettings): SessionAction[] {
-    const record = this.#feeds.getOrCreate(toHex(feed.key), feed.key)
+    const record = this.#feeds.getOrCreate(keyId(feed.key), feed.key)
     this.#feeds.setLocal(record, feed.length, feed.data)
     // Before OPEN the feed simply joins the initial batch, which is built from the table.
     if (this.#phase !== 'open' || !this.#mayOffer(record)) return []
@@ -463,7 +470,7 @@ export class Session {
 
   #onLocalLength(key: Key, length: number): SessionAction[] {
     // A key outside the collection has no length to track; the adapter adds feeds first.
-    const record = this.#feeds.get(toHex(key))
+    const record = this.#feeds.get(keyId(key))
     if (record !== undefined) this.#feeds.raiseLocalLength(record, length)
     return []
   }
@@ -471,7 +478,7 @@ export class Session {
   // ---- rule 9: blocking ----
 
   #onBlock(key: Key): SessionAction[] {
-    const record = this.#feeds.getOrCreate(toHex(key), key)
+    const record = this.#feeds.getOrCreate(keyId(key), key)
     if (!this.#feeds.block(record)) return []
     return [{ type: 'unreplicate', keys: [record.key] }]
   }

@@ -140,7 +140,7 @@ test('peers converge through drops, live additions, appends and blocks', () => {
         expectConverged(net)
       },
     ),
-    { numRuns: 150 },
+    { numRuns: 300 },
   )
 })
 
@@ -210,7 +210,7 @@ test('the outcome does not depend on who initiates or on delivery order', () => 
       expect(outcomes[0]).toEqual(expected)
       expect(outcomes[1]).toEqual(expected)
     }),
-    { numRuns: 150 },
+    { numRuns: 300 },
   )
 })
 
@@ -250,6 +250,6 @@ test('a link that drops and comes back re-syncs what changed while it was down',
         expectConverged(net)
       },
     ),
-    { numRuns: 150 },
+    { numRuns: 300 },
   )
 })

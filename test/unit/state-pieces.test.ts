@@ -6,6 +6,7 @@ import { chunkKeys, chunkManifests } from '../../src/state/chunk.js'
 import { truncateUtf8 } from '../../src/state/failure.js'
 import { FeedTable, NONE } from '../../src/state/feed-table.js'
 import { fromHex, toHex } from '../../src/state/hex.js'
+import { keyId } from '../../src/state/key-id.js'
 import { OutstandingRequests } from '../../src/state/outstanding-requests.js'
 import { testKey } from '../property/sim/wire.js'
 
@@ -156,4 +157,20 @@ describe('OutstandingRequests', () => {
     expect(queue.shift()).toBeUndefined()
     expect(queue.push([]).seq).toBe(second.seq + 1)
   })
+})
+
+test('hex of inputs longer than one fromCharCode chunk', () => {
+  const bytes = Uint8Array.from({ length: 3000 }, (_, i) => (i * 31) & 0xff)
+  expect(toHex(bytes)).toBe(Buffer.from(bytes).toString('hex'))
+})
+
+test('keyId: one character per byte, distinct keys give distinct ids', () => {
+  const a = new Uint8Array(32).fill(0xff)
+  const b = new Uint8Array(32).fill(0xff)
+  b[31] = 0xfe
+  expect(keyId(a)).toHaveLength(32)
+  expect(keyId(a)).not.toBe(keyId(b))
+  expect(keyId(a)).toBe(keyId(Uint8Array.from(a)))
+  expect([...keyId(b)].map((c) => c.charCodeAt(0))).toEqual([...b])
+  expect(keyId(new Uint8Array([1, 2]))).toBe('\u0001\u0002')
 })
