@@ -589,7 +589,7 @@ const DEFINITIONS: TraceDefinition[] = [
     comment:
       'Time is an input: open at now=100 with handshakeTimeout 50 asks for a timer at 150; a tick at 149 does nothing; a tick at 150 (the deadline) fails ERR_HANDSHAKE_TIMEOUT (wire code 4).',
     covers: ['rule 10', 'ERR_HANDSHAKE_TIMEOUT'],
-    setup: { now: 100, limits: { handshakeTimeout: 50 } },
+    setup: { role: 'responder', now: 100, limits: { handshakeTimeout: 50 } },
     script: (s) => s.open().tick(149).tick(150).tick(151),
   },
   {
@@ -640,7 +640,7 @@ const DEFINITIONS: TraceDefinition[] = [
     comment:
       'local-feed once OPEN: a new feed is announced in its own Manifest (more=false); the same length again is not; a feed the remote offered at >= that length is not; a higher length is re-offered.',
     covers: ['rule 4'],
-    setup: { feeds: [f(A, 1)] },
+    setup: { role: 'responder', feeds: [f(A, 1)] },
     script: (s) =>
       s
         .connect()
@@ -657,7 +657,7 @@ const DEFINITIONS: TraceDefinition[] = [
     comment:
       'A remote batch in three Manifests (more=true, true, false): Requests go out as each arrives (pipelined), remote-feeds only after the last Manifest and the last Replicate.',
     covers: ['rule 5', 'rule 7'],
-    setup: {},
+    setup: { role: 'responder' },
     script: (s) =>
       s
         .connect()
@@ -887,7 +887,7 @@ const DEFINITIONS: TraceDefinition[] = [
     comment:
       'We offered [A, B, C]; the remote requests [C, A, C]: one Replicate [C, A] (request order, duplicates removed) and replicate [C, A]. A second Request [A, B]: Replicate [A, B], replicate only [B] (A already replicates).',
     covers: ['rule 6'],
-    setup: { feeds: [f(A, 1), f(B, 1), f(C, 1)] },
+    setup: { role: 'responder', feeds: [f(A, 1), f(B, 1), f(C, 1)] },
     script: (s) => s.connect().request(C, A, C).request(A, B),
   },
   {
@@ -918,7 +918,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'replicate-not-requested',
     comment: 'A Replicate naming a key we never requested fails ERR_NOT_REQUESTED (wire code 9).',
     covers: ['rule 7', 'ERR_NOT_REQUESTED'],
-    setup: {},
+    setup: { role: 'responder' },
     script: (s) =>
       s
         .connect()
@@ -1108,7 +1108,7 @@ const DEFINITIONS: TraceDefinition[] = [
     comment:
       'Blocking a replicating feed emits unreplicate once; a second block is silent; blocking a key never seen is silent; later offers of the blocked key are not requested.',
     covers: ['rule 9'],
-    setup: { feeds: [f(A, 1)] },
+    setup: { role: 'responder', feeds: [f(A, 1)] },
     script: (s) =>
       s
         .connect()
@@ -1123,6 +1123,61 @@ const DEFINITIONS: TraceDefinition[] = [
         ])
         .request(A)
         .block(A),
+  },
+  // ---- limits at and past their bounds ----
+  {
+    id: 'message-at-size-limit',
+    comment:
+      'maxMessageBytes 66 and maxEntriesPerMessage 2: a Request of exactly 66 bytes with exactly 2 keys is accepted and answered.',
+    covers: ['rule 3', 'rule 6'],
+    setup: {
+      role: 'responder',
+      feeds: [f(A, 1), f(B, 1)],
+      limits: { maxMessageBytes: 66, maxEntriesPerMessage: 2 },
+    },
+    script: (s) => s.connect().request(A, B),
+  },
+  {
+    id: 'client-name-over-limit',
+    comment:
+      'maxClientBytes 4: a remote client name of 9 bytes is ERR_DECODE_FIELD_TOO_LONG, so ERR_LIMIT_EXCEEDED, before any client comparison.',
+    covers: ['rule 2', 'ERR_LIMIT_EXCEEDED'],
+    setup: { client: 'mf', limits: { maxClientBytes: 4 } },
+    script: (s) => s.open().remoteOpen({ client: 'multifeed' }),
+  },
+  {
+    id: 'entry-data-at-and-past-limit',
+    comment:
+      'maxEntryDataBytes 4: an entry with 4 bytes of data is accepted and its data reaches add-feeds; then an entry with 5 bytes fails ERR_LIMIT_EXCEEDED (ERR_DECODE_FIELD_TOO_LONG).',
+    covers: ['rule 5', 'rule 7', 'ERR_LIMIT_EXCEEDED'],
+    setup: { limits: { maxEntryDataBytes: 4 } },
+    script: (s) =>
+      s
+        .connect()
+        .manifest([[A, 1, bytes(1, 2, 3, 4)]])
+        .replicate(A)
+        .manifest([[B, 1, bytes(1, 2, 3, 4, 5)]]),
+  },
+  {
+    id: 'replicate-duplicates',
+    comment:
+      'A Replicate naming a requested key twice: accepted once (idempotent), one add-feeds entry.',
+    covers: ['rule 7'],
+    setup: { role: 'responder' },
+    script: (s) =>
+      s
+        .connect()
+        .manifest([[A, 2]])
+        .replicate(A, A)
+        .localLength(A, 2),
+  },
+  {
+    id: 'close-reason-at-limit',
+    comment:
+      'maxReasonBytes 4: a remote Close{6} whose reason is exactly 4 bytes is accepted and reported.',
+    covers: ['rule 11', 'ERR_LIMIT_EXCEEDED'],
+    setup: { limits: { maxReasonBytes: 4 } },
+    script: (s) => s.connect().closeMessage(6, 'full'),
   },
 ]
 
