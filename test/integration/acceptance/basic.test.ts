@@ -13,6 +13,7 @@ import { Multifeed } from '../../../src/index.js'
 import {
   feedKeys,
   getBlock,
+  heldBlock,
   hex,
   recordFeedEvents,
   recordSessionErrors,
@@ -288,7 +289,7 @@ describe('basic', () => {
     await reader.ready()
     const conn = replicate(h, encrypted, reader)
     await once(conn.b, 'synced')
-    expect(b4a.toString((await getBlock(reader.feed(w.key)!, 0)) as Uint8Array)).toBe(marker)
+    expect(b4a.toString((await heldBlock(reader.feed(w.key)!, 0)) as Uint8Array)).toBe(marker)
     conn.end()
     await encrypted.close()
     expect(await dirContains(dir, b4a.from(marker))).toBe(false)
@@ -310,8 +311,8 @@ describe('basic', () => {
     await Promise.all([once(conn.a, 'synced'), once(conn.b, 'synced')])
     expect(feedKeys(m1)).toEqual([hex(w1.key), hex(w2.key)])
     expect(feedKeys(m2)).toEqual([hex(w2.key), hex(w1.key)])
-    expect(await getBlock(m1.feeds()[1]!, 0)).toBe('bar')
-    expect(await getBlock(m2.feeds()[1]!, 0)).toBe('foo')
+    expect(await heldBlock(m1.feeds()[1]!, 0)).toBe('bar')
+    expect(await heldBlock(m2.feeds()[1]!, 0)).toBe('foo')
     expect(events1).toHaveLength(2)
     expect(events2).toHaveLength(2)
   })
@@ -365,7 +366,7 @@ describe('basic', () => {
     await Promise.all([once(conn.a, 'synced'), once(conn.b, 'synced')])
     expect(feedKeys(m1)).toEqual([coreKeyOf(KEYPAIR_1), coreKeyOf(KEYPAIR_2)])
     expect(feedKeys(m2)).toEqual([coreKeyOf(KEYPAIR_2), coreKeyOf(KEYPAIR_1)])
-    expect(await getBlock(m1.feeds()[1]!, 0)).toBe('bar')
-    expect(await getBlock(m2.feeds()[1]!, 0)).toBe('foo')
+    expect(await heldBlock(m1.feeds()[1]!, 0)).toBe('bar')
+    expect(await heldBlock(m2.feeds()[1]!, 0)).toBe('foo')
   })
 })

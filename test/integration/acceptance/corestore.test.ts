@@ -4,7 +4,7 @@
  */
 import crypto from 'hypercore-crypto'
 import { describe, expect, test } from 'vitest'
-import { feedKeys, getBlock, hex, writerWith } from '../helpers/feeds.js'
+import { feedKeys, getBlock, heldBlock, hex, writerWith } from '../helpers/feeds.js'
 import { harness } from '../helpers/harness.js'
 import { pipeBoth } from '../helpers/streams.js'
 import { once } from '../helpers/wait.js'
@@ -47,8 +47,8 @@ describe('corestore fork', () => {
     expect(sorted(feedKeys(m2a))).toEqual(sorted([hex(w1a.key), hex(w2a.key)]))
     expect(sorted(feedKeys(m1b))).toEqual(sorted([hex(w1b.key), hex(w2b.key)]))
     expect(sorted(feedKeys(m2b))).toEqual(sorted([hex(w1b.key), hex(w2b.key)]))
-    expect(await getBlock(m2b.feed(w1b.key)!, 0)).toBe('1b')
-    expect(await getBlock(m1a.feed(w2a.key)!, 0)).toBe('2a')
+    expect(await heldBlock(m2b.feed(w1b.key)!, 0)).toBe('1b')
+    expect(await heldBlock(m1a.feed(w2a.key)!, 0)).toBe('2a')
 
     // Closing one multifeed of the store leaves the other one (and the connection) working.
     await m1a.close()
@@ -83,8 +83,8 @@ describe('corestore fork', () => {
     await Promise.all([once(s1, 'synced'), once(s2, 'synced')])
     expect(feedKeys(m1)).toEqual([hex(w1.key), hex(w2.key)])
     expect(feedKeys(m2)).toEqual([hex(w2.key), hex(w1.key)])
-    expect(await getBlock(m1.feed(w2.key)!, 0)).toBe('bar')
-    expect(await getBlock(m2.feed(w1.key)!, 0)).toBe('foo')
+    expect(await heldBlock(m1.feed(w2.key)!, 0)).toBe('bar')
+    expect(await heldBlock(m2.feed(w1.key)!, 0)).toBe('foo')
 
     // The shared stream still carries the plain core.
     await plain.append('plain 1')

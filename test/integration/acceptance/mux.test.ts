@@ -5,7 +5,7 @@
 import b4a from 'b4a'
 import crypto from 'hypercore-crypto'
 import { describe, expect, test } from 'vitest'
-import { type Core, feedKeys, getBlock, hex, writerWith } from '../helpers/feeds.js'
+import { type Core, feedKeys, heldBlock, hex, writerWith } from '../helpers/feeds.js'
 import { harness } from '../helpers/harness.js'
 import {
   capability,
@@ -57,8 +57,8 @@ describe('mux', () => {
     expect(feedKeys(requesting).sort()).toEqual([hex(A.key), hex(C.key)].sort())
     expect(requesting.feed(B.key)).toBeNull()
     expect(requesting.feed(X)).toBeNull()
-    expect(b4a.toString((await getBlock(requesting.feed(A.key)!, 0)) as Uint8Array)).toBe('A')
-    expect(b4a.toString((await getBlock(requesting.feed(C.key)!, 0)) as Uint8Array)).toBe('C')
+    expect(b4a.toString((await heldBlock(requesting.feed(A.key)!, 0)) as Uint8Array)).toBe('A')
+    expect(b4a.toString((await heldBlock(requesting.feed(C.key)!, 0)) as Uint8Array)).toBe('C')
     // The offering side replicates A and C with the requester, and B with nobody.
     expect([A, B, C].map((w) => w.peers.length)).toEqual([1, 0, 1])
     expect(feedKeys(offering)).toEqual([A, B, C].map((w) => hex(w.key)))

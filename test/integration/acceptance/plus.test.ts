@@ -10,7 +10,7 @@ import type { Multifeed } from '../../../src/index.js'
 import {
   type Core,
   feedKeys,
-  getBlock,
+  heldBlock,
   hex,
   recordSessionErrors,
   writerWith,
@@ -208,7 +208,7 @@ describe('plus', () => {
     const accepted = capture(m1, 'remote-feeds', (keys: Uint8Array[]) => keys.map(hex))
     const second = replicate(h, m1, m2)
     await once(second.a, 'synced')
-    expect(await getBlock(m1.feed(fresh.key)!, 0)).toBe('g0')
+    expect(await heldBlock(m1.feed(fresh.key)!, 0)).toBe('g0')
     expect(await accepted).not.toContain(hex(blocked.key))
 
     // Nor is it offered to a peer that never had it.

@@ -6,7 +6,14 @@ import { join } from 'node:path'
 import b4a from 'b4a'
 import crypto from 'hypercore-crypto'
 import { describe, expect, test } from 'vitest'
-import { feedKeys, getBlock, hex, recordSessionErrors, writerWith } from '../helpers/feeds.js'
+import {
+  feedKeys,
+  getBlock,
+  heldBlock,
+  hex,
+  recordSessionErrors,
+  writerWith,
+} from '../helpers/feeds.js'
 import { harness } from '../helpers/harness.js'
 import { slowStorage } from '../helpers/slow-storage.js'
 import { replicate } from '../helpers/streams.js'
@@ -54,8 +61,8 @@ describe('regression', () => {
     await Promise.all([once(conn.a, 'synced'), once(conn.b, 'synced')])
     expect(m1.feeds().map((f) => f.contiguousLength)).toEqual([1000, 10])
     expect(m2.feeds().map((f) => f.contiguousLength)).toEqual([10, 1000])
-    expect(await getBlock(m1.feeds()[1]!, 9)).toBe('bar')
-    expect(await getBlock(m2.feeds()[1]!, 999)).toBe('foo')
+    expect(await heldBlock(m1.feeds()[1]!, 9)).toBe('bar')
+    expect(await heldBlock(m2.feeds()[1]!, 999)).toBe('foo')
   })
 
   test('replicate before feeds are loaded: a reopened multifeed offers its persisted local and remote feeds', async () => {
@@ -79,8 +86,8 @@ describe('regression', () => {
     const conn = replicate(h, reopened, m2)
     await once(conn.b, 'synced', { label: 'm2 stream' })
     expect(feedKeys(m2).sort()).toEqual([hex(mine.key), hex(theirs.key)].sort())
-    expect(await getBlock(m2.feed(mine.key)!, 0)).toBe('mine')
-    expect(await getBlock(m2.feed(theirs.key)!, 0)).toBe('theirs')
+    expect(await heldBlock(m2.feed(mine.key)!, 0)).toBe('mine')
+    expect(await heldBlock(m2.feed(theirs.key)!, 0)).toBe('theirs')
   })
 
   test('a new feed is announced over existing connections and reaches a third peer through a second', async () => {
@@ -119,7 +126,7 @@ describe('regression', () => {
     await Promise.all([once(conn.a, 'synced'), once(conn.b, 'synced')])
     expect(m1.opened).toBe(true)
     expect(feedKeys(m1)).toEqual([hex(w2.key)])
-    expect(await getBlock(m1.feed(w2.key)!, 0)).toBe('bar')
+    expect(await heldBlock(m1.feed(w2.key)!, 0)).toBe('bar')
     expect(conn.errors).toEqual([])
   })
 
@@ -188,7 +195,7 @@ describe('regression', () => {
     await Promise.all([once(conn.a, 'synced'), once(conn.b, 'synced')])
     expect(feedKeys(fast)).toEqual([hex(wFast.key), hex(wSlow.key)])
     expect(feedKeys(slow)).toEqual([hex(wSlow.key), hex(wFast.key)])
-    expect(await getBlock(slow.feed(wFast.key)!, 0)).toBe('fast')
+    expect(await heldBlock(slow.feed(wFast.key)!, 0)).toBe('fast')
     expect(errors).toEqual([[], []])
   })
 

@@ -38,3 +38,11 @@ export function recordSessionErrors(mf: Multifeed): Array<{ code: string; remote
   })
   return errors
 }
+
+/**
+ * Block `index` only if it is already stored locally (no network wait): after 'synced' the data
+ * must be there, so reading with wait: false checks what synced promises.
+ */
+export function heldBlock(core: Core, index: number): Promise<unknown> {
+  return core.get(index, { wait: false })
+}
