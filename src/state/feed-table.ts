@@ -9,6 +9,7 @@ import type { Key } from '../codec/messages.js'
 /** Sentinel for "never" in the length fields. */
 export const NONE = -1
 
+/** What the session knows about one feed key. */
 export interface FeedRecord {
   readonly key: Key
   /** Length of the local copy, or NONE when the local collection does not hold the feed. */
@@ -39,6 +40,7 @@ export interface FeedRecord {
   stamp: number
 }
 
+/** Every FeedRecord of a session, with counters kept by the mutators (no rule scans the table). */
 export class FeedTable {
   readonly #records = new Map<string, FeedRecord>()
   #collectionSize = 0

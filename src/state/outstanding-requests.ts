@@ -5,11 +5,13 @@
  */
 import type { FeedRecord } from './feed-table.js'
 
+/** One Request we sent: its sequence number and the records of its keys, in order. */
 export interface OutstandingRequest {
   seq: number
   records: FeedRecord[]
 }
 
+/** FIFO of our unanswered Requests. */
 export class OutstandingRequests {
   #queue: OutstandingRequest[] = []
   #headIndex = 0

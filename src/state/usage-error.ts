@@ -1,5 +1,6 @@
 /** Errors for local API misuse: the caller did something wrong, the peer did nothing. */
 
+/** Codes of SessionUsageError. */
 export const SessionUsageErrorCode = {
   /** An event arrived in a phase that does not accept it (before `open`, a second `open`). */
   INVALID_STATE: 'ERR_INVALID_STATE',
@@ -23,10 +24,12 @@ export class SessionUsageError extends Error {
   }
 }
 
+/** A usage error for an event the current phase does not accept. */
 export function invalidState(message: string): SessionUsageError {
   return new SessionUsageError(SessionUsageErrorCode.INVALID_STATE, message)
 }
 
+/** A usage error for an invalid local value. */
 export function invalidArgument(message: string): SessionUsageError {
   return new SessionUsageError(SessionUsageErrorCode.INVALID_ARGUMENT, message)
 }

@@ -7,28 +7,33 @@ import { invalidArgument } from './usage-error.js'
 const KEY_BYTES = 32
 const encoder = new TextEncoder()
 
+/** A 32-byte Uint8Array. */
 export function checkKey(key: unknown, what: string): asserts key is Key {
   if (!(key instanceof Uint8Array) || key.byteLength !== KEY_BYTES) {
     throw invalidArgument(`${what} must be a 32-byte Uint8Array`)
   }
 }
 
+/** A non-negative safe integer (lengths, type numbers). */
 export function checkLength(length: unknown, what: string): asserts length is number {
   if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) {
     throw invalidArgument(`${what} must be a non-negative safe integer`)
   }
 }
 
+/** A finite number of milliseconds. */
 export function checkTime(now: unknown): asserts now is number {
   if (typeof now !== 'number' || !Number.isFinite(now)) {
     throw invalidArgument('now must be a finite number')
   }
 }
 
+/** A Uint8Array. */
 export function checkBytes(bytes: unknown, what: string): asserts bytes is Uint8Array {
   if (!(bytes instanceof Uint8Array)) throw invalidArgument(`${what} must be a Uint8Array`)
 }
 
+/** null, or a Uint8Array of at most maxBytes. */
 export function checkOptionalBytes(
   bytes: unknown,
   maxBytes: number,
@@ -39,6 +44,7 @@ export function checkOptionalBytes(
   if (bytes.byteLength > maxBytes) throw invalidArgument(`${what} is over ${maxBytes} bytes`)
 }
 
+/** A LocalFeed whose key, length and data the wire can carry under `limits`. */
 export function checkFeed(feed: LocalFeed, limits: Readonly<Limits>): void {
   if (feed === null || typeof feed !== 'object') throw invalidArgument('feed must be an object')
   checkKey(feed.key, 'feed.key')
@@ -46,6 +52,7 @@ export function checkFeed(feed: LocalFeed, limits: Readonly<Limits>): void {
   checkOptionalBytes(feed.data, limits.maxEntryDataBytes, 'feed.data')
 }
 
+/** A client name of at most maxClientBytes of UTF-8. */
 export function checkClient(client: unknown, limits: Readonly<Limits>): asserts client is string {
   if (typeof client !== 'string') throw invalidArgument('client must be a string')
   if (encoder.encode(client).byteLength > limits.maxClientBytes) {
