@@ -6,7 +6,7 @@ import b4a from 'b4a'
 import Corestore from 'corestore'
 import crypto from 'hypercore-crypto'
 import { describe, expect, test } from 'vitest'
-import type { Multifeed } from '../../../src/index.js'
+import type { Multifeed, MultifeedError } from '../../../src/index.js'
 import {
   type Core,
   feedKeys,
@@ -32,15 +32,6 @@ import { noisePair, replicate } from '../helpers/streams.js'
 import { capture, once, until, within } from '../helpers/wait.js'
 
 const json = { valueEncoding: 'json' } as const
-
-interface SessionError {
-  code: string
-  remote: boolean
-  usVersion?: { major: number; minor: number }
-  themVersion?: { major: number; minor: number }
-  usClient?: string
-  themClient?: string
-}
 
 /** A Multifeed on the initiator end of a Noise pair and a RawPeer on the responder end. */
 async function rawPeerAgainst(
@@ -116,7 +107,7 @@ describe('plus', () => {
     const h = harness()
     const mf = h.multifeed(await h.store(), { key: crypto.randomBytes(32) })
     const writers = [await writerWith(mf, 'a', 'A'), await writerWith(mf, 'b', 'B')]
-    const failed = once<[SessionError]>(mf, 'session-error', { label: 'multifeed' })
+    const failed = once<[MultifeedError]>(mf, 'session-error', { label: 'multifeed' })
     // Its best guess: use the discovery key where the multifeed key belongs.
     const { raw, noise, frames } = await rawPeerAgainst(h, mf, (hash) =>
       encodeHandshake({
@@ -148,7 +139,7 @@ describe('plus', () => {
     const h = harness()
     const mf = h.multifeed(await h.store(), { key: crypto.randomBytes(32) })
     await writerWith(mf, 'a', 'A')
-    const failed = once<[SessionError]>(mf, 'session-error', { label: 'multifeed' })
+    const failed = once<[MultifeedError]>(mf, 'session-error', { label: 'multifeed' })
     // A v2 peer: major 2, minor 3, then fields v1 cannot interpret.
     const { raw } = await rawPeerAgainst(h, mf, () => b4a.from([2, 3, 0xff, 0xff, 0xff]))
     const [err] = await failed
@@ -170,13 +161,13 @@ describe('plus', () => {
     const w1 = await writerWith(m1, undefined, 'foo')
     const w2 = await writerWith(m2, undefined, 'bar')
     const failed = Promise.all([
-      once<[SessionError]>(m1, 'session-error'),
-      once<[SessionError]>(m2, 'session-error'),
+      once<[MultifeedError]>(m1, 'session-error'),
+      once<[MultifeedError]>(m2, 'session-error'),
     ])
     const conn = replicate(h, m1, m2)
     const streamErrors = Promise.all([
-      once<[SessionError]>(conn.a, 'multifeed-error'),
-      once<[SessionError]>(conn.b, 'multifeed-error'),
+      once<[MultifeedError]>(conn.a, 'multifeed-error'),
+      once<[MultifeedError]>(conn.b, 'multifeed-error'),
     ])
     const [[e1], [e2]] = await failed
     expect([e1.code, e1.usClient, e1.themClient]).toEqual(['ERR_CLIENT_MISMATCH', 'cabal', 'mapeo'])
@@ -235,7 +226,7 @@ describe('plus', () => {
     const limits = { maxRemoteFeeds: 20, maxFeeds: 5 }
     const mf = h.multifeed(await h.store(), { key, limits })
     await writerWith(mf, 'local', 'x')
-    const failed = once<[SessionError]>(mf, 'session-error', { label: 'multifeed' })
+    const failed = once<[MultifeedError]>(mf, 'session-error', { label: 'multifeed' })
     const { raw } = await rawPeerAgainst(h, mf, (hash) =>
       encodeHandshake({
         major: 1,
