@@ -9,6 +9,7 @@
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import type { Limits } from '../src/codec/constants.js'
+import { keyId } from '../src/state/key-id.js'
 import { Session } from '../src/state/session.js'
 import type { LocalFeed, SessionAction, SessionEvent } from '../src/state/types.js'
 import { deliveredEvent, feed, openEvent, testKey } from '../test/property/sim/wire.js'
@@ -111,6 +112,24 @@ function retainedBytesPerFeed(n: number): number {
   return (after - before) / n
 }
 
+/**
+ * What this machine needs for the bare minimum of a 100k exchange's bookkeeping: one Map
+ * insert and three lookups per key (the two sessions do about that many). Printed next to the
+ * session's figure, because absolute CPU times swing with the load other processes put on it.
+ */
+function mapReferenceMicros(n: number): number {
+  const keys = makeFeeds(n).map((f) => f.key)
+  const runs: number[] = []
+  for (let run = 0; run < RUNS; run++) {
+    const start = cpuMicros()
+    const map = new Map<string, Uint8Array>()
+    for (const key of keys) map.set(keyId(key), key)
+    for (let pass = 0; pass < 3; pass++) for (const key of keys) map.get(keyId(key))
+    runs.push(cpuMicros() - start)
+  }
+  return median(runs)
+}
+
 /** Benchmark section for `npm run bench`. */
 export async function run(): Promise<BenchSection> {
   const gc = getGc()
@@ -139,12 +158,14 @@ export async function run(): Promise<BenchSection> {
   }))
   const ratio = median(ratios)
   const at100k = median(handle.get(100_000)!) / 1000
+  const reference = mapReferenceMicros(100_000) / 1000
   return {
     name: 'State machine: offer -> request -> replicate, one manifest of N keys',
     rows,
     notes: [
       `100k/10k session CPU ratio (median of ${RUNS} paired rounds): ${ratio.toFixed(2)}x (linear = 10x; target <= 12x) ${ratio <= 12 ? 'OK' : 'OVER TARGET'}`,
       `100k keys: ${at100k.toFixed(1)} ms session CPU (target well under 100 ms) ${at100k < 100 ? 'OK' : 'OVER TARGET'}`,
+      `machine reference: 100k keys x (1 Map insert + 3 lookups) = ${reference.toFixed(1)} ms (${(at100k / reference).toFixed(1)}x of it for the whole exchange)`,
       'session CPU = time inside Session.handle on both sides (decoding of received messages included);',
       'exchange CPU adds encoding the sent messages. Retained bytes/feed: heap growth after gc with both',
       'sessions alive, divided by N (offering side + accepting side, received message buffers included).',
