@@ -199,7 +199,13 @@ describe('MultifeedChannel', () => {
     const mfA = multifeed(storeA, { client: 'cabal' })
     const mfB = multifeed(storeB, { key: mfA.key, client: 'mapeo' })
     const [sa, sb] = replicateStores(storeA, storeB)
-    const [errA, errB] = await Promise.all([failedWith(mfA.attach(sa)), failedWith(mfB.attach(sb))])
+    const reportedByA = next<[MultifeedError, MultifeedChannel]>(mfA, 'session-error')
+    const channelA = mfA.attach(sa)
+    const [errA, errB] = await Promise.all([failedWith(channelA), failedWith(mfB.attach(sb))])
+    // The Multifeed re-emits each channel's failure with the channel.
+    const [reported, reportingChannel] = await reportedByA
+    expect(reported).toBe(errA)
+    expect(reportingChannel).toBe(channelA)
     expect(errA.code).toBe('ERR_CLIENT_MISMATCH')
     expect(errA).toMatchObject({ usClient: 'cabal', themClient: 'mapeo' })
     expect(errB.code).toBe('ERR_CLIENT_MISMATCH')
