@@ -9,6 +9,8 @@
  * - requests never push the collection past maxFeeds;
  * - `synced` fires exactly when every accepted feed reached its advertised length (and the
  *   remote's batch is complete, nothing outstanding), on each not-synced -> synced transition.
+ * A second property feeds hostile bytes: the session never throws, closes at most once, and
+ * is deterministic (two sessions given the same events return the same actions).
  * Failures print a seed and path: replay with `fc.assert(..., { seed, path })`.
  */
 import fc from 'fast-check'
@@ -189,18 +191,22 @@ function expectFailure(actions: SessionAction[], code: string): void {
   expect(actions[1]).toMatchObject({ type: 'fail', code, remote: true })
 }
 
+function validRemoteHandshake(): SessionEvent {
+  const body = encodeHandshake({
+    type: 'handshake',
+    major: 1,
+    minor: 0,
+    client: 'multifeed',
+    capability: capabilities('responder').localCapability,
+    userData: null,
+  })
+  return { type: 'remote-open', body }
+}
+
 class RemoteOpen implements fc.Command<Model, Real> {
   check = () => true
   run(model: Model, real: Real) {
-    const body = encodeHandshake({
-      type: 'handshake',
-      major: 1,
-      minor: 0,
-      client: 'multifeed',
-      capability: capabilities('responder').localCapability,
-      userData: null,
-    })
-    const actions = real.session.handle({ type: 'remote-open', body })
+    const actions = real.session.handle(validRemoteHandshake())
     if (model.phase === 'open') expectFailure(actions, 'ERR_UNEXPECTED_MESSAGE')
     if (model.phase === 'await') {
       expect(actions.slice(0, 2).map((a) => a.type)).toEqual(['timer', 'remote-handshake'])
@@ -457,6 +463,48 @@ test('a session against a scripted remote keeps its invariants', () => {
         fc.modelRun(() => ({ model, real: { session } }), commands)
       },
     ),
+    { numRuns: 1000 },
+  )
+})
+
+test('hostile bytes never throw, and the same inputs always give the same actions', () => {
+  const hostileEvent: fc.Arbitrary<SessionEvent> = fc.oneof(
+    fc
+      .tuple(fc.integer({ min: 0, max: 6 }), fc.uint8Array({ maxLength: 80 }))
+      .map(([messageType, body]) => ({ type: 'message' as const, messageType, body })),
+    fc.uint8Array({ maxLength: 80 }).map((body) => ({ type: 'remote-open' as const, body })),
+    // a valid Manifest now and then, so later Requests and Replicates can be valid too
+    fc.array(fc.tuple(index, length), { maxLength: 3 }).map((entries) =>
+      message({
+        type: 'manifest',
+        more: false,
+        entries: entries.map(([i, n]) => ({ key: POOL[i]!, length: n, data: null })),
+      }),
+    ),
+  )
+  fc.assert(
+    fc.property(fc.boolean(), fc.array(hostileEvent, { maxLength: 20 }), (verified, events) => {
+      const run = () => {
+        const session = new Session()
+        const feeds = INITIAL_FEEDS.map((i) => ({ key: POOL[i]!, length: 1, data: null }))
+        const log = [session.handle(openEvent({ role: 'initiator', feeds, limits: LIMITS }))]
+        // Half the runs start past a valid handshake, so hostile bytes reach every message rule.
+        if (verified) log.push(session.handle(validRemoteHandshake()))
+        let closed = false
+        for (const event of events) {
+          const actions = session.handle(event)
+          if (closed) expect(actions).toEqual([])
+          const closeAt = actions.findIndex((a) => a.type === 'close')
+          if (closeAt !== -1) {
+            expect(closeAt).toBe(actions.length - 1)
+            closed = true
+          }
+          log.push(actions)
+        }
+        return log
+      }
+      expect(run()).toEqual(run())
+    }),
     { numRuns: 1000 },
   )
 })
