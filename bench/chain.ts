@@ -27,6 +27,8 @@ interface ChainPeer {
   networker: Networker
   watch: FirstBlockWatch
   doneMs: number | null
+  /** When the link to the previous peer in the line opened. */
+  upstreamMs: number | null
 }
 
 /**
@@ -64,12 +66,20 @@ export async function run(opts: ChainOptions): Promise<BenchSection> {
         networker: new Networker(store, { swarm }),
         watch: new FirstBlockWatch(i === 0 ? 0 : opts.feeds),
         doneMs: null,
+        upstreamMs: null,
       }
+      const upstream = ids[i - 1]
+      peer.networker.on('connection', (conn: { remotePublicKey: Uint8Array }) => {
+        if (b4a.toString(conn.remotePublicKey, 'hex') === upstream) {
+          peer.upstreamMs = performance.now() - start
+        }
+      })
       multifeed.on('feed', (core: Hypercore, info: { local: boolean }) => {
         if (!info.local) peer.watch.watch(core)
       })
       peers.push(peer)
     }
+    let start = performance.now()
     const first = peers[0]!
     for (let i = 0; i < opts.feeds; i++) {
       const core = await first.multifeed.writer(`feed-${i}`)
@@ -77,7 +87,7 @@ export async function run(opts: ChainOptions): Promise<BenchSection> {
     }
     log(`chain: ${count} peers ready, ${opts.feeds} feeds at A`)
 
-    const start = performance.now()
+    start = performance.now()
     for (const peer of peers) {
       peer.watch.wait().then(() => {
         peer.doneMs = performance.now() - start
@@ -114,6 +124,7 @@ export async function run(opts: ChainOptions): Promise<BenchSection> {
         peer: peer.name,
         hops: i + 1,
         feeds: opts.feeds,
+        'linked upstream at ms': Math.round(peer.upstreamMs ?? Number.NaN),
         'all feeds held at ms': Math.round(peer.doneMs ?? Number.NaN),
       })),
       notes: [

@@ -1,15 +1,17 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import Corestore from 'corestore'
 import type Hypercore from 'hypercore'
 import { Multifeed } from '../src/index.js'
-import { FirstBlockWatch, floorRun, pipeStreams } from './floor.js'
+import { FirstBlockWatch, floorRun, pipeStreams, type RunTiming, startTiming } from './floor.js'
 import type { BenchSection } from './report.js'
 
 export interface E2eOptions {
   sizes: number[]
-  repetitions: number
+  /** Repetitions for a given N. */
+  repetitions: (feeds: number) => number
   log?: (line: string) => void
 }
 
@@ -33,10 +35,11 @@ export async function run(opts: E2eOptions): Promise<BenchSection> {
     try {
       const source = await createSource(dir, n)
       log(`e2e N=${n}: source ready in ${source.setupMs.toFixed(0)} ms`)
-      const floor: number[] = []
-      const multifeed: number[] = []
+      const floor: RunTiming[] = []
+      const multifeed: RunTiming[] = []
       const synced: number[] = []
-      for (let r = 0; r < opts.repetitions; r++) {
+      const repetitions = opts.repetitions(n)
+      for (let r = 0; r < repetitions; r++) {
         // Alternate the order so warm-up and store growth do not favour one side.
         const order = r % 2 === 0 ? ['floor', 'multifeed'] : ['multifeed', 'floor']
         for (const which of order) {
@@ -45,27 +48,36 @@ export async function run(opts: E2eOptions): Promise<BenchSection> {
             floor.push(await floorRun(source.store, source.keys, target))
           } else {
             const result = await multifeedRun(source, target)
-            multifeed.push(result.lastBlockMs)
+            multifeed.push(result)
             if (result.syncedMs !== null) synced.push(result.syncedMs)
           }
           await rm(target, { recursive: true, force: true })
         }
         log(
-          `e2e N=${n} rep ${r + 1}/${opts.repetitions}: floor ${floor.at(-1)?.toFixed(0)} ms, multifeed ${multifeed.at(-1)?.toFixed(0)} ms`,
+          `e2e N=${n} rep ${r + 1}/${repetitions}: floor ${show(floor.at(-1)!)}, multifeed ${show(multifeed.at(-1)!)}`,
         )
       }
-      const floorMedian = median(floor)
-      const multifeedMedian = median(multifeed)
+      const wall = {
+        floor: median(floor.map((t) => t.wallMs)),
+        mf: median(multifeed.map((t) => t.wallMs)),
+      }
+      const cpu = {
+        floor: median(floor.map((t) => t.cpuMs)),
+        mf: median(multifeed.map((t) => t.cpuMs)),
+      }
       rows.push({
         feeds: n,
-        repetitions: opts.repetitions,
-        'floor ms (median)': round(floorMedian),
-        'multifeed ms (median)': round(multifeedMedian),
-        'synced event ms (median)': synced.length > 0 ? round(median(synced)) : 'n/a',
-        ratio: Number((multifeedMedian / floorMedian).toFixed(3)),
+        repetitions,
+        'floor ms': round(wall.floor),
+        'multifeed ms': round(wall.mf),
+        ratio: ratio(wall.mf, wall.floor),
+        'floor cpu ms': round(cpu.floor),
+        'multifeed cpu ms': round(cpu.mf),
+        'cpu ratio': ratio(cpu.mf, cpu.floor),
+        'synced event ms': synced.length > 0 ? round(median(synced)) : 'n/a',
         target: '<= 1.15',
-        'floor ms (all)': floor.map(round).join(' '),
-        'multifeed ms (all)': multifeed.map(round).join(' '),
+        'floor ms (all)': floor.map((t) => round(t.wallMs)).join(' '),
+        'multifeed ms (all)': multifeed.map((t) => round(t.wallMs)).join(' '),
       })
       await source.close()
     } finally {
@@ -78,12 +90,22 @@ export async function run(opts: E2eOptions): Promise<BenchSection> {
     notes: [
       'N feeds of one block each on one side; time from connecting the streams to the last block stored on the other side.',
       'floor: same cores, keys handed over out of band, each opened and downloaded in full (live), as a non-sparse multifeed does.',
-      'ratio = multifeed median / floor median; repetitions alternate which side runs first.',
+      'ms columns are medians of wall time; ratio = multifeed / floor. Repetitions alternate which side runs first.',
+      'cpu: CPU time of this process (both peers run in it) over the same interval; steadier than wall time on a busy machine.',
+      'synced event ms: when the receiving Multifeed emitted synced (after the last block, lengths are reported once per tick).',
     ],
   }
 }
 
-interface Source {
+function show(t: RunTiming): string {
+  return `${t.wallMs.toFixed(0)} ms (cpu ${t.cpuMs.toFixed(0)})`
+}
+
+function ratio(value: number, floor: number): number {
+  return Number((value / floor).toFixed(3))
+}
+
+export interface Source {
   store: Corestore
   multifeed: Multifeed
   keys: Uint8Array[]
@@ -91,7 +113,7 @@ interface Source {
   close(): Promise<void>
 }
 
-async function createSource(dir: string, n: number): Promise<Source> {
+export async function createSource(dir: string, n: number): Promise<Source> {
   const start = performance.now()
   const store = new Corestore(join(dir, 'source'))
   const multifeed = new Multifeed(store, { limits: limitsFor(n) })
@@ -120,10 +142,10 @@ async function createSource(dir: string, n: number): Promise<Source> {
   }
 }
 
-async function multifeedRun(
+export async function multifeedRun(
   source: Source,
   dir: string,
-): Promise<{ lastBlockMs: number; syncedMs: number | null }> {
+): Promise<RunTiming & { syncedMs: number | null }> {
   const store = new Corestore(dir)
   const multifeed = new Multifeed(store, {
     key: source.multifeed.key,
@@ -134,10 +156,9 @@ async function multifeedRun(
   multifeed.on('feed', (core: Hypercore, info: { local: boolean }) => {
     if (!info.local) watch.watch(core)
   })
-  let syncedMs: number | null = null
-  const start = performance.now()
-  multifeed.once('synced', () => {
-    syncedMs = performance.now() - start
+  const timer = startTiming()
+  const synced = new Promise<number>((resolve) => {
+    multifeed.once('synced', () => resolve(timer().wallMs))
   })
   const initiator = source.store.replicate(true)
   const responder = store.replicate(false)
@@ -145,12 +166,13 @@ async function multifeedRun(
   multifeed.attach(responder)
   const stop = pipeStreams(initiator, responder)
   await watch.wait()
-  const lastBlockMs = performance.now() - start
+  const timing = timer()
+  const syncedMs = await Promise.race([synced, sleep(10_000).then(() => null)])
   sourceChannel.close()
   stop()
   await multifeed.close()
   await store.close()
-  return { lastBlockMs, syncedMs }
+  return { ...timing, syncedMs }
 }
 
 export function median(values: number[]): number {

@@ -57,11 +57,11 @@ export async function floorRun(
   source: Corestore,
   keys: Uint8Array[],
   dir: string,
-): Promise<number> {
+): Promise<RunTiming> {
   const target = new Corestore(dir)
   await target.ready()
   const watch = new FirstBlockWatch(keys.length)
-  const start = performance.now()
+  const timer = startTiming()
   const stop = pipeStreams(source.replicate(true), target.replicate(false))
   for (const key of keys) {
     const core = target.get({ key })
@@ -73,10 +73,26 @@ export async function floorRun(
     }, noop)
   }
   await watch.wait()
-  const elapsed = performance.now() - start
+  const timing = timer()
   stop()
   await target.close()
-  return elapsed
+  return timing
+}
+
+/** Wall time and this process's CPU time (both peers run in it) of one run, in ms. */
+export interface RunTiming {
+  wallMs: number
+  cpuMs: number
+}
+
+/** Starts a measurement; call the result to read it. */
+export function startTiming(): () => RunTiming {
+  const wall = performance.now()
+  const cpu = process.cpuUsage()
+  return () => {
+    const used = process.cpuUsage(cpu)
+    return { wallMs: performance.now() - wall, cpuMs: (used.user + used.system) / 1000 }
+  }
 }
 
 function noop(): void {}

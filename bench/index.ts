@@ -19,8 +19,9 @@ const sections: { id: string; run: () => Promise<BenchSection | null> }[] = [
     id: 'e2e',
     run: () =>
       runE2e({
+        // Small N is cheap and noisy: more repetitions there.
         sizes: quick ? [100, 1000] : [100, 1000, 10_000],
-        repetitions: quick ? 2 : 5,
+        repetitions: (n) => (quick ? (n <= 100 ? 5 : 3) : n <= 100 ? 11 : n <= 1000 ? 7 : 3),
         log,
       }),
   },
@@ -37,7 +38,7 @@ async function runOtherHelperSection(path: string): Promise<BenchSection | null>
   } catch (err) {
     const code = (err as { code?: string }).code
     if (code !== 'ERR_MODULE_NOT_FOUND') throw err
-    console.log(`\n## ${path}: skipped (module not found)`)
+    console.log(`\n## ${path}: skipped (${(err as Error).message})`)
     return null
   }
   if (typeof mod.run !== 'function') {
