@@ -16,7 +16,8 @@ import { deliveredEvent, feed, openEvent, testKey } from '../test/property/sim/w
 import { type BenchSection, printSection } from './report.js'
 
 const SIZES = [1_000, 10_000, 100_000]
-const RUNS = 5
+/** Paired rounds per size (BENCH_QUICK=1: a smoke run). */
+const RUNS = process.env['BENCH_QUICK'] === '1' ? 2 : 5
 
 function limitsFor(n: number): Partial<Limits> {
   // A single manifest carries all n entries (34 bytes each here), so raise every bound it meets.
