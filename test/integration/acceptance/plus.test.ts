@@ -5,11 +5,13 @@
 import b4a from 'b4a'
 import Corestore from 'corestore'
 import crypto from 'hypercore-crypto'
+import Protomux from 'protomux'
 import { describe, expect, test } from 'vitest'
 import type { Multifeed, MultifeedError } from '../../../src/index.js'
 import {
   type Core,
   feedKeys,
+  getBlock,
   heldBlock,
   hex,
   recordSessionErrors,
@@ -235,7 +237,7 @@ describe('plus', () => {
         capability: capability(key, hash, false),
       }),
     )
-    await once(raw, 'open', { label: 'raw peer' })
+    if (!raw.remoteHandshake) await once(raw, 'open', { label: 'raw peer' })
 
     // First batch part: 10 keys. Room for 4 (maxFeeds 5, one local feed): only 4 are requested.
     const offered = Array.from({ length: 10 }, () => crypto.randomBytes(32))
@@ -314,6 +316,61 @@ describe('plus', () => {
     // Resumed, not restarted: only the missing blocks came over again.
     expect(presentAtRestart).toBeGreaterThanOrEqual(run.downloadedBeforeClose.length)
     expect(downloadedAfterRestart).toBeLessThanOrEqual(BLOCKS - presentAtRestart)
+  })
+})
+
+describe('plus: one channel fails, the connection lives', () => {
+  test('a malformed message closes only the multifeed channel (ERR_MALFORMED_MESSAGE); Hypercore replication on the stream goes on', async () => {
+    const h = harness()
+    const key = crypto.randomBytes(32)
+    const store = await h.store()
+    const mf = h.multifeed(store, { key })
+    await writerWith(mf, 'a', 'A')
+    const plain = store.get({ name: 'plain' })
+    await plain.append(b4a.from('plain 0'))
+    const failed = once<[MultifeedError]>(mf, 'session-error', { label: 'multifeed' })
+    const { raw, noise } = await rawPeerAgainst(h, mf, (hash) =>
+      encodeHandshake({
+        major: 1,
+        minor: 0,
+        client: 'multifeed',
+        capability: capability(key, hash, false),
+      }),
+    )
+    // The raw side also runs a Corestore on the same connection.
+    const other = await h.store()
+    h.stream(other.replicate(noise.responder))
+    if (!raw.remoteHandshake) await once(raw, 'open', { label: 'raw peer' })
+    // A Manifest whose `more` byte is 2: not a bool.
+    raw.send(MessageTypes.Manifest, b4a.from([2, 0]))
+    const [err] = await failed
+    expect(err.code).toBe('ERR_MALFORMED_MESSAGE')
+    if (!raw.closed) await once(raw, 'close', { label: 'raw peer' })
+    expect(closeOf(raw.received)?.code).toBe(5)
+
+    const copy = other.get({ key: plain.key! })
+    expect(b4a.toString((await getBlock(copy, 0)) as Uint8Array)).toBe('plain 0')
+    expect([noise.initiator.destroyed, noise.responder.destroyed]).toEqual([false, false])
+  })
+
+  test('a remote that never opens the channel: ERR_HANDSHAKE_TIMEOUT, the stream is left alone', async () => {
+    const h = harness()
+    const key = crypto.randomBytes(32)
+    const mf = h.multifeed(await h.store(), { key, limits: { handshakeTimeout: 300 } })
+    await mf.ready()
+    const noise = noisePair(h)
+    // The remote holds our channel open request without ever answering it (protomux waits for
+    // the pairing callback's promise before accepting or rejecting).
+    Protomux.from(noise.responder).pair(
+      { protocol: 'multifeed', id: mf.discoveryKey },
+      () => new Promise<void>(() => {}),
+    )
+    const failed = once<[MultifeedError]>(mf, 'session-error', { label: 'multifeed' })
+    mf.replicate(noise.initiator)
+    const [err] = await failed
+    expect(err.code).toBe('ERR_HANDSHAKE_TIMEOUT')
+    expect([noise.initiator.destroyed, noise.responder.destroyed]).toEqual([false, false])
+    expect(noise.errors).toEqual([])
   })
 })
 
