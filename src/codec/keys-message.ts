@@ -4,6 +4,8 @@ import type { Limits } from './constants.js'
 import type { Key, Replicate, Request } from './messages.js'
 import {
   assertKey,
+  checkMessageSize,
+  checkNoTrailingBytes,
   type DecodeState,
   type EncodeState,
   KEY_BYTES,
@@ -48,6 +50,22 @@ export function decodeKeysFields<T extends 'request' | 'replicate'>(
   type: T,
   limits: Readonly<Limits>,
 ): { type: T; keys: Key[] } {
+  const { offset, count } = readKeyRun(state, type, limits)
+  const arrayBuffer = state.buffer.buffer
+  const base = state.buffer.byteOffset + offset
+  const keys: Key[] = new Array(count)
+  for (let i = 0; i < count; i++) {
+    keys[i] = new Uint8Array(arrayBuffer, base + i * KEY_BYTES, KEY_BYTES)
+  }
+  return { type, keys }
+}
+
+/** Reads flags and count, checks that the keys are all there, and skips over them. */
+function readKeyRun(
+  state: DecodeState,
+  type: 'request' | 'replicate',
+  limits: Readonly<Limits>,
+): { offset: number; count: number } {
   readFlags(state, KNOWN_FLAGS, `${type} flags`)
   const count = readCount(state, limits.maxEntriesPerMessage, `${type} keys`)
   // Keys are fixed-size, so a short input is known to be truncated before anything is allocated.
@@ -55,12 +73,34 @@ export function decodeKeysFields<T extends 'request' | 'replicate'>(
   if (state.end - at < count * KEY_BYTES) {
     throw truncated(at + Math.floor((state.end - at) / KEY_BYTES) * KEY_BYTES, `${type} key`)
   }
-  const arrayBuffer = state.buffer.buffer
-  const base = state.buffer.byteOffset + at
-  const keys: Key[] = new Array(count)
-  for (let i = 0; i < count; i++) {
-    keys[i] = new Uint8Array(arrayBuffer, base + i * KEY_BYTES, KEY_BYTES)
-  }
   state.start = at + count * KEY_BYTES
-  return { type, keys }
+  return { offset: at, count }
+}
+
+/**
+ * A Request or Replicate whose keys are left in the input: key i is
+ * `bytes[offset + 32 * i, offset + 32 * i + 32)`.
+ */
+export interface KeyList {
+  type: 'request' | 'replicate'
+  /** The input itself, not a copy: read it before the caller reuses its buffer. */
+  bytes: Uint8Array
+  offset: number
+  count: number
+}
+
+/**
+ * Strictly decodes a whole Request or Replicate body like decodeMessage (same checks, same
+ * errors) without allocating an object per key: for a receiver that only looks keys up.
+ */
+export function decodeKeyList(
+  type: 'request' | 'replicate',
+  bytes: Uint8Array,
+  limits: Readonly<Limits>,
+): KeyList {
+  checkMessageSize(bytes, limits.maxMessageBytes)
+  const state: DecodeState = { start: 0, end: bytes.byteLength, buffer: bytes }
+  const { offset, count } = readKeyRun(state, type, limits)
+  checkNoTrailingBytes(state)
+  return { type, bytes, offset, count }
 }

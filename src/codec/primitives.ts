@@ -175,6 +175,14 @@ export function readFlags(state: DecodeState, knownBits: number, field: string):
  * buffer, which a transport may reuse. The views keep that copy alive (at most one message).
  */
 export function beginDecode(bytes: Uint8Array, maxMessageBytes: number): DecodeState {
+  checkMessageSize(bytes, maxMessageBytes)
+  const copy = new Uint8Array(bytes.byteLength)
+  copy.set(bytes)
+  return { start: 0, end: copy.byteLength, buffer: copy }
+}
+
+/** The checks that come before any field: a Uint8Array, at most maxMessageBytes long. */
+export function checkMessageSize(bytes: Uint8Array, maxMessageBytes: number): void {
   if (!(bytes instanceof Uint8Array)) {
     throw new CodecUsageError(CodecUsageErrorCode.INVALID_ARGUMENT, 'bytes must be a Uint8Array')
   }
@@ -185,9 +193,6 @@ export function beginDecode(bytes: Uint8Array, maxMessageBytes: number): DecodeS
       0,
     )
   }
-  const copy = new Uint8Array(bytes.byteLength)
-  copy.set(bytes)
-  return { start: 0, end: copy.byteLength, buffer: copy }
 }
 
 export function checkNoTrailingBytes(state: DecodeState): void {

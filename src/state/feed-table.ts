@@ -5,6 +5,7 @@
  * replication and sync progress. One Map lookup per key per message keeps the cost linear.
  */
 import type { Key } from '../codec/messages.js'
+import { keyIdAt, sameKeyAt } from './key-id.js'
 
 /** Sentinel for "never" in the length fields. */
 export const NONE = -1
@@ -38,6 +39,10 @@ export interface FeedRecord {
   unreported: boolean
   /** Last message that touched the record (to skip duplicates within one message). */
   stamp: number
+  /** The record after this one in the last offer batch we sent it in (a lookup guess). */
+  nextOffered: FeedRecord | null
+  /** The record after this one in the last Request we sent it in (a lookup guess). */
+  nextRequested: FeedRecord | null
 }
 
 /** Every FeedRecord of a session, with counters kept by the mutators (no rule scans the table). */
@@ -72,6 +77,16 @@ export class FeedTable {
     return this.#records.get(id)
   }
 
+  /**
+   * The record of the 32-byte key at bytes[at, at + 32), trying `guess` first: a remote
+   * answers in the order we sent, so the guess is usually right, and comparing 32 bytes
+   * costs far less than building a Map key and looking it up.
+   */
+  findAt(bytes: Uint8Array, at: number, guess: FeedRecord | null): FeedRecord | undefined {
+    if (guess !== null && sameKeyAt(guess.key, bytes, at)) return guess
+    return this.#records.get(keyIdAt(bytes, at))
+  }
+
   getOrCreate(id: string, key: Key): FeedRecord {
     let record = this.#records.get(id)
     if (record === undefined) {
@@ -90,6 +105,8 @@ export class FeedTable {
         replicating: false,
         unreported: false,
         stamp: 0,
+        nextOffered: null,
+        nextRequested: null,
       }
       this.#records.set(id, record)
     }

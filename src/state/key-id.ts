@@ -6,11 +6,31 @@
  * cannot choose keys that collide (no hash flooding). Use toHex for anything a human reads.
  */
 
-const CODES: number[] = new Array(32).fill(0)
+const KEY_BYTES = 32
+const fromCharCode = String.fromCharCode
 
-/** The Map key of a 32-byte feed key. */
+/** The Map key of a feed key (normally 32 bytes). */
 export function keyId(key: Uint8Array): string {
-  if (key.length !== 32) return String.fromCharCode.apply(null, Array.from(key))
-  for (let i = 0; i < 32; i++) CODES[i] = key[i]!
-  return String.fromCharCode.apply(null, CODES)
+  if (key.length === KEY_BYTES) return keyIdAt(key, 0)
+  return fromCharCode.apply(null, Array.from(key))
+}
+
+/**
+ * The Map key of the 32-byte key at bytes[at, at + 32), read in place (no view, no copy).
+ * Explicit arguments: faster than fromCharCode.apply on a scratch array.
+ */
+export function keyIdAt(b: Uint8Array, at: number): string {
+  // biome-ignore format: one row per 8 bytes
+  return fromCharCode(
+    b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!, b[at + 4]!, b[at + 5]!, b[at + 6]!, b[at + 7]!,
+    b[at + 8]!, b[at + 9]!, b[at + 10]!, b[at + 11]!, b[at + 12]!, b[at + 13]!, b[at + 14]!, b[at + 15]!,
+    b[at + 16]!, b[at + 17]!, b[at + 18]!, b[at + 19]!, b[at + 20]!, b[at + 21]!, b[at + 22]!, b[at + 23]!,
+    b[at + 24]!, b[at + 25]!, b[at + 26]!, b[at + 27]!, b[at + 28]!, b[at + 29]!, b[at + 30]!, b[at + 31]!,
+  )
+}
+
+/** Whether `key` (32 bytes) equals bytes[at, at + 32). */
+export function sameKeyAt(key: Uint8Array, bytes: Uint8Array, at: number): boolean {
+  for (let i = 0; i < KEY_BYTES; i++) if (key[i] !== bytes[at + i]) return false
+  return true
 }

@@ -6,18 +6,12 @@
  */
 
 import { decodeMessage } from '../codec/channel-message.js'
-import { type Limits, PROTOCOL_MAJOR, PROTOCOL_MINOR } from '../codec/constants.js'
+import { type Limits, MessageType, PROTOCOL_MAJOR, PROTOCOL_MINOR } from '../codec/constants.js'
 import { DecodeError, LIMIT_DECODE_ERRORS } from '../codec/errors.js'
 import { decodeHandshake } from '../codec/handshake.js'
+import { decodeKeyList, type KeyList } from '../codec/keys-message.js'
 import { resolveLimits } from '../codec/limits.js'
-import type {
-  ChannelMessage,
-  Key,
-  Manifest,
-  ManifestEntry,
-  Replicate,
-  Request,
-} from '../codec/messages.js'
+import type { ChannelMessage, Key, Manifest, ManifestEntry } from '../codec/messages.js'
 import type { ErrorCodeName } from '../errors.js'
 import { chunkKeys, chunkManifests } from './chunk.js'
 import { closedByRemote, closeLocally, type FailDetails, failByPeer } from './failure.js'
@@ -278,10 +272,13 @@ export class Session {
     ]
     // Before this point only local feeds and blocked keys have records, in collection order.
     const entries: ManifestEntry[] = []
+    let previous: FeedRecord | null = null
     for (const record of this.#feeds.values()) {
       if (!this.#mayOffer(record)) continue
       record.offeredLength = record.localLength
       entries.push({ key: record.key, length: record.localLength, data: record.localData })
+      if (previous !== null) previous.nextOffered = record
+      previous = record
     }
     for (const manifest of chunkManifests(entries, settings.limits)) {
       actions.push({ type: 'send', message: manifest })
@@ -298,6 +295,16 @@ export class Session {
         `message type ${messageType} before the handshake`,
       )
     }
+    if (messageType === MessageType.Request || messageType === MessageType.Replicate) {
+      const type = messageType === MessageType.Request ? 'request' : 'replicate'
+      let keys: KeyList
+      try {
+        keys = decodeKeyList(type, body, settings.limits)
+      } catch (err) {
+        return this.#failDecode(err, `message type ${messageType}`)
+      }
+      return type === 'request' ? this.#onRequest(keys) : this.#onReplicate(keys)
+    }
     let message: ChannelMessage | null
     try {
       message = decodeMessage(messageType, body, settings.limits)
@@ -309,9 +316,8 @@ export class Session {
       case 'manifest':
         return this.#onManifest(message, settings)
       case 'request':
-        return this.#onRequest(message)
       case 'replicate':
-        return this.#onReplicate(message)
+        throw new Error('unreachable: decoded as a key list above')
       case 'close':
         return this.#end(closedByRemote(message))
     }
@@ -358,8 +364,10 @@ export class Session {
       const { seq } = this.#requests.push(chunk)
       const keys: Key[] = new Array(chunk.length)
       for (let i = 0; i < chunk.length; i++) {
-        chunk[i]!.requestSeq = seq
-        keys[i] = chunk[i]!.key
+        const record = chunk[i]!
+        record.requestSeq = seq
+        record.nextRequested = chunk[i + 1] ?? null
+        keys[i] = record.key
       }
       actions.push({ type: 'send', message: { type: 'request', keys } })
     }
@@ -373,18 +381,21 @@ export class Session {
 
   // ---- rule 6: the remote's Request ----
 
-  #onRequest(request: Request): SessionAction[] {
-    const records: FeedRecord[] = new Array(request.keys.length)
-    for (let i = 0; i < request.keys.length; i++) {
-      const key = request.keys[i]!
-      const record = this.#feeds.get(keyId(key))
+  #onRequest(request: KeyList): SessionAction[] {
+    const { bytes, offset, count } = request
+    const records: FeedRecord[] = new Array(count)
+    let guess: FeedRecord | null = null
+    for (let i = 0; i < count; i++) {
+      const at = offset + i * KEY_BYTES
+      const record = this.#feeds.findAt(bytes, at, guess)
       if (record === undefined || record.offeredLength === NONE) {
         return this.#fail(
           'ERR_NOT_OFFERED',
-          `remote requested ${toHex(key)}, which we did not offer`,
+          `remote requested ${toHex(bytes.subarray(at, at + KEY_BYTES))}, which we did not offer`,
         )
       }
       records[i] = record
+      guess = record.nextOffered
     }
     const stamp = ++this.#stamp
     const agreed: Key[] = []
@@ -408,22 +419,25 @@ export class Session {
 
   // ---- rule 7: the remote's Replicate ----
 
-  #onReplicate(replicate: Replicate): SessionAction[] {
+  #onReplicate(replicate: KeyList): SessionAction[] {
     const head = this.#requests.head()
     if (head === undefined) {
       return this.#fail('ERR_UNEXPECTED_MESSAGE', 'replicate with no request outstanding')
     }
-    const records: FeedRecord[] = new Array(replicate.keys.length)
-    for (let i = 0; i < replicate.keys.length; i++) {
-      const key = replicate.keys[i]!
-      const record = this.#feeds.get(keyId(key))
+    const { bytes, offset, count } = replicate
+    const records: FeedRecord[] = new Array(count)
+    let guess: FeedRecord | null = head.records[0] ?? null
+    for (let i = 0; i < count; i++) {
+      const at = offset + i * KEY_BYTES
+      const record = this.#feeds.findAt(bytes, at, guess)
       if (record === undefined || record.requestSeq !== head.seq) {
         return this.#fail(
           'ERR_NOT_REQUESTED',
-          `remote agreed to ${toHex(key)}, which we did not request`,
+          `remote agreed to ${toHex(bytes.subarray(at, at + KEY_BYTES))}, which we did not request`,
         )
       }
       records[i] = record
+      guess = record.nextRequested
     }
     this.#requests.shift()
     for (const record of head.records) this.#feeds.clearRequested(record)
@@ -543,6 +557,8 @@ export class Session {
     return actions
   }
 }
+
+const KEY_BYTES = 32
 
 /** Request sequence number of keys chosen but not yet placed in a Request (within one event). */
 const PENDING_REQUEST = 0
