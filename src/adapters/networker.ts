@@ -5,6 +5,7 @@ import DHT from 'hyperdht'
 import Hyperswarm, { type PeerDiscovery, type PeerInfo } from 'hyperswarm'
 import Protomux from 'protomux'
 import { PROTOMUX_PROTOCOL } from '../codec/constants.js'
+import { LocalErrorCode, MultifeedError } from './errors.js'
 
 type KeyPair = { publicKey: Uint8Array; secretKey: Uint8Array }
 type HostPort = { host: string; port: number }
@@ -94,6 +95,7 @@ export class Networker extends EventEmitter {
 
   /** Whether the multifeed is joined. */
   joins(multifeed: NetworkedMultifeed): boolean {
+    assertMultifeed(multifeed)
     return this.joined.has(idOf(multifeed))
   }
 
@@ -103,6 +105,7 @@ export class Networker extends EventEmitter {
    */
   async join(multifeed: NetworkedMultifeed, opts: JoinOptions = {}): Promise<void> {
     this.assertOpen()
+    assertMultifeed(multifeed)
     await multifeed.ready()
     this.assertOpen()
     const id = idOf(multifeed)
@@ -118,6 +121,7 @@ export class Networker extends EventEmitter {
 
   /** Stops discovery for the multifeed and closes its channels; connections stay for the others. */
   async leave(multifeed: NetworkedMultifeed): Promise<void> {
+    assertMultifeed(multifeed)
     const id = idOf(multifeed)
     const entry = this.joined.get(id)
     if (!entry) return
@@ -202,9 +206,20 @@ export class Networker extends EventEmitter {
   }
 
   private assertOpen(): void {
-    if (this.destroyed) {
-      throw Object.assign(new Error('Networker is destroyed'), { code: 'ERR_CLOSED' })
-    }
+    if (this.destroyed) throw new MultifeedError(LocalErrorCode.ERR_CLOSED, 'networker destroyed')
+  }
+}
+
+function assertMultifeed(multifeed: NetworkedMultifeed): void {
+  const ok =
+    typeof multifeed?.attach === 'function' &&
+    multifeed.discoveryKey instanceof Uint8Array &&
+    multifeed.discoveryKey.byteLength === 32
+  if (!ok) {
+    throw new MultifeedError(
+      LocalErrorCode.ERR_INVALID_ARGUMENT,
+      'expected a Multifeed (an object with a 32-byte discoveryKey and attach())',
+    )
   }
 }
 

@@ -3,7 +3,7 @@ import type Hypercore from 'hypercore'
 import DHT from 'hyperdht'
 import type Hyperswarm from 'hyperswarm'
 import { expect, test } from 'vitest'
-import type { Multifeed } from '../../src/index.js'
+import { type Multifeed, Networker } from '../../src/index.js'
 import { harness } from './helpers/harness.js'
 import {
   eventually,
@@ -209,6 +209,16 @@ test('a peer that leaves and rejoins catches up, on the same connection or a new
     holdsAll(mb, { [hex(first.key)]: 2, [hex(second.key)]: 1 })(),
   )
 
+  // A's channel was re-created when B came back; A leaving must close that one too.
+  await a.networker.leave(ma)
+  const unseen = await writeBlocks(ma, 'unseen', 'not for b yet')
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  expect(mb.feed(unseen.key!)).toBeNull()
+  await a.networker.join(ma)
+  await eventually('the unseen feed after A joins again', () =>
+    holdsAll(mb, { [hex(unseen.key)]: 1 })(),
+  )
+
   // Go away completely (swarm destroyed), miss more writes, come back on a new swarm.
   await b.networker.destroy()
   await b.swarm.destroy()
@@ -220,4 +230,33 @@ test('a peer that leaves and rejoins catches up, on the same connection or a new
   const want = { [hex(first.key)]: 2, [hex(second.key)]: 2, [hex(third.key)]: 1 }
   await eventually('catch-up on a new swarm', () => holdsAll(mb, want)())
   expect(keysOf(mb)).toEqual(keysOf(ma))
+})
+
+test('a networker that made its own swarm destroys it; bad input and use after destroy have codes', async () => {
+  const h = harness()
+  const testnet = await loopbackTestnet(h)
+  const [storeA, storeB] = [await h.store(), await h.store()]
+  const ma = h.multifeed(storeA)
+  await ma.ready()
+  const mb = h.multifeed(storeB, { key: ma.key })
+  const feed = await writeBlocks(ma, 'default', 'hello')
+  const options = { bootstrap: testnet.bootstrap, host: '127.0.0.1' }
+  const a = new Networker(storeA, options)
+  const b = new Networker(storeB, options)
+  h.closable({ close: () => Promise.all([a.destroy(), b.destroy()]) })
+
+  await a.join(ma)
+  await b.join(mb)
+  await eventually('sync over the owned swarms', () => holdsAll(mb, { [hex(feed.key)]: 1 })())
+  expect(() => a.joins({} as never)).toThrow(
+    expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+  )
+  await expect(a.join(null as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' })
+
+  await a.destroy()
+  expect(a.swarm.destroyed).toBe(true)
+  expect(a.joins(ma)).toBe(false)
+  await expect(a.join(ma)).rejects.toMatchObject({ code: 'ERR_CLOSED' })
+  await eventually('B to see A gone', () => b.connections.length === 0)
+  expect(ma.closed).toBe(false) // the multifeed and its store belong to the caller
 })
