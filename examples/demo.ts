@@ -14,7 +14,8 @@ import b4a from 'b4a'
 import Corestore from 'corestore'
 import { Multifeed, Networker } from '../src/index.js'
 
-const SYNC_TIMEOUT_MS = 60_000
+// DEMO_SYNC_TIMEOUT_MS overrides the bound (e.g. to see the failure path).
+const SYNC_TIMEOUT_MS = Number(process.env['DEMO_SYNC_TIMEOUT_MS'] ?? 60_000)
 const PEERS = [
   { name: 'alice', entries: 200 },
   { name: 'bob', entries: 120 },
