@@ -1,11 +1,12 @@
 /**
- * Everything one session knows about each feed key, in one record per key (keyed by keyId: the key bytes as a string),
- * with counters kept up to date by the mutators so that no rule ever scans the table:
+ * Everything one session knows about each feed key, in one record per key (found by key bytes
+ * in a KeyTable), with counters kept up to date by the mutators so that no rule ever scans the table:
  * the local collection, what we offered, what the remote offered, requests, acceptance,
  * replication and sync progress. One Map lookup per key per message keeps the cost linear.
  */
 import type { Key } from '../codec/messages.js'
-import { keyIdAt, sameKeyAt } from './key-id.js'
+import { sameKeyAt } from './key-id.js'
+import { KeyTable } from './key-table.js'
 
 /** Sentinel for "never" in the length fields. */
 export const NONE = -1
@@ -47,7 +48,7 @@ export interface FeedRecord {
 
 /** Every FeedRecord of a session, with counters kept by the mutators (no rule scans the table). */
 export class FeedTable {
-  readonly #records = new Map<string, FeedRecord>()
+  readonly #records = new KeyTable<FeedRecord>()
   #collectionSize = 0
   #remoteOffered = 0
   #reservedRoom = 0
@@ -73,8 +74,8 @@ export class FeedTable {
     return this.#lagging
   }
 
-  get(id: string): FeedRecord | undefined {
-    return this.#records.get(id)
+  get(key: Key): FeedRecord | undefined {
+    return this.#records.get(key)
   }
 
   /**
@@ -84,11 +85,20 @@ export class FeedTable {
    */
   findAt(bytes: Uint8Array, at: number, guess: FeedRecord | null): FeedRecord | undefined {
     if (guess !== null && sameKeyAt(guess.key, bytes, at)) return guess
-    return this.#records.get(keyIdAt(bytes, at))
+    return this.#records.getAt(bytes, at)
   }
 
-  getOrCreate(id: string, key: Key): FeedRecord {
-    let record = this.#records.get(id)
+  /**
+   * @deprecated Use {@link FeedTable.recordOf}. Kept with its old signature for existing
+   * callers; `id` is no longer used (the table hashes the key bytes).
+   */
+  getOrCreate(_id: string, key: Key): FeedRecord {
+    return this.recordOf(key)
+  }
+
+  /** The record of `key`, created (knowing nothing yet) if the table has none. */
+  recordOf(key: Key): FeedRecord {
+    let record = this.#records.get(key)
     if (record === undefined) {
       record = {
         key,
@@ -108,13 +118,13 @@ export class FeedTable {
         nextOffered: null,
         nextRequested: null,
       }
-      this.#records.set(id, record)
+      this.#records.add(record)
     }
     return record
   }
 
   /** Records in first-seen order (before the remote's first Manifest: collection order). */
-  values(): IterableIterator<FeedRecord> {
+  values(): readonly FeedRecord[] {
     return this.#records.values()
   }
 

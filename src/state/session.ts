@@ -17,7 +17,6 @@ import { chunkKeys, chunkManifests } from './chunk.js'
 import { closedByRemote, closeLocally, type FailDetails, failByPeer } from './failure.js'
 import { type FeedRecord, FeedTable, NONE } from './feed-table.js'
 import { toHex } from './hex.js'
-import { keyId } from './key-id.js'
 import { OutstandingRequests } from './outstanding-requests.js'
 import { shareEverything, wantEverything } from './policies.js'
 import type {
@@ -201,10 +200,10 @@ export class Session {
     for (const key of event.blocked) checkKey(key, 'blocked key')
 
     for (const feed of event.feeds) {
-      const record = this.#feeds.getOrCreate(keyId(feed.key), feed.key)
+      const record = this.#feeds.recordOf(feed.key)
       this.#feeds.setLocal(record, feed.length, feed.data)
     }
-    for (const key of event.blocked) this.#feeds.block(this.#feeds.getOrCreate(keyId(key), key))
+    for (const key of event.blocked) this.#feeds.block(this.#feeds.recordOf(key))
     const deadline = event.now + limits.handshakeTimeout
     this.#settings = {
       client: event.client,
@@ -334,7 +333,7 @@ export class Session {
     let fresh = 0
     for (let i = 0; i < entries.length; i++) {
       const key = entries[i]!.key
-      const record = this.#feeds.getOrCreate(keyId(key), key)
+      const record = this.#feeds.recordOf(key)
       if (record.remoteLength === NONE && record.stamp !== stamp) fresh++
       record.stamp = stamp
       records[i] = record
@@ -468,7 +467,7 @@ export class Session {
   // ---- rule 4: live announcement and re-offer ----
 
   #onLocalFeed(feed: LocalFeed, settings: OpenSettings): SessionAction[] {
-    const record = this.#feeds.getOrCreate(keyId(feed.key), feed.key)
+    const record = this.#feeds.recordOf(feed.key)
     this.#feeds.setLocal(record, feed.length, feed.data)
     // Before OPEN the feed simply joins the initial batch, which is built from the table.
     if (this.#phase !== 'open' || !this.#mayOffer(record)) return []
@@ -484,7 +483,7 @@ export class Session {
 
   #onLocalLength(key: Key, length: number): SessionAction[] {
     // A key outside the collection has no length to track; the adapter adds feeds first.
-    const record = this.#feeds.get(keyId(key))
+    const record = this.#feeds.get(key)
     if (record !== undefined) this.#feeds.raiseLocalLength(record, length)
     return []
   }
@@ -492,7 +491,7 @@ export class Session {
   // ---- rule 9: blocking ----
 
   #onBlock(key: Key): SessionAction[] {
-    const record = this.#feeds.getOrCreate(keyId(key), key)
+    const record = this.#feeds.recordOf(key)
     if (!this.#feeds.block(record)) return []
     return [{ type: 'unreplicate', keys: [record.key] }]
   }
