@@ -70,10 +70,10 @@ export async function run(opts: E2eOptions): Promise<BenchSection> {
         repetitions,
         'floor ms': round(wall.floor),
         'multifeed ms': round(wall.mf),
-        ratio: ratio(wall.mf, wall.floor),
+        ratio: pairedRatio(multifeed, floor, 'wallMs'),
         'floor cpu ms': round(cpu.floor),
         'multifeed cpu ms': round(cpu.mf),
-        'cpu ratio': ratio(cpu.mf, cpu.floor),
+        'cpu ratio': pairedRatio(multifeed, floor, 'cpuMs'),
         'synced event ms': synced.length > 0 ? round(median(synced)) : 'n/a',
         target: '<= 1.15',
         'floor ms (all)': floor.map((t) => round(t.wallMs)).join(' '),
@@ -90,7 +90,8 @@ export async function run(opts: E2eOptions): Promise<BenchSection> {
     notes: [
       'N feeds of one block each on one side; time from connecting the streams to the last block stored on the other side.',
       'floor: same cores, keys handed over out of band, each opened and downloaded in full (live), as a non-sparse multifeed does.',
-      'ms columns are medians of wall time; ratio = multifeed / floor. Repetitions alternate which side runs first.',
+      'ms columns are medians of wall time. ratio: median over repetitions of multifeed / floor within the repetition',
+      '(the two run back to back, alternating which goes first), so that load drifting on a shared machine cancels out.',
       'cpu: CPU time of this process (both peers run in it) over the same interval; steadier than wall time on a busy machine.',
       'synced event ms: when the receiving Multifeed emitted synced (after the last block, lengths are reported once per tick).',
     ],
@@ -101,8 +102,10 @@ function show(t: RunTiming): string {
   return `${t.wallMs.toFixed(0)} ms (cpu ${t.cpuMs.toFixed(0)})`
 }
 
-function ratio(value: number, floor: number): number {
-  return Number((value / floor).toFixed(3))
+/** Median over repetitions of the per-repetition ratio (runs of one repetition are adjacent). */
+function pairedRatio(subject: RunTiming[], floor: RunTiming[], field: keyof RunTiming): number {
+  const ratios = subject.map((run, i) => run[field] / floor[i]![field])
+  return Number(median(ratios).toFixed(3))
 }
 
 export interface Source {

@@ -21,7 +21,7 @@ const sections: { id: string; run: () => Promise<BenchSection | null> }[] = [
       runE2e({
         // Small N is cheap and noisy: more repetitions there.
         sizes: quick ? [100, 1000] : [100, 1000, 10_000],
-        repetitions: (n) => (quick ? (n <= 100 ? 5 : 3) : n <= 100 ? 11 : n <= 1000 ? 7 : 3),
+        repetitions: (n) => (quick ? (n <= 100 ? 5 : 3) : n <= 100 ? 15 : n <= 1000 ? 9 : 5),
         log,
       }),
   },

@@ -64,7 +64,8 @@ interface Joined {
  * once and one multifeed channel per joined multifeed. Discovery uses each multifeed's discovery
  * key (never its key). Every protocol decision stays in the channels; this only wires them.
  *
- * Events: 'connection' (conn, peerInfo), 'disconnection' (conn).
+ * Events: 'connection' (conn, peerInfo), 'disconnection' (conn), 'warning' (err: a multifeed
+ * refused a channel for a reason other than being closed).
  */
 export class Networker extends EventEmitter {
   readonly store: ReplicatingStore
@@ -175,8 +176,15 @@ export class Networker extends EventEmitter {
     id: string,
     multifeed: NetworkedMultifeed,
   ): void {
-    if (multifeed.closed) return // closed without leave(): nothing left to replicate
-    const channel = multifeed.attach(conn)
+    let channel: NetworkedChannel
+    try {
+      channel = multifeed.attach(conn)
+    } catch (err) {
+      // Closed or closing without leave(): nothing left to replicate. Anything else is a bug,
+      // but throwing here would take down the swarm's event (or, via protomux, the stream).
+      if ((err as { code?: unknown }).code !== LocalErrorCode.ERR_CLOSED) this.emit('warning', err)
+      return
+    }
     channels.set(id, channel)
     channel.once('close', () => this.onchannelclose(conn, channels, id, multifeed, channel))
   }

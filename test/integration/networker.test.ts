@@ -253,10 +253,23 @@ test('a networker that made its own swarm destroys it; bad input and use after d
   )
   await expect(a.join(null as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' })
 
+  // B's multifeed closes without leave(): a later connection skips it quietly, others still sync.
+  const warnings: unknown[] = []
+  b.on('warning', (err) => warnings.push(err))
+  await mb.close()
+  const storeC = await h.store()
+  const mc = h.multifeed(storeC, { key: ma.key })
+  const c = new Networker(storeC, options)
+  h.closable({ close: () => c.destroy() })
+  await c.join(mc)
+  await eventually('C to sync with A', () => holdsAll(mc, { [hex(feed.key)]: 1 })())
+  await eventually('C connected to B too', () => c.connections.length === 2)
+  expect(warnings).toEqual([])
+
   await a.destroy()
   expect(a.swarm.destroyed).toBe(true)
   expect(a.joins(ma)).toBe(false)
   await expect(a.join(ma)).rejects.toMatchObject({ code: 'ERR_CLOSED' })
-  await eventually('B to see A gone', () => b.connections.length === 0)
+  await eventually('B to see A gone', () => b.connections.length === 1)
   expect(ma.closed).toBe(false) // the multifeed and its store belong to the caller
 })
