@@ -131,6 +131,7 @@ export async function run(opts: ChainOptions): Promise<BenchSection> {
         `feeds written at A before the joins; timed from the joins; joins (announce + lookup) took ${Math.round(joinedMs)} ms.`,
         `${last.name} held all ${opts.feeds} feeds after ${Math.round(totalMs)} ms; connections per peer: ${links.join(', ')}.`,
         'Topology: each peer firewalls every public key but its neighbours, so data can only travel hop by hop.',
+        'All peers run in this one Node process (one JS thread), so each time includes the work of the other peers.',
       ],
     }
   } finally {
