@@ -118,6 +118,7 @@ export async function run(opts: ChainOptions): Promise<BenchSection> {
     }
     const totalMs = performance.now() - start
     const links = peers.map((peer) => peer.networker.connections.length)
+    const liveMs = await liveFeedLatency(peers, timeoutMs)
     return {
       name: `chain: ${peers.map((p) => p.name).join('-')} over a loopback testnet`,
       rows: peers.slice(1).map((peer, i) => ({
@@ -126,10 +127,12 @@ export async function run(opts: ChainOptions): Promise<BenchSection> {
         feeds: opts.feeds,
         'linked upstream at ms': Math.round(peer.upstreamMs ?? Number.NaN),
         'all feeds held at ms': Math.round(peer.doneMs ?? Number.NaN),
+        'live feed held at ms': round(liveMs[i + 1]!),
       })),
       notes: [
         `feeds written at A before the joins; timed from the joins; joins (announce + lookup) took ${Math.round(joinedMs)} ms.`,
         `${last.name} held all ${opts.feeds} feeds after ${Math.round(totalMs)} ms; connections per peer: ${links.join(', ')}.`,
+        'live feed: once all are in sync, A creates one more feed and appends a block; time until each peer holds that block.',
         'Topology: each peer firewalls every public key but its neighbours, so data can only travel hop by hop.',
         'All peers run in this one Node process (one JS thread), so each time includes the work of the other peers.',
       ],
@@ -146,4 +149,42 @@ export async function run(opts: ChainOptions): Promise<BenchSection> {
     await testnet.destroy()
     await rm(dir, { recursive: true, force: true })
   }
+}
+
+/** A new feed written at the head of the line after the sync: ms until each peer holds its block. */
+async function liveFeedLatency(peers: ChainPeer[], timeoutMs: number): Promise<number[]> {
+  const head = peers[0]!
+  const core = await head.multifeed.writer('live')
+  const key = b4a.toString(core.key!, 'hex')
+  const start = performance.now()
+  const arrivals = peers.slice(1).map(
+    (peer) =>
+      new Promise<number>((resolve) => {
+        const watch = new FirstBlockWatch(1)
+        const onfeed = (remote: Hypercore) => {
+          if (b4a.toString(remote.key!, 'hex') !== key) return
+          peer.multifeed.off('feed', onfeed)
+          watch.watch(remote)
+        }
+        peer.multifeed.on('feed', onfeed)
+        watch.wait().then(() => resolve(performance.now() - start))
+      }),
+  )
+  await core.append(b4a.from('live block'))
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error('chain: live feed did not reach every peer')),
+      timeoutMs,
+    )
+  })
+  try {
+    return [0, ...(await Promise.race([Promise.all(arrivals), timeout]))]
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10
 }
