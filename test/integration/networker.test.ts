@@ -92,8 +92,8 @@ test('a peer that joined X but not Y leaves Y between two other peers alone', as
     await swarmPeer(h, testnet),
     await swarmPeer(h, testnet),
   ]
-  // A short handshake timeout: P and Q's Y channels towards R (which never opens Y) give up
-  // quickly, and the test checks that nothing else on those connections is affected.
+  // R never opens Y: its protomux turns down P's and Q's Y channels. The short handshake timeout
+  // makes sure a Y channel left waiting instead would show up as an error within the test.
   const limits = { handshakeTimeout: 300 }
   const xp = h.multifeed(p.store, { limits })
   await xp.ready()
@@ -135,11 +135,8 @@ test('a peer that joined X but not Y leaves Y between two other peers alone', as
   )
   expect(keysOf(xr)).toEqual([hex(px.key)])
   expect([p, q, r].map((peer) => peer.networker.connections.length)).toEqual([2, 2, 2])
-  // X never failed anywhere; Y at most timed out waiting for R, who never opened it.
-  for (const mf of [xp, xq, xr]) expect(errors.get(mf)).toEqual([])
-  for (const mf of [yp, yq]) {
-    for (const code of errors.get(mf)!) expect(code).toBe('ERR_HANDSHAKE_TIMEOUT')
-  }
+  // No session failed anywhere: the refused Y channels closed quietly.
+  for (const mf of [xp, yp, xq, yq, xr]) expect(errors.get(mf)).toEqual([])
 })
 
 test("a third peer that only meets the second still gets the first peer's feeds", async () => {
