@@ -8,7 +8,9 @@ import {
   assertBytes,
   assertKey,
   assertUint,
+  beginDecode,
   bytesField,
+  checkNoTrailingBytes,
   type DecodeState,
   type EncodeState,
   readBool,
@@ -81,30 +83,72 @@ export function encodeManifestFields(state: EncodeState, m: Manifest): void {
 }
 
 export function decodeManifestFields(state: DecodeState, limits: Readonly<Limits>): Manifest {
+  const layout = readManifestLayout(state, limits)
+  const { count, keyOffsets, lengths, data } = layout
+  const arrayBuffer = state.buffer.buffer
+  const base = state.buffer.byteOffset
+  const entries: ManifestEntry[] = new Array(count)
+  for (let i = 0; i < count; i++) {
+    entries[i] = {
+      key: new Uint8Array(arrayBuffer, base + keyOffsets[i]!, 32),
+      length: lengths[i]!,
+      data: data === null ? null : data[i]!,
+    }
+  }
+  return { type: 'manifest', more: layout.more, entries }
+}
+
+/**
+ * A decoded Manifest with its entries left in the message bytes: entry i has its key at
+ * `bytes[keyOffsets[i], keyOffsets[i] + 32)`, its length in `lengths[i]`, and its data in
+ * `data[i]` (`data` is null when no entry has data). No object per entry.
+ */
+export interface ManifestLayout {
+  type: 'manifest'
+  more: boolean
+  /** A private copy of the input: views into it may be kept. */
+  bytes: Uint8Array
+  count: number
+  keyOffsets: Int32Array
+  lengths: Float64Array
+  data: (Uint8Array | null)[] | null
+}
+
+/**
+ * Strictly decodes a whole Manifest body like decodeMessage (same checks, same errors) into a
+ * ManifestLayout: for a receiver that looks keys up and keeps few of them.
+ */
+export function decodeManifestLayout(bytes: Uint8Array, limits: Readonly<Limits>): ManifestLayout {
+  const state = beginDecode(bytes, limits.maxMessageBytes)
+  const layout = readManifestLayout(state, limits)
+  checkNoTrailingBytes(state)
+  return layout
+}
+
+function readManifestLayout(state: DecodeState, limits: Readonly<Limits>): ManifestLayout {
   const more = readBool(state, 'manifest more')
   const count = readCount(state, limits.maxEntriesPerMessage, 'manifest entries')
-  const entries: ManifestEntry[] = new Array(count)
+  const keyOffsets = new Int32Array(count)
+  const lengths = new Float64Array(count)
+  let data: (Uint8Array | null)[] | null = null
   const buf = state.buffer
   for (let i = 0; i < count; i++) {
     const at = state.start
     // Fast path for the common entry (no data, 1-byte length): same checks, fewer calls.
     if (state.end - at >= 34 && buf[at] === 0 && buf[at + 33]! <= 0xfc) {
-      entries[i] = {
-        key: new Uint8Array(buf.buffer, buf.byteOffset + at + 1, 32),
-        length: buf[at + 33]!,
-        data: null,
-      }
+      keyOffsets[i] = at + 1
+      lengths[i] = buf[at + 33]!
       state.start = at + 34
       continue
     }
     const flags = readFlags(state, EntryFlags.Data, 'manifest entry flags')
-    const key = readKey(state, 'manifest entry key')
-    const length = readUint(state, 'manifest entry length')
-    const data =
-      flags & EntryFlags.Data
-        ? readBytes(state, limits.maxEntryDataBytes, 'manifest entry data')
-        : null
-    entries[i] = { key, length, data }
+    keyOffsets[i] = state.start
+    readKey(state, 'manifest entry key')
+    lengths[i] = readUint(state, 'manifest entry length')
+    if (flags & EntryFlags.Data) {
+      if (data === null) data = new Array(count).fill(null)
+      data[i] = readBytes(state, limits.maxEntryDataBytes, 'manifest entry data')
+    }
   }
-  return { type: 'manifest', more, entries }
+  return { type: 'manifest', more, bytes: buf, count, keyOffsets, lengths, data }
 }

@@ -96,30 +96,41 @@ export class FeedTable {
     return this.recordOf(key)
   }
 
+  /**
+   * The record of the 32-byte key at bytes[at, at + 32), created if the table has none (its key
+   * then a view of those bytes: `bytes` must not change afterwards).
+   */
+  recordAt(bytes: Uint8Array, at: number): FeedRecord {
+    const record = this.#records.getAt(bytes, at)
+    if (record !== undefined) return record
+    return this.#create(new Uint8Array(bytes.buffer, bytes.byteOffset + at, 32))
+  }
+
   /** The record of `key`, created (knowing nothing yet) if the table has none. */
   recordOf(key: Key): FeedRecord {
-    let record = this.#records.get(key)
-    if (record === undefined) {
-      record = {
-        key,
-        localLength: NONE,
-        localData: null,
-        blocked: false,
-        offeredLength: NONE,
-        remoteLength: NONE,
-        remoteData: null,
-        requestSeq: NONE,
-        reservesRoom: false,
-        accepted: false,
-        lagging: false,
-        replicating: false,
-        unreported: false,
-        stamp: 0,
-        nextOffered: null,
-        nextRequested: null,
-      }
-      this.#records.add(record)
+    return this.#records.get(key) ?? this.#create(key)
+  }
+
+  #create(key: Key): FeedRecord {
+    const record: FeedRecord = {
+      key,
+      localLength: NONE,
+      localData: null,
+      blocked: false,
+      offeredLength: NONE,
+      remoteLength: NONE,
+      remoteData: null,
+      requestSeq: NONE,
+      reservesRoom: false,
+      accepted: false,
+      lagging: false,
+      replicating: false,
+      unreported: false,
+      stamp: 0,
+      nextOffered: null,
+      nextRequested: null,
     }
+    this.#records.add(record)
     return record
   }
 

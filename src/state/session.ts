@@ -5,18 +5,19 @@
  * arrives as `now` on `open` and `tick`.
  */
 
-import { decodeMessage } from '../codec/channel-message.js'
-import { type Limits, MessageType, PROTOCOL_MAJOR, PROTOCOL_MINOR } from '../codec/constants.js'
+import { type Limits, PROTOCOL_MAJOR, PROTOCOL_MINOR } from '../codec/constants.js'
 import { DecodeError, LIMIT_DECODE_ERRORS } from '../codec/errors.js'
 import { decodeHandshake } from '../codec/handshake.js'
-import { decodeKeyList, type KeyList } from '../codec/keys-message.js'
+import type { KeyList } from '../codec/keys-message.js'
 import { resolveLimits } from '../codec/limits.js'
-import type { ChannelMessage, Key, Manifest, ManifestEntry } from '../codec/messages.js'
+import type { ManifestLayout } from '../codec/manifest.js'
+import type { Key, ManifestEntry } from '../codec/messages.js'
 import type { ErrorCodeName } from '../errors.js'
 import { chunkKeys, chunkManifests } from './chunk.js'
 import { closedByRemote, closeLocally, type FailDetails, failByPeer } from './failure.js'
 import { type FeedRecord, FeedTable, NONE } from './feed-table.js'
 import { toHex } from './hex.js'
+import { decodeIncoming, type IncomingMessage } from './incoming.js'
 import { OutstandingRequests } from './outstanding-requests.js'
 import { shareEverything, wantEverything } from './policies.js'
 import type {
@@ -294,19 +295,9 @@ export class Session {
         `message type ${messageType} before the handshake`,
       )
     }
-    if (messageType === MessageType.Request || messageType === MessageType.Replicate) {
-      const type = messageType === MessageType.Request ? 'request' : 'replicate'
-      let keys: KeyList
-      try {
-        keys = decodeKeyList(type, body, settings.limits)
-      } catch (err) {
-        return this.#failDecode(err, `message type ${messageType}`)
-      }
-      return type === 'request' ? this.#onRequest(keys) : this.#onReplicate(keys)
-    }
-    let message: ChannelMessage | null
+    let message: IncomingMessage | null
     try {
-      message = decodeMessage(messageType, body, settings.limits)
+      message = decodeIncoming(messageType, body, settings.limits)
     } catch (err) {
       return this.#failDecode(err, `message type ${messageType}`)
     }
@@ -315,8 +306,9 @@ export class Session {
       case 'manifest':
         return this.#onManifest(message, settings)
       case 'request':
+        return this.#onRequest(message)
       case 'replicate':
-        throw new Error('unreachable: decoded as a key list above')
+        return this.#onReplicate(message)
       case 'close':
         return this.#end(closedByRemote(message))
     }
@@ -324,16 +316,15 @@ export class Session {
 
   // ---- rule 5: the remote's Manifest ----
 
-  #onManifest(manifest: Manifest, settings: OpenSettings): SessionAction[] {
-    const { entries } = manifest
+  #onManifest(manifest: ManifestLayout, settings: OpenSettings): SessionAction[] {
+    const { bytes, count, keyOffsets, lengths, data } = manifest
     const { maxRemoteFeeds, maxFeeds } = settings.limits
     // Pass 1: count distinct new keys before anything of the message is applied.
     const stamp = ++this.#stamp
-    const records: FeedRecord[] = new Array(entries.length)
+    const records: FeedRecord[] = new Array(count)
     let fresh = 0
-    for (let i = 0; i < entries.length; i++) {
-      const key = entries[i]!.key
-      const record = this.#feeds.recordOf(key)
+    for (let i = 0; i < count; i++) {
+      const record = this.#feeds.recordAt(bytes, keyOffsets[i]!)
       if (record.remoteLength === NONE && record.stamp !== stamp) fresh++
       record.stamp = stamp
       records[i] = record
@@ -347,10 +338,9 @@ export class Session {
     }
     // Pass 2: apply in order.
     const wanted: FeedRecord[] = []
-    for (let i = 0; i < entries.length; i++) {
+    for (let i = 0; i < count; i++) {
       const record = records[i]!
-      const entry = entries[i]!
-      this.#feeds.mergeRemoteOffer(record, entry.length, entry.data)
+      this.#feeds.mergeRemoteOffer(record, lengths[i]!, data === null ? null : data[i]!)
       if (record.accepted || record.blocked || record.requestSeq !== NONE) continue
       if (!this.#wantAll && !this.#want(remoteEntry(record))) continue
       const needsRoom = record.localLength === NONE
