@@ -197,14 +197,18 @@ export class Session {
     checkKey(event.remoteCapability, 'remoteCapability')
     if (!Array.isArray(event.feeds)) throw invalidArgument('feeds must be an array')
     if (!Array.isArray(event.blocked)) throw invalidArgument('blocked must be an array')
-    for (const feed of event.feeds) checkFeed(feed, limits)
-    for (const key of event.blocked) checkKey(key, 'blocked key')
+    // Indexed loops here and below: for-of allocated an iterator result per item in these
+    // long loops, which run once per event (often before the engine optimizes them).
+    const { feeds, blocked } = event
+    for (let i = 0; i < feeds.length; i++) checkFeed(feeds[i]!, limits)
+    for (let i = 0; i < blocked.length; i++) checkKey(blocked[i], 'blocked key')
 
-    for (const feed of event.feeds) {
+    for (let i = 0; i < feeds.length; i++) {
+      const feed = feeds[i]!
       const record = this.#feeds.recordOf(feed.key)
       this.#feeds.setLocal(record, feed.length, feed.data)
     }
-    for (const key of event.blocked) this.#feeds.block(this.#feeds.recordOf(key))
+    for (let i = 0; i < blocked.length; i++) this.#feeds.block(this.#feeds.recordOf(blocked[i]!))
     const deadline = event.now + limits.handshakeTimeout
     this.#settings = {
       client: event.client,
@@ -273,7 +277,9 @@ export class Session {
     // Before this point only local feeds and blocked keys have records, in collection order.
     const entries: ManifestEntry[] = []
     let previous: FeedRecord | null = null
-    for (const record of this.#feeds.values()) {
+    const known = this.#feeds.values()
+    for (let i = 0; i < known.length; i++) {
+      const record = known[i]!
       if (!this.#mayOffer(record)) continue
       record.offeredLength = record.localLength
       entries.push({ key: record.key, length: record.localLength, data: record.localData })
@@ -389,7 +395,8 @@ export class Session {
     const stamp = ++this.#stamp
     const agreed: Key[] = []
     const started: Key[] = []
-    for (const record of records) {
+    for (let i = 0; i < count; i++) {
+      const record = records[i]!
       if (record.stamp === stamp) continue // duplicate within the Request
       record.stamp = stamp
       if (!this.#mayOffer(record)) continue
@@ -429,11 +436,13 @@ export class Session {
       guess = record.nextRequested
     }
     this.#requests.shift()
-    for (const record of head.records) this.#feeds.clearRequested(record)
+    const requested = head.records
+    for (let i = 0; i < requested.length; i++) this.#feeds.clearRequested(requested[i]!)
     const stamp = ++this.#stamp
     const added: ManifestEntry[] = []
     const started: Key[] = []
-    for (const record of records) {
+    for (let i = 0; i < count; i++) {
+      const record = records[i]!
       if (record.stamp === stamp || record.blocked) continue
       record.stamp = stamp
       if (record.localLength === NONE) {
@@ -500,7 +509,9 @@ export class Session {
     const noneOutstanding = this.#requests.isEmpty
     if (this.#unreportedBatchEnd && !this.#remoteBatchOpen && noneOutstanding) {
       const keys: Key[] = []
-      for (const record of this.#unreported) {
+      const unreported = this.#unreported
+      for (let i = 0; i < unreported.length; i++) {
+        const record = unreported[i]!
         if (!record.unreported) continue // blocked since
         record.unreported = false
         keys.push(record.key)
