@@ -275,17 +275,21 @@ export class Session {
       },
     ]
     // Before this point only local feeds and blocked keys have records, in collection order.
-    const entries: ManifestEntry[] = []
-    let previous: FeedRecord | null = null
+    // Arrays of per-key results are allocated at their upper bound and trimmed, not grown by
+    // push (growing copies them several times over for 100k keys).
     const known = this.#feeds.values()
+    const entries: ManifestEntry[] = new Array(known.length)
+    let offers = 0
+    let previous: FeedRecord | null = null
     for (let i = 0; i < known.length; i++) {
       const record = known[i]!
       if (!this.#mayOffer(record)) continue
       record.offeredLength = record.localLength
-      entries.push({ key: record.key, length: record.localLength, data: record.localData })
+      entries[offers++] = { key: record.key, length: record.localLength, data: record.localData }
       if (previous !== null) previous.nextOffered = record
       previous = record
     }
+    entries.length = offers
     for (const manifest of chunkManifests(entries, settings.limits)) {
       actions.push({ type: 'send', message: manifest })
     }
@@ -343,7 +347,8 @@ export class Session {
       )
     }
     // Pass 2: apply in order.
-    const wanted: FeedRecord[] = []
+    const wanted: FeedRecord[] = new Array(count)
+    let wants = 0
     for (let i = 0; i < count; i++) {
       const record = records[i]!
       this.#feeds.mergeRemoteOffer(record, lengths[i]!, data === null ? null : data[i]!)
@@ -352,8 +357,9 @@ export class Session {
       const needsRoom = record.localLength === NONE
       if (needsRoom && this.#feeds.collectionSize + this.#feeds.reservedRoom >= maxFeeds) continue
       this.#feeds.setRequested(record, PENDING_REQUEST)
-      wanted.push(record)
+      wanted[wants++] = record
     }
+    wanted.length = wants
     const actions: SessionAction[] = []
     for (const chunk of chunkKeys(wanted, settings.limits)) {
       const { seq } = this.#requests.push(chunk)
@@ -393,19 +399,23 @@ export class Session {
       guess = record.nextOffered
     }
     const stamp = ++this.#stamp
-    const agreed: Key[] = []
-    const started: Key[] = []
+    const agreed: Key[] = new Array(count)
+    const started: Key[] = new Array(count)
+    let agreements = 0
+    let starts = 0
     for (let i = 0; i < count; i++) {
       const record = records[i]!
       if (record.stamp === stamp) continue // duplicate within the Request
       record.stamp = stamp
       if (!this.#mayOffer(record)) continue
-      agreed.push(record.key)
+      agreed[agreements++] = record.key
       if (!record.replicating) {
         record.replicating = true
-        started.push(record.key)
+        started[starts++] = record.key
       }
     }
+    agreed.length = agreements
+    started.length = starts
     const actions: SessionAction[] = [
       { type: 'send', message: { type: 'replicate', keys: agreed } },
     ]
@@ -439,14 +449,20 @@ export class Session {
     const requested = head.records
     for (let i = 0; i < requested.length; i++) this.#feeds.clearRequested(requested[i]!)
     const stamp = ++this.#stamp
-    const added: ManifestEntry[] = []
-    const started: Key[] = []
+    const added: ManifestEntry[] = new Array(count)
+    const started: Key[] = new Array(count)
+    let additions = 0
+    let starts = 0
     for (let i = 0; i < count; i++) {
       const record = records[i]!
       if (record.stamp === stamp || record.blocked) continue
       record.stamp = stamp
       if (record.localLength === NONE) {
-        added.push({ key: record.key, length: record.remoteLength, data: record.remoteData })
+        added[additions++] = {
+          key: record.key,
+          length: record.remoteLength,
+          data: record.remoteData,
+        }
         // A new feed starts empty here; local-length events bring it up.
         this.#feeds.setLocal(record, 0, record.remoteData)
       }
@@ -454,9 +470,11 @@ export class Session {
       this.#unreported.push(record)
       if (!record.replicating) {
         record.replicating = true
-        started.push(record.key)
+        started[starts++] = record.key
       }
     }
+    added.length = additions
+    started.length = starts
     const actions: SessionAction[] = []
     if (added.length > 0) actions.push({ type: 'add-feeds', feeds: added })
     if (started.length > 0) actions.push({ type: 'replicate', keys: started })
