@@ -17,7 +17,7 @@ import { type BenchSection, printSection } from './report.js'
 
 const SIZES = [1_000, 10_000, 100_000]
 /** Paired rounds per size (BENCH_QUICK=1: a smoke run). */
-const RUNS = process.env['BENCH_QUICK'] === '1' ? 2 : 5
+const RUNS = process.env['BENCH_QUICK'] === '1' ? 2 : 9
 
 function limitsFor(n: number): Partial<Limits> {
   // A single manifest carries all n entries (34 bytes each here), so raise every bound it meets.
