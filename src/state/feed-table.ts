@@ -89,14 +89,6 @@ export class FeedTable {
   }
 
   /**
-   * @deprecated Use {@link FeedTable.recordOf}. Kept with its old signature for existing
-   * callers; `id` is no longer used (the table hashes the key bytes).
-   */
-  getOrCreate(_id: string, key: Key): FeedRecord {
-    return this.recordOf(key)
-  }
-
-  /**
    * The record of the 32-byte key at bytes[at, at + 32), created if the table has none (its key
    * then a view of those bytes: `bytes` must not change afterwards).
    */

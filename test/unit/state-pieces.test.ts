@@ -105,9 +105,9 @@ describe('truncateUtf8', () => {
 describe('FeedTable', () => {
   test('counters follow the mutators', () => {
     const table = new FeedTable()
-    const a = table.getOrCreate(toHex(testKey(1)), testKey(1))
-    const b = table.getOrCreate(toHex(testKey(2)), testKey(2))
-    expect(table.getOrCreate(toHex(testKey(1)), testKey(1))).toBe(a)
+    const a = table.recordOf(testKey(1))
+    const b = table.recordOf(testKey(2))
+    expect(table.recordOf(testKey(1))).toBe(a)
     expect(a.localLength).toBe(NONE)
 
     table.setLocal(a, 3, null)
