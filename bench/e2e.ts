@@ -5,7 +5,14 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import Corestore from 'corestore'
 import type Hypercore from 'hypercore'
 import { Multifeed } from '../src/index.js'
-import { FirstBlockWatch, floorRun, pipeStreams, type RunTiming, startTiming } from './floor.js'
+import {
+  FirstBlockWatch,
+  floorRun,
+  pipeStreams,
+  type RunTiming,
+  runTimeoutMs,
+  startTiming,
+} from './floor.js'
 import type { BenchSection } from './report.js'
 
 export interface E2eOptions {
@@ -34,52 +41,55 @@ export async function run(opts: E2eOptions): Promise<BenchSection> {
     const dir = await mkdtemp(join(tmpdir(), `multifeed-bench-e2e-${n}-`))
     try {
       const source = await createSource(dir, n)
-      log(`e2e N=${n}: source ready in ${source.setupMs.toFixed(0)} ms`)
-      const floor: RunTiming[] = []
-      const multifeed: RunTiming[] = []
-      const synced: number[] = []
-      const repetitions = opts.repetitions(n)
-      for (let r = 0; r < repetitions; r++) {
-        // Alternate the order so warm-up and store growth do not favour one side.
-        const order = r % 2 === 0 ? ['floor', 'multifeed'] : ['multifeed', 'floor']
-        for (const which of order) {
-          const target = join(dir, `${which}-${r}`)
-          if (which === 'floor') {
-            floor.push(await floorRun(source.store, source.keys, target))
-          } else {
-            const result = await multifeedRun(source, target)
-            multifeed.push(result)
-            if (result.syncedMs !== null) synced.push(result.syncedMs)
+      try {
+        log(`e2e N=${n}: source ready in ${source.setupMs.toFixed(0)} ms`)
+        const floor: RunTiming[] = []
+        const multifeed: RunTiming[] = []
+        const synced: number[] = []
+        const repetitions = opts.repetitions(n)
+        for (let r = 0; r < repetitions; r++) {
+          // Alternate the order so warm-up and store growth do not favour one side.
+          const order = r % 2 === 0 ? ['floor', 'multifeed'] : ['multifeed', 'floor']
+          for (const which of order) {
+            const target = join(dir, `${which}-${r}`)
+            if (which === 'floor') {
+              floor.push(await floorRun(source.store, source.keys, target))
+            } else {
+              const result = await multifeedRun(source, target)
+              multifeed.push(result)
+              if (result.syncedMs !== null) synced.push(result.syncedMs)
+            }
+            await rm(target, { recursive: true, force: true })
           }
-          await rm(target, { recursive: true, force: true })
+          log(
+            `e2e N=${n} rep ${r + 1}/${repetitions}: floor ${show(floor.at(-1)!)}, multifeed ${show(multifeed.at(-1)!)}`,
+          )
         }
-        log(
-          `e2e N=${n} rep ${r + 1}/${repetitions}: floor ${show(floor.at(-1)!)}, multifeed ${show(multifeed.at(-1)!)}`,
-        )
+        const wall = {
+          floor: median(floor.map((t) => t.wallMs)),
+          mf: median(multifeed.map((t) => t.wallMs)),
+        }
+        const cpu = {
+          floor: median(floor.map((t) => t.cpuMs)),
+          mf: median(multifeed.map((t) => t.cpuMs)),
+        }
+        rows.push({
+          feeds: n,
+          repetitions,
+          'floor ms': round(wall.floor),
+          'multifeed ms': round(wall.mf),
+          ratio: pairedRatio(multifeed, floor, 'wallMs'),
+          'floor cpu ms': round(cpu.floor),
+          'multifeed cpu ms': round(cpu.mf),
+          'cpu ratio': pairedRatio(multifeed, floor, 'cpuMs'),
+          'synced event ms': synced.length > 0 ? round(median(synced)) : 'n/a',
+          target: '<= 1.15',
+          'floor ms (all)': floor.map((t) => round(t.wallMs)).join(' '),
+          'multifeed ms (all)': multifeed.map((t) => round(t.wallMs)).join(' '),
+        })
+      } finally {
+        await source.close()
       }
-      const wall = {
-        floor: median(floor.map((t) => t.wallMs)),
-        mf: median(multifeed.map((t) => t.wallMs)),
-      }
-      const cpu = {
-        floor: median(floor.map((t) => t.cpuMs)),
-        mf: median(multifeed.map((t) => t.cpuMs)),
-      }
-      rows.push({
-        feeds: n,
-        repetitions,
-        'floor ms': round(wall.floor),
-        'multifeed ms': round(wall.mf),
-        ratio: pairedRatio(multifeed, floor, 'wallMs'),
-        'floor cpu ms': round(cpu.floor),
-        'multifeed cpu ms': round(cpu.mf),
-        'cpu ratio': pairedRatio(multifeed, floor, 'cpuMs'),
-        'synced event ms': synced.length > 0 ? round(median(synced)) : 'n/a',
-        target: '<= 1.15',
-        'floor ms (all)': floor.map((t) => round(t.wallMs)).join(' '),
-        'multifeed ms (all)': multifeed.map((t) => round(t.wallMs)).join(' '),
-      })
-      await source.close()
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
@@ -168,14 +178,17 @@ export async function multifeedRun(
   const sourceChannel = source.multifeed.attach(initiator)
   multifeed.attach(responder)
   const stop = pipeStreams(initiator, responder)
-  await watch.wait()
-  const timing = timer()
-  const syncedMs = await Promise.race([synced, sleep(10_000).then(() => null)])
-  sourceChannel.close()
-  stop()
-  await multifeed.close()
-  await store.close()
-  return { ...timing, syncedMs }
+  try {
+    await watch.wait(runTimeoutMs(source.keys.length), 'multifeed')
+    const timing = timer()
+    const syncedMs = await Promise.race([synced, sleep(10_000).then(() => null)])
+    return { ...timing, syncedMs }
+  } finally {
+    sourceChannel.close()
+    stop()
+    await multifeed.close()
+    await store.close()
+  }
 }
 
 export function median(values: number[]): number {

@@ -35,9 +35,22 @@ export class FirstBlockWatch {
     return this.left
   }
 
-  wait(): Promise<void> {
-    return this.done
+  /** Resolves when every core has its first block; rejects (naming `what`) after `timeoutMs`. */
+  wait(timeoutMs = Number.POSITIVE_INFINITY, what = 'replication'): Promise<void> {
+    if (!Number.isFinite(timeoutMs)) return this.done
+    let timer: NodeJS.Timeout | undefined
+    const expiry = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(new Error(`${what}: ${this.left} feeds still without a block after ${timeoutMs} ms`))
+      }, timeoutMs)
+    })
+    return Promise.race([this.done, expiry]).finally(() => clearTimeout(timer))
   }
+}
+
+/** A generous bound for one replication run of `feeds` feeds, so a stall fails instead of hanging. */
+export function runTimeoutMs(feeds: number): number {
+  return 60_000 + feeds * 30
 }
 
 /** Two replication streams piped into each other (no network: Noise handshake + protomux only). */
@@ -72,11 +85,13 @@ export async function floorRun(
       watch.watch(core)
     }, noop)
   }
-  await watch.wait()
-  const timing = timer()
-  stop()
-  await target.close()
-  return timing
+  try {
+    await watch.wait(runTimeoutMs(keys.length), 'floor')
+    return timer()
+  } finally {
+    stop()
+    await target.close()
+  }
 }
 
 /** Wall time and this process's CPU time (both peers run in it) of one run, in ms. */
