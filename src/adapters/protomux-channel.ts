@@ -278,14 +278,17 @@ export class MultifeedChannel extends EventEmitter {
   async #drain(): Promise<void> {
     this.#draining = true
     try {
-      for (let event = this.#queue.shift(); event; event = this.#queue.shift()) {
-        for (const action of this.#session.handle(event)) {
+      // Read by index, not shift(): the queue reaches tens of thousands of events while add-feeds
+      // is awaited, and shift() is linear in the queue length.
+      for (let next = 0; next < this.#queue.length; next++) {
+        for (const action of this.#session.handle(this.#queue[next]!)) {
           // Only add-feeds is asynchronous: later actions (replicate, remote-feeds) need its feeds.
           if (action.type === 'add-feeds') await this.#host.addFeeds(action.feeds)
           else this.#carryOut(action)
         }
       }
     } finally {
+      this.#queue.length = 0
       this.#draining = false
     }
   }
