@@ -346,7 +346,13 @@ export class MultifeedChannel extends EventEmitter {
     this.#timer = null
     if (at === null) return
     this.#timer = setTimeout(
-      () => this.#dispatch({ type: 'tick', now: this.#now() }),
+      () => {
+        // Node's timers run on a monotonic clock and may fire a millisecond before `now` reaches
+        // `at`; the session ignores an early tick and will not ask again, so wait out the rest.
+        const now = this.#now()
+        if (now < at) this.#setTimer(at)
+        else this.#dispatch({ type: 'tick', now })
+      },
       Math.max(0, at - this.#now()),
     )
     this.#timer.unref?.()

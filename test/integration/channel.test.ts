@@ -12,7 +12,7 @@ import { describe, expect, test } from 'vitest'
 import {
   codec,
   ErrorCode,
-  type MultifeedChannel,
+  MultifeedChannel,
   type MultifeedError,
   type RemoteHandshake,
 } from '../../src/index.js'
@@ -192,6 +192,23 @@ describe('MultifeedChannel', () => {
     const err = await failedWith(mf.attach(sa))
     expect(err.code).toBe('ERR_HANDSHAKE_TIMEOUT')
     expect(sa.destroyed || sb.destroyed).toBe(false)
+  })
+
+  test('a timer that fires before the clock reaches its deadline is re-armed, not lost', async () => {
+    const [storeA, storeB] = await Promise.all([tempStore(), tempStore()])
+    const mf = multifeed(storeA, { limits: { handshakeTimeout: 100 } })
+    const [sa, sb] = replicateStores(storeA, storeB)
+    Protomux.from(sb as never).pair(
+      { protocol: codec.PROTOMUX_PROTOCOL, id: mf.discoveryKey },
+      () => new Promise(() => {}),
+    )
+    // By a half-speed clock every timer fires early, as Node's sometimes do by a millisecond
+    // against Date.now(); the session ignores an early tick, so the channel must wait again.
+    const start = Date.now()
+    const halfSpeed = () => start + (Date.now() - start) / 2
+    const err = await failedWith(new MultifeedChannel(sa, mf, { now: halfSpeed }))
+    expect(err.code).toBe('ERR_HANDSHAKE_TIMEOUT')
+    expect(halfSpeed() - start).toBeGreaterThanOrEqual(100)
   })
 
   test('client names that differ fail on both sides with both names', async () => {

@@ -62,11 +62,17 @@ export function replicateStores(
 }
 
 /** Resolves with the first emission of `event` (its arguments). */
-export function next<T extends unknown[] = unknown[]>(
+export async function next<T extends unknown[] = unknown[]>(
   emitter: NodeJS.EventEmitter,
   event: string,
+  timeoutMs = 15_000,
 ): Promise<T> {
-  return once(emitter, event) as Promise<T>
+  try {
+    return (await once(emitter, event, { signal: AbortSignal.timeout(timeoutMs) })) as T
+  } catch (err) {
+    if ((err as Error).name !== 'AbortError') throw err
+    throw new Error(`no '${event}' event within ${timeoutMs} ms`)
+  }
 }
 
 /** Waits until `core` holds `length` blocks from the start. */
