@@ -138,7 +138,9 @@ export async function run(): Promise<BenchSection> {
   const handle = new Map<number, number[]>(SIZES.map((n) => [n, []]))
   const total = new Map<number, number[]>(SIZES.map((n) => [n, []]))
   const ratios: number[] = []
-  for (const { feeds, limits } of inputs.values()) exchange(feeds, limits) // warm-up
+  // Warm-up. Its sessions stay alive through the rounds: with no live Session, the gc() below
+  // lets V8 drop the optimised code, and every round would then measure recompilation.
+  const warm = [...inputs.values()].map(({ feeds, limits }) => exchange(feeds, limits))
   // Rounds run every size back to back, so a load spike from other processes hits a round's
   // sizes alike; the growth ratio is taken per round, then the median of the rounds.
   for (let round = 0; round < RUNS; round++) {
@@ -157,6 +159,7 @@ export async function run(): Promise<BenchSection> {
     'session CPU µs/key': +(median(handle.get(n)!) / n).toFixed(2),
     'retained bytes/feed (both sessions)': Math.round(retainedBytesPerFeed(n)),
   }))
+  if (warm.length !== SIZES.length) throw new Error('unreachable') // keeps `warm` alive to here
   const ratio = median(ratios)
   const at100k = median(handle.get(100_000)!) / 1000
   const reference = mapReferenceMicros(100_000) / 1000
