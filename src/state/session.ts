@@ -139,6 +139,13 @@ export class Session {
       case 'local-feed':
         checkFeed(event.feed, limits)
         break
+      case 'local-feeds': {
+        // Every feed is checked before any is applied: a bad list changes nothing.
+        const { feeds } = event
+        if (!Array.isArray(feeds)) throw invalidArgument('feeds must be an array')
+        for (let i = 0; i < feeds.length; i++) checkFeed(feeds[i]!, limits)
+        break
+      }
       case 'local-length':
         checkKey(event.key, 'key')
         checkLength(event.length, 'length')
@@ -164,7 +171,9 @@ export class Session {
       case 'message':
         return this.#onMessage(event.messageType, event.body, settings)
       case 'local-feed':
-        return this.#onLocalFeed(event.feed, settings)
+        return this.#onLocalFeeds([event.feed], settings)
+      case 'local-feeds':
+        return this.#onLocalFeeds(event.feeds, settings)
       case 'local-length':
         return this.#onLocalLength(event.key, event.length)
       case 'block':
@@ -483,17 +492,33 @@ export class Session {
 
   // ---- rule 4: live announcement and re-offer ----
 
-  #onLocalFeed(feed: LocalFeed, settings: OpenSettings): SessionAction[] {
+  /** `local-feed` is the list of one: each feed updates the view, and the offers form one batch. */
+  #onLocalFeeds(feeds: readonly LocalFeed[], settings: OpenSettings): SessionAction[] {
+    const entries: ManifestEntry[] = []
+    let previous: FeedRecord | null = null
+    for (let i = 0; i < feeds.length; i++) {
+      const record = this.#applyLocalFeed(feeds[i]!)
+      if (record === null) continue
+      entries.push({ key: record.key, length: record.offeredLength, data: record.localData })
+      // Offer order is the order the remote's Request will list them in (a lookup guess).
+      if (previous !== null) previous.nextOffered = record
+      previous = record
+    }
+    if (entries.length === 0) return []
+    return chunkManifests(entries, settings.limits).map((message) => ({ type: 'send', message }))
+  }
+
+  /** Updates the view with one local feed; returns its record when it is to be offered now. */
+  #applyLocalFeed(feed: LocalFeed): FeedRecord | null {
     const record = this.#feeds.recordOf(feed.key)
     this.#feeds.setLocal(record, feed.length, feed.data)
     // Before OPEN the feed simply joins the initial batch, which is built from the table.
-    if (this.#phase !== 'open' || !this.#mayOffer(record)) return []
+    if (this.#phase !== 'open' || !this.#mayOffer(record)) return null
     const length = record.localLength
     // The remote knows it at this length already: we offered it, or it offered it to us.
-    if (record.offeredLength >= length || record.remoteLength >= length) return []
+    if (record.offeredLength >= length || record.remoteLength >= length) return null
     record.offeredLength = length
-    const entry: ManifestEntry = { key: record.key, length, data: record.localData }
-    return chunkManifests([entry], settings.limits).map((message) => ({ type: 'send', message }))
+    return record
   }
 
   // ---- rule 8: local lengths ----

@@ -57,6 +57,16 @@ export interface LocalFeedEvent {
   feed: LocalFeed
 }
 
+/**
+ * Several feeds entered the local collection, or are re-offered. The same as one `local-feed`
+ * per feed, in order, except that all the offers they cause go out as one Manifest batch (split
+ * by the usual limits; more=true on all but the last). An empty list does nothing.
+ */
+export interface LocalFeedsEvent {
+  type: 'local-feeds'
+  feeds: LocalFeed[]
+}
+
 /** The local copy of a feed reached a new length (drives `synced`). */
 export interface LocalLengthEvent {
   type: 'local-length'
@@ -91,6 +101,7 @@ export type SessionEvent =
   | RemoteOpenEvent
   | MessageEvent
   | LocalFeedEvent
+  | LocalFeedsEvent
   | LocalLengthEvent
   | BlockEvent
   | TickEvent

@@ -311,6 +311,107 @@ describe('rule 4: offering', () => {
   })
 })
 
+describe('rule 4: local-feeds (several feeds, one batch)', () => {
+  const entry = (key: Key, length: number) => ({ key, length, data: null })
+
+  test('the offers of a list go out in one Manifest, in list order, with the local-feed skips', () => {
+    const { session } = openSession({ feeds: [feed(A, 1)] })
+    session.handle(manifest([[C, 5]]))
+    const D = testKey(4)
+    const actions = session.handle({
+      type: 'local-feeds',
+      // B new; C known to the remote at 5; D new; B again at the same length; A longer.
+      feeds: [feed(B, 4), feed(C, 5), feed(D, 2), feed(B, 4), feed(A, 2)],
+    })
+    expect(actions).toEqual([
+      {
+        type: 'send',
+        message: {
+          type: 'manifest',
+          more: false,
+          entries: [entry(B, 4), entry(D, 2), entry(A, 2)],
+        },
+      },
+    ])
+    // Each was recorded as offered: a single local-feed of any of them now sends nothing.
+    for (const f of [feed(B, 4), feed(D, 2), feed(A, 2)]) {
+      expect(session.handle({ type: 'local-feed', feed: f })).toEqual([])
+    }
+  })
+
+  test('the same actions as one local-feed per feed, except for the batching', () => {
+    const list = [feed(B, 4), feed(C, 1), feed(A, 1), feed(B, 6), feed(X, 3)]
+    const single = openSession({ feeds: [feed(A, 1)] }).session
+    const entries = list.flatMap((f) =>
+      sent(single.handle({ type: 'local-feed', feed: f })).flatMap(
+        (m) => (m as { entries: unknown[] }).entries,
+      ),
+    )
+    const batched = openSession({ feeds: [feed(A, 1)] }).session
+    expect(sent(batched.handle({ type: 'local-feeds', feeds: list }))).toEqual([
+      { type: 'manifest', more: false, entries },
+    ])
+    expect(entries).toEqual([entry(B, 4), entry(C, 1), entry(B, 6), entry(X, 3)])
+  })
+
+  test('split by maxEntriesPerMessage: more=true on all but the last Manifest', () => {
+    const { session } = openSession({ limits: { maxEntriesPerMessage: 2 } })
+    const feeds = [1, 2, 3, 4, 5].map((n) => feed(testKey(n), n))
+    const manifests = sent(session.handle({ type: 'local-feeds', feeds })) as {
+      more: boolean
+      entries: { key: Key }[]
+    }[]
+    expect(manifests.map((m) => m.more)).toEqual([true, true, false])
+    expect(manifests.flatMap((m) => m.entries.map((e) => e.key))).toEqual(feeds.map((f) => f.key))
+  })
+
+  test('split by maxMessageBytes', () => {
+    const { session } = openSession({ limits: { maxMessageBytes: 2 + 34 * 2 } })
+    const feeds = [1, 2, 3].map((n) => feed(testKey(n), n))
+    const manifests = sent(session.handle({ type: 'local-feeds', feeds })) as {
+      more: boolean
+      entries: unknown[]
+    }[]
+    expect(manifests.map((m) => [m.more, m.entries.length])).toEqual([
+      [true, 2],
+      [false, 1],
+    ])
+  })
+
+  test('nothing to offer (an empty list, known or refused feeds) sends nothing', () => {
+    const { session } = openSession({ feeds: [feed(A, 3)] }, { share: (f) => f.key !== X })
+    expect(session.handle({ type: 'local-feeds', feeds: [] })).toEqual([])
+    expect(session.handle({ type: 'local-feeds', feeds: [feed(A, 2), feed(X, 1)] })).toEqual([])
+  })
+
+  test('before OPEN the feeds join the initial batch, after the open feeds', () => {
+    const session = new Session()
+    session.handle(
+      openEvent({ role: 'initiator', feeds: [feed(A, 1)], limits: { maxEntriesPerMessage: 2 } }),
+    )
+    expect(session.handle({ type: 'local-feeds', feeds: [feed(B, 2), feed(C, 3)] })).toEqual([])
+    expect(sent(session.handle(remoteHandshake()))).toEqual([
+      { type: 'manifest', more: true, entries: [entry(A, 1), entry(B, 2)] },
+      { type: 'manifest', more: false, entries: [entry(C, 3)] },
+    ])
+  })
+
+  test('a malformed feed or list throws ERR_INVALID_ARGUMENT and applies none of the list', () => {
+    const { session } = openSession()
+    const bad = { key: new Uint8Array(31), length: 1, data: null }
+    expect(() => session.handle({ type: 'local-feeds', feeds: [feed(B, 1), bad] })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    )
+    expect(() =>
+      session.handle({ type: 'local-feeds', feeds: null as unknown as LocalFeed[] }),
+    ).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }))
+    // B was not applied: it is offered now.
+    expect(sent(session.handle({ type: 'local-feeds', feeds: [feed(B, 1)] }))).toEqual([
+      { type: 'manifest', more: false, entries: [entry(B, 1)] },
+    ])
+  })
+})
+
 describe('rule 5: receiving Manifests', () => {
   test('wanted keys are requested once; blocked and unwanted are not; held keys are', () => {
     const { session } = openSession(

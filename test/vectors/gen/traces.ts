@@ -96,6 +96,7 @@ export type EventJson =
       decoded: MessageJson | { decodeError: string } | null
     }
   | { type: 'local-feed'; feed: FeedJson }
+  | { type: 'local-feeds'; feeds: FeedJson[] }
   | { type: 'local-length'; key: string; length: number }
   | { type: 'block'; key: string }
   | { type: 'tick'; now: number }
@@ -172,6 +173,8 @@ export function eventToJson(event: SessionEvent): EventJson {
       }
     case 'local-feed':
       return { type: 'local-feed', feed: feedToJson(event.feed) }
+    case 'local-feeds':
+      return { type: 'local-feeds', feeds: event.feeds.map(feedToJson) }
     case 'local-length':
       return { type: 'local-length', key: toHex(event.key), length: event.length }
     case 'block':
@@ -195,6 +198,8 @@ export function eventFromJson(json: EventJson, config: TraceConfig): SessionEven
       return { type: 'message', messageType: json.messageType, body: fromHex(json.body) }
     case 'local-feed':
       return { type: 'local-feed', feed: feedFromJson(json.feed) }
+    case 'local-feeds':
+      return { type: 'local-feeds', feeds: json.feeds.map(feedFromJson) }
     case 'local-length':
       return { type: 'local-length', key: fromHex(json.key), length: json.length }
     case 'block':
@@ -395,6 +400,10 @@ class Script {
 
   localFeed(k: Key, length: number, data: Uint8Array | null = null): this {
     return this.#step({ type: 'local-feed', feed: f(k, length, data) })
+  }
+
+  localFeeds(...feeds: LocalFeed[]): this {
+    return this.#step({ type: 'local-feeds', feeds })
   }
 
   localLength(k: Key, length: number): this {
@@ -650,6 +659,39 @@ const DEFINITIONS: TraceDefinition[] = [
         .localFeed(C, 5)
         .localFeed(C, 6)
         .localFeed(A, 2),
+  },
+  {
+    id: 'live-announcement-batch',
+    comment:
+      'local-feeds once OPEN: the same as one local-feed per feed in order, but every offer goes out in one Manifest (more=false): a feed the remote offered at >= that length and a repeat at the same length are skipped, a higher length of a feed from the initial batch is re-offered. An empty list, or one with nothing to offer, sends nothing. A list with a malformed feed throws and applies none of it, so its valid feed is offered afterwards.',
+    covers: ['rule 4'],
+    setup: { role: 'responder', feeds: [f(A, 1)] },
+    script: (s) =>
+      s
+        .connect()
+        .manifest([[C, 5]])
+        .localFeeds(f(B, 4), f(C, 5), f(D, 2, bytes(7)), f(B, 4), f(A, 2))
+        .localFeeds()
+        .localFeeds(f(B, 4), f(C, 3))
+        .localFeeds(f(E, 1), f(key(0x01).subarray(1), 1))
+        .localFeeds(f(E, 1)),
+  },
+  {
+    id: 'live-announcement-batch-split',
+    comment:
+      'maxEntriesPerMessage 2. Before OPEN, local-feeds joins the initial batch (A from open, then B and C in list order: two Manifests, more=true then false). Once OPEN, five offers from one local-feeds are one batch of three Manifests (more=true, true, false); a feed the share policy refuses (X) is not offered; B again at a higher length is re-offered in list order.',
+    covers: ['rule 4'],
+    setup: {
+      feeds: [f(A, 1)],
+      limits: { maxEntriesPerMessage: 2 },
+      share: [A, B, C, D, E, key(0x11), key(0x12)],
+    },
+    script: (s) =>
+      s
+        .open()
+        .localFeeds(f(B, 1), f(C, 1))
+        .remoteOpen()
+        .localFeeds(f(D, 1), f(X, 1), f(E, 1), f(B, 3), f(key(0x11), 0), f(key(0x12), 2)),
   },
   // ---- receiving Manifests (rule 5) ----
   {
