@@ -2,6 +2,7 @@
  * MultifeedChannel over real Noise streams (@hyperswarm/secret-stream) that also carry Corestore
  * replication: handshake, failures that close only the channel, a multifeed one side lacks.
  */
+import { EventEmitter } from 'node:events'
 import b4a from 'b4a'
 import c from 'compact-encoding'
 import type Corestore from 'corestore'
@@ -33,13 +34,21 @@ interface RawPeer {
   channel: Channel
   /** Messages received, by type number. */
   received: Array<{ messageType: number; body: Uint8Array }>
+  /** Emits 'message' after each received message. */
+  events: EventEmitter
   closed: Promise<void>
+}
+
+/** Waits until the raw peer has received `count` messages. */
+async function receivedCount(peer: RawPeer, count: number): Promise<void> {
+  while (peer.received.length < count) await next(peer.events, 'message')
 }
 
 /** A hand-driven multifeed channel on the remote end of `noise`, to send arbitrary bytes. */
 function rawPeer(noise: { userData: unknown }, discoveryKey: Uint8Array): RawPeer {
   const mux = Protomux.from(noise as never)
   const received: RawPeer['received'] = []
+  const events = new EventEmitter()
   let onClose: () => void = () => {}
   const closed = new Promise<void>((resolve) => {
     onClose = resolve
@@ -52,12 +61,13 @@ function rawPeer(noise: { userData: unknown }, discoveryKey: Uint8Array): RawPee
       encoding: c.raw,
       onmessage: (body: unknown) => {
         received.push({ messageType, body: body as Uint8Array })
+        events.emit('message')
       },
     })),
     onclose: () => onClose(),
   })
   if (channel === null) throw new Error('raw channel not created')
-  return { channel, received, closed }
+  return { channel, received, events, closed }
 }
 
 /** A valid handshake for the raw peer (responder side of the pair). */
@@ -160,6 +170,41 @@ describe('MultifeedChannel', () => {
     await writer.append(b4a.from('still replicating'))
     await contiguous(reader, 2)
     expect(sa.destroyed || sb.destroyed).toBe(false)
+  })
+
+  test('local feeds given in one synchronous run go out as one Manifest, before any later event', async () => {
+    const [storeA, storeB] = await Promise.all([tempStore(), tempStore()])
+    const mf = multifeed(storeA)
+    const [sa, sb] = replicateStores(storeA, storeB)
+    await sb.opened
+    const channel = mf.attach(sa)
+    const handshake = next(channel, 'handshake')
+    const peer = rawPeer(sb, mf.discoveryKey)
+    peer.channel.open(rawHandshake(mf.key, sb.handshakeHash!))
+    await handshake
+    await receivedCount(peer, 1) // the initial batch
+
+    const keys = [crypto.randomBytes(32), crypto.randomBytes(32), crypto.randomBytes(32)]
+    for (const key of keys) channel.localFeed({ key, length: 1, data: null })
+    // A block dispatched in the same run must not overtake the buffered feeds: the third key is
+    // offered first (blocked before, it would never be offered).
+    channel.block(keys[2]!)
+    await receivedCount(peer, 2)
+
+    const { messageType, body } = peer.received[1]!
+    expect(messageType).toBe(codec.MessageType.Manifest)
+    const manifest = codec.decodeMessage(messageType, body) as codec.Manifest
+    expect(manifest.more).toBe(false)
+    expect(manifest.entries.map((e) => b4a.toString(e.key, 'hex'))).toEqual(
+      keys.map((k) => b4a.toString(k, 'hex')),
+    )
+    channel.close()
+    await peer.closed
+    expect(peer.received.map((m) => m.messageType)).toEqual([
+      codec.MessageType.Manifest,
+      codec.MessageType.Manifest,
+      codec.MessageType.Close,
+    ])
   })
 
   test('a capability made without the key is refused before any feed key is sent', async () => {
