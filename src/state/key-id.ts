@@ -1,7 +1,7 @@
 /**
  * Map keys for feed keys. A key's 32 bytes become a 32-character string with one character per
  * byte (codes 0-255): a bijection, so distinct keys never collide, and half the length of hex,
- * which halves the hashing and comparing every Map lookup does (the design's "key hex, or a
+ * which halves the hashing and comparing every Map lookup does (the brief's "key hex, or a
  * faster equivalent"). Strings are hashed by the engine with a per-process seed, so a remote
  * cannot choose keys that collide (no hash flooding). Use toHex for anything a human reads.
  */

@@ -1,5 +1,5 @@
 /**
- * Hand-checked tests of the session rules (design "Session rules" 1-12). Every expectation
+ * Hand-checked tests of the session rules (spec/multifeed.md sections 7-10). Every expectation
  * here is written out by hand from the rules, independently of the trace generator.
  */
 import { describe, expect, test } from 'vitest'

@@ -1,6 +1,6 @@
 /**
  * A hand-driven multifeed peer: a raw protomux channel that speaks the wire format from
- * design.md directly, written independently of src/codec so that the acceptance tests check the
+ * spec/multifeed.md directly, written independently of src/codec so that the acceptance tests check the
  * implementation against the spec rather than against itself. Used to play a misbehaving or
  * foreign peer (wrong capability, other major version, offer flooding).
  */

@@ -126,7 +126,7 @@ export type TraceStep =
 export interface Trace {
   id: string
   comment: string
-  /** Rules (design "Session rules" numbers) and error codes the trace exercises. */
+  /** Spec sections (spec/multifeed.md) and error codes the trace exercises. */
   covers: string[]
   role: Role
   config: TraceConfig
@@ -449,7 +449,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'open-empty-initiator',
     comment:
       'Initiator with no feeds: open sends only the handshake and a timer; a verified handshake cancels the timer, reports the remote handshake and sends the initial batch even though it is empty; an empty remote batch settles remote-feeds and synced at once.',
-    covers: ['rule 1', 'rule 2', 'rule 4', 'rule 5', 'rule 8'],
+    covers: ['spec 7.3', 'spec 7.5', 'spec 7.6', 'spec 9.2'],
     setup: { role: 'initiator', now: 1000 },
     script: (s) => s.connect().manifest([]),
   },
@@ -457,7 +457,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'open-responder-with-feeds-and-userdata',
     comment:
       'Responder with feeds (one with entry data) and userData: the handshake carries userData; the remote handshake userData is reported; the initial batch lists the feeds in open order; the remote requests both and gets one Replicate.',
-    covers: ['rule 1', 'rule 2', 'rule 4', 'rule 6'],
+    covers: ['spec 7.3', 'spec 7.5', 'spec 7.7'],
     setup: {
       role: 'responder',
       userData: bytes(0xca, 0xfe),
@@ -474,7 +474,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'nothing-before-handshake',
     comment:
       'Trap: a peer that only knows the discovery key must learn no feed key. Feeds at open and a local-feed before the remote handshake send nothing; they all go out in the initial batch after verification, in open order then local-feed order.',
-    covers: ['rule 1', 'rule 4'],
+    covers: ['spec 7.3', 'spec 7.5'],
     setup: { feeds: [f(A, 1)] },
     script: (s) => s.open().localFeed(B, 2).tick(5).remoteOpen(),
   },
@@ -482,7 +482,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'handshake-foreign-major',
     comment:
       'A handshake with major 2: only major and minor are read (the rest is not interpreted); fail ERR_VERSION_MISMATCH with both versions; the Close carries wire code 1.',
-    covers: ['rule 2', 'ERR_VERSION_MISMATCH'],
+    covers: ['spec 7.3', 'ERR_VERSION_MISMATCH'],
     setup: {},
     script: (s) => s.open().remoteOpenBytes('0203ffffffff'),
   },
@@ -490,7 +490,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'handshake-newer-minor',
     comment:
       'A v1.7 handshake with an unknown flag bit and appended bytes is accepted (a newer minor only adds optional fields); the remote-handshake action reports minor 7.',
-    covers: ['rule 2'],
+    covers: ['spec 7.3'],
     setup: {},
     script: (s) => {
       const capabilityHex = toHex(CAPABILITY.responder)
@@ -502,7 +502,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'handshake-client-mismatch',
     comment:
       'The remote client name differs: fail ERR_CLIENT_MISMATCH with both names (wire code 2).',
-    covers: ['rule 2', 'ERR_CLIENT_MISMATCH'],
+    covers: ['spec 7.3', 'ERR_CLIENT_MISMATCH'],
     setup: { feeds: [f(A, 1)] },
     script: (s) => s.open().remoteOpen({ client: 'cabal-core' }),
   },
@@ -510,7 +510,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'handshake-reflected-capability',
     comment:
       'Trap: the remote echoes our own capability (computed for our role, not its role). Fail ERR_BAD_CAPABILITY (wire code 3); no Manifest is sent, so no feed key leaks.',
-    covers: ['rule 2', 'ERR_BAD_CAPABILITY'],
+    covers: ['spec 7.3', 'ERR_BAD_CAPABILITY'],
     setup: { feeds: [f(A, 1)] },
     script: (s) => s.open().remoteOpen({ capability: CAPABILITY.initiator }),
   },
@@ -518,7 +518,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'handshake-capability-of-another-connection',
     comment:
       'Trap: a capability replayed from another connection (right key and role, other handshake hash) is refused with ERR_BAD_CAPABILITY.',
-    covers: ['rule 2', 'ERR_BAD_CAPABILITY'],
+    covers: ['spec 7.3', 'ERR_BAD_CAPABILITY'],
     setup: { role: 'responder', feeds: [f(A, 1)] },
     script: (s) =>
       s
@@ -529,7 +529,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'handshake-check-order',
     comment:
       'Check order: the client name is checked before the capability, so a wrong client with a wrong capability fails ERR_CLIENT_MISMATCH.',
-    covers: ['rule 2', 'ERR_CLIENT_MISMATCH'],
+    covers: ['spec 7.3', 'ERR_CLIENT_MISMATCH'],
     setup: {},
     script: (s) => s.open().remoteOpen({ client: 'other', capability: new Uint8Array(32) }),
   },
@@ -537,7 +537,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'handshake-reserved-flag',
     comment:
       'A v1.0 handshake with a reserved flag bit set: decode error ERR_DECODE_RESERVED_FLAGS, so the session fails ERR_MALFORMED_MESSAGE (wire code 5) with that decodeCode.',
-    covers: ['rule 2', 'ERR_MALFORMED_MESSAGE'],
+    covers: ['spec 7.3', 'ERR_MALFORMED_MESSAGE'],
     setup: {},
     script: (s) =>
       s.open().remoteOpenBytes(`010002096d756c746966656564${toHex(CAPABILITY.responder)}`),
@@ -546,14 +546,14 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'handshake-userdata-over-limit',
     comment:
       'userData one byte over maxUserDataBytes (override 4): ERR_DECODE_FIELD_TOO_LONG is a limit error, so the session fails ERR_LIMIT_EXCEEDED (wire code 6).',
-    covers: ['rule 2', 'ERR_LIMIT_EXCEEDED'],
+    covers: ['spec 7.3', 'ERR_LIMIT_EXCEEDED'],
     setup: { limits: { maxUserDataBytes: 4 } },
     script: (s) => s.open().remoteOpen({ userData: bytes(1, 2, 3, 4, 5) }),
   },
   {
     id: 'handshake-userdata-at-limit',
     comment: 'userData exactly at maxUserDataBytes (override 4) is accepted.',
-    covers: ['rule 2'],
+    covers: ['spec 7.3'],
     setup: { limits: { maxUserDataBytes: 4 } },
     script: (s) => s.open().remoteOpen({ userData: bytes(1, 2, 3, 4) }),
   },
@@ -561,7 +561,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'second-handshake',
     comment:
       'A second remote-open after a verified one fails ERR_UNEXPECTED_MESSAGE (wire code 7).',
-    covers: ['rule 2', 'ERR_UNEXPECTED_MESSAGE'],
+    covers: ['spec 7.3', 'ERR_UNEXPECTED_MESSAGE'],
     setup: {},
     script: (s) => s.connect().remoteOpen(),
   },
@@ -569,7 +569,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'message-before-handshake',
     comment:
       'A Manifest before the remote handshake was verified fails ERR_UNEXPECTED_MESSAGE; later events give no action (sticky close).',
-    covers: ['rule 3', 'rule 11', 'ERR_UNEXPECTED_MESSAGE'],
+    covers: ['spec 7.4', 'spec 10', 'ERR_UNEXPECTED_MESSAGE'],
     setup: {},
     script: (s) =>
       s
@@ -597,7 +597,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'handshake-timeout',
     comment:
       'Time is an input: open at now=100 with handshakeTimeout 50 asks for a timer at 150; a tick at 149 does nothing; a tick at 150 (the deadline) fails ERR_HANDSHAKE_TIMEOUT (wire code 4).',
-    covers: ['rule 10', 'ERR_HANDSHAKE_TIMEOUT'],
+    covers: ['spec 8.2', 'ERR_HANDSHAKE_TIMEOUT'],
     setup: { role: 'responder', now: 100, limits: { handshakeTimeout: 50 } },
     script: (s) => s.open().tick(149).tick(150).tick(151),
   },
@@ -605,7 +605,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'no-timeout-after-handshake',
     comment:
       'Once the handshake is verified (timer cancelled) a tick past the old deadline does nothing.',
-    covers: ['rule 10'],
+    covers: ['spec 8.2'],
     setup: { limits: { handshakeTimeout: 50 } },
     script: (s) => s.connect().tick(50).tick(10_000),
   },
@@ -614,7 +614,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'initial-batch-split-by-entries',
     comment:
       'Five feeds with maxEntriesPerMessage 2: the batch is three Manifests with more=true, true, false.',
-    covers: ['rule 4'],
+    covers: ['spec 7.5'],
     setup: {
       feeds: [f(A, 1), f(B, 2), f(C, 3), f(D, 4), f(E, 5)],
       limits: { maxEntriesPerMessage: 2 },
@@ -625,7 +625,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'initial-batch-split-by-bytes',
     comment:
       'Entries with 8 bytes of data are 43 bytes each; with maxMessageBytes 100 two fit (2 + 86 = 88), a third would not (131): three feeds give two Manifests.',
-    covers: ['rule 4'],
+    covers: ['spec 7.5'],
     setup: {
       feeds: [
         f(A, 1, new Uint8Array(8).fill(1)),
@@ -640,7 +640,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'share-policy-and-blocked-not-offered',
     comment:
       'Blocked keys and keys the share policy refuses are not in the initial batch, not announced when they change, and a Request for a refused key (which was never offered) fails ERR_NOT_OFFERED.',
-    covers: ['rule 4', 'rule 9', 'ERR_NOT_OFFERED'],
+    covers: ['spec 7.5', 'spec 7.9', 'ERR_NOT_OFFERED'],
     setup: { feeds: [f(A, 1), f(B, 1), f(C, 1)], blocked: [B], share: [A, B] },
     script: (s) => s.connect().localFeed(B, 5).localFeed(C, 5).request(C),
   },
@@ -648,7 +648,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'live-announcement',
     comment:
       'local-feed once OPEN: a new feed is announced in its own Manifest (more=false); the same length again is not; a feed the remote offered at >= that length is not; a higher length is re-offered.',
-    covers: ['rule 4'],
+    covers: ['spec 7.5'],
     setup: { role: 'responder', feeds: [f(A, 1)] },
     script: (s) =>
       s
@@ -664,7 +664,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'live-announcement-batch',
     comment:
       'local-feeds once OPEN: the same as one local-feed per feed in order, but every offer goes out in one Manifest (more=false): a feed the remote offered at >= that length and a repeat at the same length are skipped, a higher length of a feed from the initial batch is re-offered. An empty list, or one with nothing to offer, sends nothing. A list with a malformed feed throws and applies none of it, so its valid feed is offered afterwards.',
-    covers: ['rule 4'],
+    covers: ['spec 7.5'],
     setup: { role: 'responder', feeds: [f(A, 1)] },
     script: (s) =>
       s
@@ -680,7 +680,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'live-announcement-batch-split',
     comment:
       'maxEntriesPerMessage 2. Before OPEN, local-feeds joins the initial batch (A from open, then B and C in list order: two Manifests, more=true then false). Once OPEN, five offers from one local-feeds are one batch of three Manifests (more=true, true, false); a feed the share policy refuses (X) is not offered; B again at a higher length is re-offered in list order.',
-    covers: ['rule 4'],
+    covers: ['spec 7.5'],
     setup: {
       feeds: [f(A, 1)],
       limits: { maxEntriesPerMessage: 2 },
@@ -698,7 +698,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'manifest-more-batches',
     comment:
       'A remote batch in three Manifests (more=true, true, false): Requests go out as each arrives (pipelined), remote-feeds only after the last Manifest and the last Replicate.',
-    covers: ['rule 5', 'rule 7'],
+    covers: ['spec 7.6', 'spec 7.8'],
     setup: { role: 'responder' },
     script: (s) =>
       s
@@ -714,7 +714,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'pipelined-remote',
     comment:
       'The remote pipelines its handshake, its whole batch and its Request before reading anything of ours: each is handled in order; the Replicates for our Requests arrive back to back.',
-    covers: ['rule 2', 'rule 5', 'rule 6', 'rule 7'],
+    covers: ['spec 7.3', 'spec 7.6', 'spec 7.7', 'spec 7.8'],
     setup: { feeds: [f(A, 1)], limits: { maxEntriesPerMessage: 1 } },
     script: (s) =>
       s
@@ -730,7 +730,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'manifest-duplicates',
     comment:
       'Duplicate keys within a Manifest are requested once; the advertised length is the highest seen (add-feeds carries 7).',
-    covers: ['rule 5'],
+    covers: ['spec 7.6'],
     setup: {},
     script: (s) =>
       s
@@ -747,7 +747,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 're-offer-higher-length',
     comment:
       'A re-offer of an accepted key with a higher length sends no new Request but breaks synced; a local-length reaching it makes the session synced again (synced fires on each transition).',
-    covers: ['rule 5', 'rule 8'],
+    covers: ['spec 7.6', 'spec 9.2'],
     setup: {},
     script: (s) =>
       s
@@ -764,7 +764,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'want-policy',
     comment:
       'Only keys the want policy accepts are requested; remote-feeds lists only what was accepted.',
-    covers: ['rule 5'],
+    covers: ['spec 7.6'],
     setup: { want: [B] },
     script: (s) =>
       s
@@ -779,7 +779,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'held-keys-requested',
     comment:
       'A key the local collection already holds IS requested (replicate it on this connection); add-feeds lists only the new key; the held key at a higher local length is synced.',
-    covers: ['rule 5', 'rule 7', 'rule 8'],
+    covers: ['spec 7.6', 'spec 7.8', 'spec 9.2'],
     setup: { feeds: [f(A, 9)] },
     script: (s) =>
       s
@@ -793,7 +793,7 @@ const DEFINITIONS: TraceDefinition[] = [
   {
     id: 'blocked-offer-ignored',
     comment: 'The remote offers a key blocked at open: not requested, nothing added.',
-    covers: ['rule 5', 'rule 9'],
+    covers: ['spec 7.6', 'spec 7.9'],
     setup: { blocked: [A] },
     script: (s) =>
       s
@@ -807,7 +807,7 @@ const DEFINITIONS: TraceDefinition[] = [
   {
     id: 'max-remote-feeds-at-bound',
     comment: 'maxRemoteFeeds 2: two distinct keys (one repeated) are within the bound.',
-    covers: ['rule 5'],
+    covers: ['spec 7.6'],
     setup: { limits: { maxRemoteFeeds: 2 } },
     script: (s) =>
       s
@@ -823,7 +823,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'max-remote-feeds-past-bound',
     comment:
       'maxRemoteFeeds 2: a Manifest bringing the count to 3 fails ERR_LIMIT_EXCEEDED and nothing of it is applied (no Request for D); later messages give nothing.',
-    covers: ['rule 5', 'rule 11', 'ERR_LIMIT_EXCEEDED'],
+    covers: ['spec 7.6', 'spec 10', 'ERR_LIMIT_EXCEEDED'],
     setup: { limits: { maxRemoteFeeds: 2 } },
     script: (s) =>
       s
@@ -840,7 +840,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'max-feeds-caps-requests',
     comment:
       'maxFeeds 3 with one feed held: only two new keys can be requested (the third has no room); the held key needs no room and is requested.',
-    covers: ['rule 5'],
+    covers: ['spec 7.6'],
     setup: { feeds: [f(A, 1)], limits: { maxFeeds: 3 } },
     script: (s) =>
       s.connect().manifest([
@@ -854,7 +854,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'requests-split-and-fifo',
     comment:
       'maxEntriesPerMessage 2: three wanted keys give two Requests; the remote answers them in order, one Replicate each.',
-    covers: ['rule 5', 'rule 7'],
+    covers: ['spec 7.6', 'spec 7.8'],
     setup: { limits: { maxEntriesPerMessage: 2 } },
     script: (s) =>
       s
@@ -874,7 +874,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'manifest-too-many-entries',
     comment:
       'maxEntriesPerMessage 2 and a Manifest of 3 entries: ERR_DECODE_TOO_MANY_ENTRIES, a limit error: ERR_LIMIT_EXCEEDED.',
-    covers: ['rule 3', 'ERR_LIMIT_EXCEEDED'],
+    covers: ['spec 7.4', 'ERR_LIMIT_EXCEEDED'],
     setup: { limits: { maxEntriesPerMessage: 2 } },
     script: (s) =>
       s.connect().manifest([
@@ -887,7 +887,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'manifest-invalid-bool',
     comment:
       'A Manifest whose more byte is 0x02: ERR_DECODE_INVALID_BOOL, so ERR_MALFORMED_MESSAGE.',
-    covers: ['rule 3', 'ERR_MALFORMED_MESSAGE'],
+    covers: ['spec 7.4', 'ERR_MALFORMED_MESSAGE'],
     setup: {},
     script: (s) => s.connect().sendBytes(0, '0200'),
   },
@@ -895,7 +895,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'request-trailing-byte',
     comment:
       'An empty Request followed by one extra byte: ERR_DECODE_TRAILING_BYTES, so ERR_MALFORMED_MESSAGE.',
-    covers: ['rule 3', 'ERR_MALFORMED_MESSAGE'],
+    covers: ['spec 7.4', 'ERR_MALFORMED_MESSAGE'],
     setup: {},
     script: (s) => s.connect().sendBytes(1, '000000'),
   },
@@ -903,7 +903,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'message-too-large',
     comment:
       'maxMessageBytes 64 and a 66-byte Request (flags, count, two keys): ERR_DECODE_MESSAGE_TOO_LARGE (checked before anything else), so ERR_LIMIT_EXCEEDED.',
-    covers: ['rule 3', 'ERR_LIMIT_EXCEEDED'],
+    covers: ['spec 7.4', 'ERR_LIMIT_EXCEEDED'],
     setup: { limits: { maxMessageBytes: 64 } },
     script: (s) => s.connect().request(A, B),
   },
@@ -911,7 +911,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'unknown-message-type',
     comment:
       'A message of type 9 (not defined in v1.0) with arbitrary bytes is ignored: no action, the session goes on.',
-    covers: ['rule 3'],
+    covers: ['spec 7.4'],
     setup: {},
     script: (s) => s.connect().sendBytes(9, 'ffffffff').sendBytes(4, '').manifest([]),
   },
@@ -920,7 +920,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'request-not-offered',
     comment:
       'We offered [A, B, C]; the remote requests [A, C, X] where X was never offered: the whole Request is rejected with ERR_NOT_OFFERED (wire code 8), nothing replicates.',
-    covers: ['rule 6', 'ERR_NOT_OFFERED'],
+    covers: ['spec 7.7', 'ERR_NOT_OFFERED'],
     setup: { feeds: [f(A, 1), f(B, 1), f(C, 1)] },
     script: (s) => s.connect().request(A, C, X),
   },
@@ -928,7 +928,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'request-answered',
     comment:
       'We offered [A, B, C]; the remote requests [C, A, C]: one Replicate [C, A] (request order, duplicates removed) and replicate [C, A]. A second Request [A, B]: Replicate [A, B], replicate only [B] (A already replicates).',
-    covers: ['rule 6'],
+    covers: ['spec 7.7'],
     setup: { role: 'responder', feeds: [f(A, 1), f(B, 1), f(C, 1)] },
     script: (s) => s.connect().request(C, A, C).request(A, B),
   },
@@ -936,7 +936,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'request-of-blocked-declined',
     comment:
       'A feed offered then blocked: the block stops its replication (unreplicate); a later Request for it is declined (an empty Replicate), not an error.',
-    covers: ['rule 6', 'rule 9'],
+    covers: ['spec 7.7', 'spec 7.9'],
     setup: { feeds: [f(A, 1)] },
     script: (s) => s.connect().request(A).block(A).request(A),
   },
@@ -944,7 +944,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'requests-pipelined',
     comment:
       'Two Requests in a row are answered in order, one Replicate each, even when one is empty.',
-    covers: ['rule 6'],
+    covers: ['spec 7.7'],
     setup: { feeds: [f(A, 1), f(B, 1)], share: [A, B] },
     script: (s) => s.connect().request().request(B, A),
   },
@@ -952,14 +952,14 @@ const DEFINITIONS: TraceDefinition[] = [
   {
     id: 'replicate-nothing-outstanding',
     comment: 'A Replicate when no Request is outstanding fails ERR_UNEXPECTED_MESSAGE.',
-    covers: ['rule 7', 'ERR_UNEXPECTED_MESSAGE'],
+    covers: ['spec 7.8', 'ERR_UNEXPECTED_MESSAGE'],
     setup: {},
     script: (s) => s.connect().replicate(),
   },
   {
     id: 'replicate-not-requested',
     comment: 'A Replicate naming a key we never requested fails ERR_NOT_REQUESTED (wire code 9).',
-    covers: ['rule 7', 'ERR_NOT_REQUESTED'],
+    covers: ['spec 7.8', 'ERR_NOT_REQUESTED'],
     setup: { role: 'responder' },
     script: (s) =>
       s
@@ -971,7 +971,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'replicate-out-of-order',
     comment:
       'Trap: with two Requests outstanding ([A] then [B]), a Replicate [B] answers the head Request [A] and B is not in it: ERR_NOT_REQUESTED.',
-    covers: ['rule 7', 'ERR_NOT_REQUESTED'],
+    covers: ['spec 7.8', 'ERR_NOT_REQUESTED'],
     setup: { limits: { maxEntriesPerMessage: 1 } },
     script: (s) =>
       s
@@ -984,7 +984,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'replicate-partial',
     comment:
       'The remote agrees to only part of a Request: only agreed keys are added and replicated; remote-feeds lists them; declined keys are settled too.',
-    covers: ['rule 7', 'rule 5'],
+    covers: ['spec 7.8', 'spec 7.6'],
     setup: {},
     script: (s) =>
       s
@@ -1000,7 +1000,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'replicate-of-blocked-ignored',
     comment:
       'A key blocked while its Request is outstanding: the Replicate naming it is accepted as an answer, but the key is ignored (not added, not replicated, not reported).',
-    covers: ['rule 7', 'rule 9'],
+    covers: ['spec 7.8', 'spec 7.9'],
     setup: {},
     script: (s) =>
       s
@@ -1017,7 +1017,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'synced-waits-for-every-feed',
     comment:
       'Two accepted feeds: synced fires only when both local lengths reach the advertised ones; a local length for an unknown key changes nothing.',
-    covers: ['rule 8'],
+    covers: ['spec 9.2'],
     setup: {},
     script: (s) =>
       s
@@ -1035,7 +1035,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'synced-fires-again',
     comment:
       'After synced, a newly announced remote feed makes the session not synced (a Request is outstanding); once accepted and caught up, synced fires again.',
-    covers: ['rule 8', 'rule 4'],
+    covers: ['spec 9.2', 'spec 7.5'],
     setup: {},
     script: (s) =>
       s
@@ -1049,7 +1049,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'block-unblocks-sync',
     comment:
       'Blocking the only lagging accepted feed stops its replication and makes the session synced (blocked feeds no longer count).',
-    covers: ['rule 8', 'rule 9'],
+    covers: ['spec 9.2', 'spec 7.9'],
     setup: {},
     script: (s) =>
       s
@@ -1064,7 +1064,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'local-close',
     comment:
       'A local close sends Close{0, ""} and closes; every later event, messages included, returns no action.',
-    covers: ['rule 11', 'OK'],
+    covers: ['spec 10', 'OK'],
     setup: {},
     script: (s) =>
       s
@@ -1078,14 +1078,14 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'local-close-before-handshake',
     comment:
       'Closing before the remote handshake also sends Close{0}; the handshake arriving later is ignored.',
-    covers: ['rule 11', 'OK'],
+    covers: ['spec 10', 'OK'],
     setup: {},
     script: (s) => s.open().close().remoteOpen(),
   },
   {
     id: 'remote-close-normal',
     comment: 'A remote Close{0}: close by remote, no fail.',
-    covers: ['rule 11', 'OK'],
+    covers: ['spec 10', 'OK'],
     setup: { role: 'responder' },
     script: (s) => s.connect().closeMessage(0).manifest([]),
   },
@@ -1093,7 +1093,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'remote-close-with-error',
     comment:
       'A remote Close{8, reason}: fail ERR_NOT_OFFERED, remote: true, message = the reason; then close by remote.',
-    covers: ['rule 11', 'ERR_NOT_OFFERED'],
+    covers: ['spec 10', 'ERR_NOT_OFFERED'],
     setup: {},
     script: (s) => s.connect().closeMessage(8, 'you requested a key I never offered'),
   },
@@ -1101,7 +1101,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'remote-close-each-code',
     comment:
       'Remote Close codes map to names: code 4 is ERR_HANDSHAKE_TIMEOUT (the remote gave up waiting for us).',
-    covers: ['rule 11', 'ERR_HANDSHAKE_TIMEOUT'],
+    covers: ['spec 10', 'ERR_HANDSHAKE_TIMEOUT'],
     setup: {},
     script: (s) => s.connect().closeMessage(4, 'timeout'),
   },
@@ -1109,7 +1109,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'remote-close-unknown-code',
     comment:
       'A Close code this version does not know (42) is reported as ERR_REMOTE_UNKNOWN with its wire number.',
-    covers: ['rule 11', 'ERR_REMOTE_UNKNOWN'],
+    covers: ['spec 10', 'ERR_REMOTE_UNKNOWN'],
     setup: {},
     script: (s) => s.connect().closeMessage(42, 'from the future'),
   },
@@ -1117,7 +1117,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'close-reason-over-limit',
     comment:
       'A Close whose reason is over maxReasonBytes (override 4): ERR_DECODE_FIELD_TOO_LONG, so we fail ERR_LIMIT_EXCEEDED ourselves.',
-    covers: ['rule 3', 'rule 11', 'ERR_LIMIT_EXCEEDED'],
+    covers: ['spec 7.4', 'spec 10', 'ERR_LIMIT_EXCEEDED'],
     setup: { limits: { maxReasonBytes: 4 } },
     script: (s) => s.connect().closeMessage(0, 'hello'),
   },
@@ -1125,7 +1125,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'transport-closed',
     comment:
       'The transport closes without a Close message (before the handshake): close by remote; ticks past the deadline give nothing.',
-    covers: ['rule 11', 'rule 10'],
+    covers: ['spec 10', 'spec 8.2'],
     setup: { limits: { handshakeTimeout: 10 } },
     script: (s) => s.open().transportClosed().tick(10).transportClosed(),
   },
@@ -1133,7 +1133,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'messages-after-fail-ignored',
     comment:
       'After a failure (ERR_NOT_REQUESTED) the session is closed: a valid Replicate, a local feed and a close give no action.',
-    covers: ['rule 11', 'ERR_NOT_REQUESTED'],
+    covers: ['spec 10', 'ERR_NOT_REQUESTED'],
     setup: {},
     script: (s) =>
       s
@@ -1149,7 +1149,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'block-mid-session',
     comment:
       'Blocking a replicating feed emits unreplicate once; a second block is silent; blocking a key never seen is silent; later offers of the blocked key are not requested.',
-    covers: ['rule 9'],
+    covers: ['spec 7.9'],
     setup: { role: 'responder', feeds: [f(A, 1)] },
     script: (s) =>
       s
@@ -1171,7 +1171,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'message-at-size-limit',
     comment:
       'maxMessageBytes 66 and maxEntriesPerMessage 2: a Request of exactly 66 bytes with exactly 2 keys is accepted and answered.',
-    covers: ['rule 3', 'rule 6'],
+    covers: ['spec 7.4', 'spec 7.7'],
     setup: {
       role: 'responder',
       feeds: [f(A, 1), f(B, 1)],
@@ -1183,7 +1183,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'client-name-over-limit',
     comment:
       'maxClientBytes 4: a remote client name of 9 bytes is ERR_DECODE_FIELD_TOO_LONG, so ERR_LIMIT_EXCEEDED, before any client comparison.',
-    covers: ['rule 2', 'ERR_LIMIT_EXCEEDED'],
+    covers: ['spec 7.3', 'ERR_LIMIT_EXCEEDED'],
     setup: { client: 'mf', limits: { maxClientBytes: 4 } },
     script: (s) => s.open().remoteOpen({ client: 'multifeed' }),
   },
@@ -1191,7 +1191,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'entry-data-at-and-past-limit',
     comment:
       'maxEntryDataBytes 4: an entry with 4 bytes of data is accepted and its data reaches add-feeds; then an entry with 5 bytes fails ERR_LIMIT_EXCEEDED (ERR_DECODE_FIELD_TOO_LONG).',
-    covers: ['rule 5', 'rule 7', 'ERR_LIMIT_EXCEEDED'],
+    covers: ['spec 7.6', 'spec 7.8', 'ERR_LIMIT_EXCEEDED'],
     setup: { limits: { maxEntryDataBytes: 4 } },
     script: (s) =>
       s
@@ -1204,7 +1204,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'replicate-duplicates',
     comment:
       'A Replicate naming a requested key twice: accepted once (idempotent), one add-feeds entry.',
-    covers: ['rule 7'],
+    covers: ['spec 7.8'],
     setup: { role: 'responder' },
     script: (s) =>
       s
@@ -1217,7 +1217,7 @@ const DEFINITIONS: TraceDefinition[] = [
     id: 'close-reason-at-limit',
     comment:
       'maxReasonBytes 4: a remote Close{6} whose reason is exactly 4 bytes is accepted and reported.',
-    covers: ['rule 11', 'ERR_LIMIT_EXCEEDED'],
+    covers: ['spec 10', 'ERR_LIMIT_EXCEEDED'],
     setup: { limits: { maxReasonBytes: 4 } },
     script: (s) => s.connect().closeMessage(6, 'full'),
   },
