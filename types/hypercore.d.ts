@@ -75,6 +75,7 @@ declare module 'hypercore' {
     get(
       index: number,
       opts?: { wait?: boolean; timeout?: number; valueEncoding?: unknown },
+      // biome-ignore lint/suspicious/noExplicitAny: a block's type is set by valueEncoding at run time
     ): Promise<any>
     has(start: number, end?: number): Promise<boolean>
     /** Deletes the local copy of blocks [start, end). */
@@ -84,9 +85,10 @@ declare module 'hypercore' {
     setActive(active: boolean): void
     findingPeers(): () => void
     session(opts?: HypercoreOptions): Hypercore
-    replicate(isInitiator: boolean | Duplex | object, opts?: object): any
+    replicate(isInitiator: boolean | Duplex | object, opts?: object): unknown
+    // biome-ignore lint/suspicious/noExplicitAny: a block's type is set by valueEncoding at run time
     createReadStream(opts?: { start?: number; end?: number; live?: boolean }): AsyncIterable<any>
-    info(opts?: object): Promise<any>
+    info(opts?: object): Promise<unknown>
     static discoveryKey(key: Uint8Array): Uint8Array
     /** The on-disk storage (hypercore-storage) for a directory, as Corestore opens it. */
     static defaultStorage(storage: unknown, opts?: object): unknown

@@ -40,7 +40,7 @@ declare module 'hyperswarm' {
     listen(): Promise<void>
     destroy(opts?: { force?: boolean }): Promise<void>
     on(event: 'connection', listener: (conn: NoiseSecretStream, info: PeerInfo) => void): this
-    on(event: string | symbol, listener: (...args: any[]) => void): this
+    on(event: string | symbol, listener: (...args: never[]) => void): this
   }
 
   export default Hyperswarm
