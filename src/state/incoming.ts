@@ -12,7 +12,7 @@ import type { Close } from '../codec/messages.js'
 
 export type IncomingMessage = ManifestLayout | KeyList | Close
 
-/** Returns null for a type number this version does not define (ignored, spec rule 3). */
+/** Returns null for a type number this version does not define (ignored, spec section 7.4). */
 export function decodeIncoming(
   type: number,
   body: Uint8Array,

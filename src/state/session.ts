@@ -187,7 +187,7 @@ export class Session {
     }
   }
 
-  // ---- rule 1: open ----
+  // ---- spec 7.3: open ----
 
   #open(event: OpenEvent): SessionAction[] {
     let limits: Readonly<Limits>
@@ -242,7 +242,7 @@ export class Session {
     ]
   }
 
-  // ---- rule 2: the remote handshake ----
+  // ---- spec 7.3: the remote handshake ----
 
   #onRemoteOpen(body: Uint8Array, settings: OpenSettings): SessionAction[] {
     if (this.#phase === 'open') return this.#fail('ERR_UNEXPECTED_MESSAGE', 'second handshake')
@@ -305,7 +305,7 @@ export class Session {
     return actions
   }
 
-  // ---- rule 3: messages ----
+  // ---- spec 7.4: messages ----
 
   #onMessage(messageType: number, body: Uint8Array, settings: OpenSettings): SessionAction[] {
     if (this.#phase !== 'open') {
@@ -333,7 +333,7 @@ export class Session {
     }
   }
 
-  // ---- rule 5: the remote's Manifest ----
+  // ---- spec 7.6: the remote's Manifest ----
 
   #onManifest(manifest: ManifestLayout, settings: OpenSettings): SessionAction[] {
     const { bytes, count, keyOffsets, lengths, data } = manifest
@@ -389,7 +389,7 @@ export class Session {
     return actions
   }
 
-  // ---- rule 6: the remote's Request ----
+  // ---- spec 7.7: the remote's Request ----
 
   #onRequest(request: KeyList): SessionAction[] {
     const { bytes, offset, count } = request
@@ -432,7 +432,7 @@ export class Session {
     return actions
   }
 
-  // ---- rule 7: the remote's Replicate ----
+  // ---- spec 7.8: the remote's Replicate ----
 
   #onReplicate(replicate: KeyList): SessionAction[] {
     const head = this.#requests.head()
@@ -490,7 +490,7 @@ export class Session {
     return actions
   }
 
-  // ---- rule 4: live announcement and re-offer ----
+  // ---- spec 7.5: live announcement and re-offer ----
 
   /** `local-feed` is the list of one: each feed updates the view, and the offers form one batch. */
   #onLocalFeeds(feeds: readonly LocalFeed[], settings: OpenSettings): SessionAction[] {
@@ -521,7 +521,7 @@ export class Session {
     return record
   }
 
-  // ---- rule 8: local lengths ----
+  // ---- spec 9.2: local lengths ----
 
   #onLocalLength(key: Key, length: number): SessionAction[] {
     // A key outside the collection has no length to track; the adapter adds feeds first.
@@ -530,7 +530,7 @@ export class Session {
     return []
   }
 
-  // ---- rule 9: blocking ----
+  // ---- spec 7.9: blocking ----
 
   #onBlock(key: Key): SessionAction[] {
     const record = this.#feeds.recordOf(key)
@@ -538,7 +538,7 @@ export class Session {
     return [{ type: 'unreplicate', keys: [record.key] }]
   }
 
-  // ---- rule 10: time ----
+  // ---- spec 8.2: time ----
 
   #onTick(now: number, settings: OpenSettings): SessionAction[] {
     if (this.#phase !== 'await-handshake' || now < settings.deadline) return []

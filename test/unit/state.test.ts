@@ -83,7 +83,7 @@ function expectFailure(actions: SessionAction[], code: string, wireCode: number)
   expect(actions[2]).toEqual({ type: 'close', by: 'local' })
 }
 
-describe('rule 1: open', () => {
+describe('spec 7.3: open', () => {
   test('sends only the handshake and a timer, even with feeds to offer', () => {
     const session = new Session()
     const actions = session.handle(
@@ -125,7 +125,7 @@ describe('rule 1: open', () => {
   })
 })
 
-describe('rule 2: the remote handshake', () => {
+describe('spec 7.3: the remote handshake', () => {
   test('verified: cancel the timer, report the handshake, then the initial batch', () => {
     const session = new Session()
     session.handle(openEvent({ role: 'initiator', feeds: [feed(B, 2), feed(A, 1)] }))
@@ -216,7 +216,7 @@ describe('rule 2: the remote handshake', () => {
   })
 })
 
-describe('rule 3: messages', () => {
+describe('spec 7.4: messages', () => {
   test('a message before the handshake is unexpected', () => {
     const session = new Session()
     session.handle(openEvent({ role: 'initiator' }))
@@ -243,7 +243,7 @@ describe('rule 3: messages', () => {
   })
 })
 
-describe('rule 4: offering', () => {
+describe('spec 7.5: offering', () => {
   test('an empty collection still sends one empty Manifest', () => {
     const { verified } = openSession()
     expect(sent(verified)).toEqual([{ type: 'manifest', more: false, entries: [] }])
@@ -311,7 +311,7 @@ describe('rule 4: offering', () => {
   })
 })
 
-describe('rule 4: local-feeds (several feeds, one batch)', () => {
+describe('spec 7.5: local-feeds (several feeds, one batch)', () => {
   const entry = (key: Key, length: number) => ({ key, length, data: null })
 
   test('the offers of a list go out in one Manifest, in list order, with the local-feed skips', () => {
@@ -412,7 +412,7 @@ describe('rule 4: local-feeds (several feeds, one batch)', () => {
   })
 })
 
-describe('rule 5: receiving Manifests', () => {
+describe('spec 7.6: receiving Manifests', () => {
   test('wanted keys are requested once; blocked and unwanted are not; held keys are', () => {
     const { session } = openSession(
       { feeds: [feed(A, 0)], blocked: [B] },
@@ -489,7 +489,7 @@ describe('rule 5: receiving Manifests', () => {
   })
 })
 
-describe('rule 6: receiving Requests', () => {
+describe('spec 7.7: receiving Requests', () => {
   test('a key we never offered fails ERR_NOT_OFFERED', () => {
     const { session } = openSession({ feeds: [feed(A, 1), feed(B, 1), feed(C, 1)] })
     expectFailure(session.handle(request(A, C, X)), 'ERR_NOT_OFFERED', 8)
@@ -513,7 +513,7 @@ describe('rule 6: receiving Requests', () => {
   })
 })
 
-describe('rule 7: receiving Replicates', () => {
+describe('spec 7.8: receiving Replicates', () => {
   test('nothing outstanding: ERR_UNEXPECTED_MESSAGE', () => {
     const { session } = openSession()
     expectFailure(session.handle(replicate()), 'ERR_UNEXPECTED_MESSAGE', 7)
@@ -546,7 +546,7 @@ describe('rule 7: receiving Replicates', () => {
   })
 })
 
-describe('rule 8: synced', () => {
+describe('spec 9.2: synced', () => {
   test('fires when every accepted feed reaches the advertised length, and again later', () => {
     const { session } = openSession()
     session.handle(manifest([[A, 2]]))
@@ -578,7 +578,7 @@ describe('rule 8: synced', () => {
   })
 })
 
-describe('rule 9: blocking', () => {
+describe('spec 7.9: blocking', () => {
   test('mid-session: unreplicate, later Replicate of it ignored, offers ignored', () => {
     const { session } = openSession({ feeds: [feed(A, 1)] })
     session.handle(request(A))
@@ -594,7 +594,7 @@ describe('rule 9: blocking', () => {
   })
 })
 
-describe('rule 10: the handshake timeout', () => {
+describe('spec 8.2: the handshake timeout', () => {
   test('tick before the deadline does nothing, at the deadline fails', () => {
     const session = new Session()
     session.handle(openEvent({ role: 'responder', now: 100, limits: { handshakeTimeout: 50 } }))
@@ -608,7 +608,7 @@ describe('rule 10: the handshake timeout', () => {
   })
 })
 
-describe('rule 11: closing', () => {
+describe('spec 10: closing', () => {
   test('local close sends Close 0; then everything is silent', () => {
     const { session } = openSession()
     expect(session.handle({ type: 'close' })).toEqual([

@@ -592,7 +592,7 @@ const DEFINITIONS: TraceDefinition[] = [
         .event({ type: 'block', key: new Uint8Array(31) })
         .remoteOpen(),
   },
-  // ---- time (rule 10) ----
+  // ---- time (spec 8.2) ----
   {
     id: 'handshake-timeout',
     comment:
@@ -609,7 +609,7 @@ const DEFINITIONS: TraceDefinition[] = [
     setup: { limits: { handshakeTimeout: 50 } },
     script: (s) => s.connect().tick(50).tick(10_000),
   },
-  // ---- offering (rule 4) ----
+  // ---- offering (spec 7.5) ----
   {
     id: 'initial-batch-split-by-entries',
     comment:
@@ -693,7 +693,7 @@ const DEFINITIONS: TraceDefinition[] = [
         .remoteOpen()
         .localFeeds(f(D, 1), f(X, 1), f(E, 1), f(B, 3), f(key(0x11), 0), f(key(0x12), 2)),
   },
-  // ---- receiving Manifests (rule 5) ----
+  // ---- receiving Manifests (spec 7.6) ----
   {
     id: 'manifest-more-batches',
     comment:
@@ -915,7 +915,7 @@ const DEFINITIONS: TraceDefinition[] = [
     setup: {},
     script: (s) => s.connect().sendBytes(9, 'ffffffff').sendBytes(4, '').manifest([]),
   },
-  // ---- receiving Requests (rule 6) ----
+  // ---- receiving Requests (spec 7.7) ----
   {
     id: 'request-not-offered',
     comment:
@@ -948,7 +948,7 @@ const DEFINITIONS: TraceDefinition[] = [
     setup: { feeds: [f(A, 1), f(B, 1)], share: [A, B] },
     script: (s) => s.connect().request().request(B, A),
   },
-  // ---- receiving Replicates (rule 7) ----
+  // ---- receiving Replicates (spec 7.8) ----
   {
     id: 'replicate-nothing-outstanding',
     comment: 'A Replicate when no Request is outstanding fails ERR_UNEXPECTED_MESSAGE.',
@@ -1012,7 +1012,7 @@ const DEFINITIONS: TraceDefinition[] = [
         .block(A)
         .replicate(A, B),
   },
-  // ---- synced (rule 8) ----
+  // ---- synced (spec 9.2) ----
   {
     id: 'synced-waits-for-every-feed',
     comment:
@@ -1059,7 +1059,7 @@ const DEFINITIONS: TraceDefinition[] = [
         .block(A)
         .manifest([[A, 6]]),
   },
-  // ---- closing (rule 11) ----
+  // ---- closing (spec 10) ----
   {
     id: 'local-close',
     comment:
@@ -1144,7 +1144,7 @@ const DEFINITIONS: TraceDefinition[] = [
         .localFeed(C, 1)
         .close(),
   },
-  // ---- blocking mid-session (rule 9) ----
+  // ---- blocking mid-session (spec 7.9) ----
   {
     id: 'block-mid-session',
     comment:
