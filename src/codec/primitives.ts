@@ -238,11 +238,19 @@ export function assertBytes(
 // which UTF-8 cannot carry (an encoder would silently replace them with U+FFFD).
 const LONE_SURROGATE = /\p{Cs}/u
 
+/**
+ * The UTF-8 byte length of a string the wire can carry, or -1 when it holds a lone surrogate.
+ * The one rule for string fields: the encoders and the session's checks of local input use it.
+ */
+export function encodableUtf8Length(value: string): number {
+  return LONE_SURROGATE.test(value) ? -1 : utf8ByteLength(value)
+}
+
 /** Checks a string field and returns its UTF-8 byte length. */
 export function assertString(value: unknown, maxBytes: number, field: string): number {
   if (typeof value !== 'string') throw invalidMessage(`${field} must be a string`)
-  if (LONE_SURROGATE.test(value)) throw invalidMessage(`${field} contains a lone surrogate`)
-  const length = utf8ByteLength(value)
+  const length = encodableUtf8Length(value)
+  if (length < 0) throw invalidMessage(`${field} contains a lone surrogate`)
   if (length > maxBytes)
     throw invalidMessage(`${field} is ${length} UTF-8 bytes, limit ${maxBytes}`)
   return length

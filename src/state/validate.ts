@@ -1,11 +1,11 @@
 /** Checks of locally supplied event fields: misuse throws SessionUsageError, never an action. */
 import type { Limits } from '../codec/constants.js'
 import type { Key } from '../codec/messages.js'
+import { encodableUtf8Length } from '../codec/primitives.js'
 import type { LocalFeed } from './types.js'
 import { invalidArgument } from './usage-error.js'
 
 const KEY_BYTES = 32
-const encoder = new TextEncoder()
 
 /** A 32-byte Uint8Array. */
 export function checkKey(key: unknown, what: string): asserts key is Key {
@@ -52,10 +52,12 @@ export function checkFeed(feed: LocalFeed, limits: Readonly<Limits>): void {
   checkOptionalBytes(feed.data, limits.maxEntryDataBytes, 'feed.data')
 }
 
-/** A client name of at most maxClientBytes of UTF-8. */
+/** A client name the Handshake can carry: at most maxClientBytes of UTF-8, no lone surrogate. */
 export function checkClient(client: unknown, limits: Readonly<Limits>): asserts client is string {
   if (typeof client !== 'string') throw invalidArgument('client must be a string')
-  if (encoder.encode(client).byteLength > limits.maxClientBytes) {
+  const length = encodableUtf8Length(client)
+  if (length < 0) throw invalidArgument('client contains a lone surrogate')
+  if (length > limits.maxClientBytes) {
     throw invalidArgument(`client is over ${limits.maxClientBytes} bytes of UTF-8`)
   }
 }

@@ -123,6 +123,16 @@ describe('spec 7.3: open', () => {
       expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
     )
   })
+
+  test('a client name the Handshake cannot carry is refused at open, before anything is sent', () => {
+    // A lone surrogate has no UTF-8 form: the codec would refuse the Handshake later.
+    for (const client of ['a\uD800', 'x'.repeat(DEFAULT_LIMITS.maxClientBytes + 1)]) {
+      const session = new Session()
+      expect(() => session.handle({ ...openEvent({ role: 'initiator' }), client })).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+      )
+    }
+  })
 })
 
 describe('spec 7.3: the remote handshake', () => {
