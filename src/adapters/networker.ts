@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events'
 import type NoiseConnection from '@hyperswarm/secret-stream'
-import b4a from 'b4a'
 import DHT from 'hyperdht'
 import Hyperswarm, { type PeerDiscovery, type PeerInfo } from 'hyperswarm'
 import Protomux from 'protomux'
 import { PROTOMUX_PROTOCOL } from '../codec/constants.js'
+import { toHex } from '../state/hex.js'
 import { LocalErrorCode, MultifeedError } from './errors.js'
 
 type KeyPair = { publicKey: Uint8Array; secretKey: Uint8Array }
@@ -232,7 +232,7 @@ function assertMultifeed(multifeed: NetworkedMultifeed): void {
 }
 
 function idOf(multifeed: NetworkedMultifeed): string {
-  return b4a.toString(multifeed.discoveryKey, 'hex')
+  return toHex(multifeed.discoveryKey)
 }
 
 function noop(): void {}

@@ -7,7 +7,8 @@
 import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'
 import type { HypercoreOptions } from 'hypercore'
-import { parseKey, toHex } from './keys.js'
+import { toHex } from '../../state/hex.js'
+import { parseKey } from './keys.js'
 
 /** Core name of the list inside the multifeed namespace (writer names use another prefix). */
 export const FEED_LIST_CORE_NAME = 'multifeed/feed-list'

@@ -23,7 +23,3 @@ export function requireKey(key: unknown, what: string): Uint8Array {
   }
   return parsed
 }
-
-export function toHex(key: Uint8Array): string {
-  return b4a.toString(key, 'hex')
-}

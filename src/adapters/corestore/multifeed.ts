@@ -12,6 +12,7 @@ import { discoveryKey } from '../../codec/capability.js'
 import { DEFAULT_CLIENT, type Limits, PROTOMUX_PROTOCOL } from '../../codec/constants.js'
 import { resolveLimits } from '../../codec/limits.js'
 import type { Key, ManifestEntry } from '../../codec/messages.js'
+import { toHex } from '../../state/hex.js'
 import type { LocalFeed, SessionOptions, SharePolicy, WantPolicy } from '../../state/types.js'
 import { LocalErrorCode, MultifeedError } from '../errors.js'
 import {
@@ -23,7 +24,7 @@ import {
   noiseStreamOf,
 } from '../protomux-channel.js'
 import { FeedList } from './feed-list.js'
-import { parseKey, requireKey, toHex } from './keys.js'
+import { parseKey, requireKey } from './keys.js'
 import { isReplicatingOn, type ReplicationStream } from './streams.js'
 
 /** Prefix of writer core names in the namespace (keeps them apart from the feed list). */
