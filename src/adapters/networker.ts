@@ -12,6 +12,8 @@ type HostPort = { host: string; port: number }
 
 /** The part of a multifeed channel (MultifeedChannel) the networker uses. */
 export interface NetworkedChannel {
+  /** The connection the channel runs on. */
+  readonly stream: object
   close(): void
   once(event: 'close', listener: () => void): unknown
   /** The failure that closed the channel, if any. */
@@ -27,6 +29,9 @@ export interface NetworkedMultifeed {
   ready(): Promise<void>
   /** Opens this multifeed's channel on a connection that already runs Corestore replication. */
   attach(stream: NoiseConnection): NetworkedChannel
+  /** 'channel': every channel the multifeed opens, including one reopened for a rejoining remote. */
+  on(event: 'channel', listener: (channel: NetworkedChannel) => void): unknown
+  off(event: 'channel', listener: (channel: NetworkedChannel) => void): unknown
 }
 
 /** The Corestore the multifeeds live in (their feeds replicate on its replication stream). */
@@ -57,6 +62,8 @@ export interface JoinOptions {
 interface Joined {
   multifeed: NetworkedMultifeed
   discovery: PeerDiscovery
+  /** The multifeed's 'channel' listener: tracks channels it opens on our connections. */
+  onchannel: (channel: NetworkedChannel) => void
 }
 
 /**
@@ -115,8 +122,12 @@ export class Networker extends EventEmitter {
       server: opts.server ?? true,
       client: opts.client ?? true,
     })
-    this.joined.set(id, { multifeed, discovery })
-    for (const [conn, channels] of this.channels) this.attach(conn, channels, id, multifeed)
+    // The multifeed reopens a channel itself when a remote rejoins a connection; tracking its
+    // 'channel' events keeps those under leave() too.
+    const onchannel = (channel: NetworkedChannel) => this.track(id, channel)
+    multifeed.on('channel', onchannel)
+    this.joined.set(id, { multifeed, discovery, onchannel })
+    for (const conn of this.channels.keys()) this.attach(conn, id, multifeed)
     await discovery.flushed()
   }
 
@@ -127,6 +138,7 @@ export class Networker extends EventEmitter {
     const entry = this.joined.get(id)
     if (!entry) return
     this.joined.delete(id)
+    entry.multifeed.off('channel', entry.onchannel)
     for (const [conn, channels] of this.channels) {
       const channel = channels.get(id)
       channels.delete(id)
@@ -166,16 +178,11 @@ export class Networker extends EventEmitter {
       this.channels.delete(conn)
       this.emit('disconnection', conn)
     })
-    for (const [id, { multifeed }] of this.joined) this.attach(conn, channels, id, multifeed)
+    for (const [id, { multifeed }] of this.joined) this.attach(conn, id, multifeed)
     this.emit('connection', conn, info)
   }
 
-  private attach(
-    conn: NoiseConnection,
-    channels: Map<string, NetworkedChannel>,
-    id: string,
-    multifeed: NetworkedMultifeed,
-  ): void {
+  private attach(conn: NoiseConnection, id: string, multifeed: NetworkedMultifeed): void {
     let channel: NetworkedChannel
     try {
       channel = multifeed.attach(conn)
@@ -185,31 +192,17 @@ export class Networker extends EventEmitter {
       if ((err as { code?: unknown }).code !== LocalErrorCode.ERR_CLOSED) this.emit('warning', err)
       return
     }
-    channels.set(id, channel)
-    channel.once('close', () => this.onchannelclose(conn, channels, id, multifeed, channel))
+    // Usually tracked already by the 'channel' event; attach() may also return an existing one.
+    this.track(id, channel)
   }
 
-  /**
-   * A channel closed while the connection stays: the remote left (or had not joined yet). If it
-   * opens the multifeed again on this connection, attach again instead of letting protomux reject
-   * it. A channel that failed (protocol violation) is not re-armed: that waits for a reconnect.
-   */
-  private onchannelclose(
-    conn: NoiseConnection,
-    channels: Map<string, NetworkedChannel>,
-    id: string,
-    multifeed: NetworkedMultifeed,
-    channel: NetworkedChannel,
-  ): void {
-    if (channels.get(id) !== channel) return // left, or replaced already
-    channels.delete(id)
-    const joined = this.joined.get(id)?.multifeed === multifeed
-    if (!joined || !this.channels.has(conn) || channel.error || multifeed.closed) return
-    Protomux.from(conn).pair({ protocol: PROTOMUX_PROTOCOL, id: multifeed.discoveryKey }, () => {
-      if (channels.has(id) || this.joined.get(id)?.multifeed !== multifeed) return
-      if (!this.channels.has(conn) || multifeed.closed) return
-      this.attach(conn, channels, id, multifeed)
-      return channels.get(id)?.ready
+  /** Remembers a multifeed's channel on one of our connections, until it closes. */
+  private track(id: string, channel: NetworkedChannel): void {
+    const channels = this.channels.get(channel.stream as NoiseConnection)
+    if (!channels || channels.get(id) === channel) return // not our connection, or known
+    channels.set(id, channel)
+    channel.once('close', () => {
+      if (channels.get(id) === channel) channels.delete(id)
     })
   }
 

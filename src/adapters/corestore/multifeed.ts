@@ -90,8 +90,9 @@ interface Feed {
  * A multifeed on a Corestore.
  *
  * Events: 'feed' (core, FeedInfo) when a feed joins the collection (also for each persisted feed
- * while loading), 'remote-feeds' (keys, channel), 'synced' (channel), 'session-error'
- * (MultifeedError, channel). It never emits 'error'. Methods throw or reject with MultifeedErrors
+ * while loading), 'channel' (channel) for every channel it opens (also when it reopens one for a
+ * remote that rejoins a stream), 'remote-feeds' (keys, channel), 'synced' (channel),
+ * 'session-error' (MultifeedError, channel). It never emits 'error'. Methods throw or reject with MultifeedErrors
  * (`err.code`).
  *
  * Storage: the multifeed lives in the Corestore namespace derived from its discovery key (never
@@ -265,6 +266,7 @@ export class Multifeed extends ReadyResource implements ChannelHost {
       this.#channels.delete(channel)
       this.#awaitLateRemote(noise, channel, opts)
     })
+    this.emit('channel', channel)
     return channel
   }
 
