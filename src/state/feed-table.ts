@@ -1,58 +1,75 @@
 /**
- * Everything one session knows about each feed key, in one record per key (found by key bytes
- * in a KeyTable), with counters kept up to date by the mutators so that no rule ever scans the table:
- * the local collection, what we offered, what the remote offered, requests, acceptance,
- * replication and sync progress. One Map lookup per key per message keeps the cost linear.
+ * Everything one session knows about each feed key: the local collection, what we offered,
+ * what the remote offered, requests, acceptance, replication and sync progress. A feed is an id
+ * (0, 1, 2, ... in first-seen order, found by key bytes in a KeyTable) into columns of typed
+ * arrays, with counters kept up to date by the mutators so that no rule ever scans the table.
+ *
+ * Columns rather than one object per feed: at 100k feeds the objects were the largest
+ * allocation of an exchange, and the garbage collector copied and scanned each of them, while
+ * typed arrays are a few large blocks it never looks inside.
  */
 import type { Key } from '../codec/messages.js'
-import { sameKeyAt } from './key-id.js'
-import { KeyTable } from './key-table.js'
+import { KeyTable, NOT_FOUND } from './key-table.js'
 
-/** Sentinel for "never" in the length fields. */
+/** A feed's row in the FeedTable. */
+export type FeedId = number
+
+/** No feed (a lookup that found nothing, or no guess). */
+export const NO_FEED = NOT_FOUND
+/** Sentinel for "never" in the length and request fields. */
 export const NONE = -1
 
-/** What the session knows about one feed key. */
-export interface FeedRecord {
-  readonly key: Key
-  /** Length of the local copy, or NONE when the local collection does not hold the feed. */
-  localLength: number
-  /** Opaque data we offer with the key. */
-  localData: Uint8Array | null
-  /** The user blocked or removed it: never offered, requested or accepted again. */
-  blocked: boolean
-  /** Highest length we offered in this session, or NONE. */
-  offeredLength: number
-  /** Highest length the remote advertised in this session, or NONE. */
-  remoteLength: number
-  /** Data of the remote's newest entry for the key. */
-  remoteData: Uint8Array | null
-  /** Sequence number of the outstanding Request holding the key, or NONE. */
-  requestSeq: number
-  /** Requested while not in the collection: reserves room under maxFeeds. */
-  reservesRoom: boolean
-  /** The remote agreed to replicate it and it was not blocked since. */
-  accepted: boolean
-  /** Accepted and the local copy is shorter than the remote's advertised length. */
-  lagging: boolean
-  /** Replication was started on this connection (and not stopped by a block). */
-  replicating: boolean
-  /** Accepted since the last remote-feeds action. */
-  unreported: boolean
-  /** Last message that touched the record (to skip duplicates within one message). */
-  stamp: number
-  /** The record after this one in the last offer batch we sent it in (a lookup guess). */
-  nextOffered: FeedRecord | null
-  /** The record after this one in the last Request we sent it in (a lookup guess). */
-  nextRequested: FeedRecord | null
-}
+/** Smallest column length allocated (a session with a few feeds grows its columns once). */
+const MIN_CAPACITY = 64
 
-/** Every FeedRecord of a session, with counters kept by the mutators (no rule scans the table). */
+// Bits of the flags column.
+/** The user blocked or removed it: never offered, requested or accepted again. */
+const BLOCKED = 1
+/** Requested while not in the collection: reserves room under maxFeeds. */
+const RESERVES_ROOM = 2
+/** The remote agreed to replicate it and it was not blocked since. */
+const ACCEPTED = 4
+/** Accepted and the local copy is shorter than the remote's advertised length. */
+const LAGGING = 8
+/** Replication was started on this connection (and not stopped by a block). */
+const REPLICATING = 16
+/** Accepted since the last remote-feeds action. */
+const UNREPORTED = 32
+
+/** Every feed a session knows, by id, with counters kept by the mutators. */
 export class FeedTable {
-  readonly #records = new KeyTable<FeedRecord>()
+  /** Ids by key; each key as first seen (the caller's, or a view of received bytes). */
+  readonly #index = new KeyTable()
+  #capacity = 0
+  /** Length of the local copy, or NONE when the local collection does not hold the feed. */
+  #localLength = new Float64Array(0)
+  /** Opaque data we offer with the key (created with the first feed that has data). */
+  #localData: DataColumn = null
+  /** Highest length we offered in this session, or NONE. */
+  #offeredLength = new Float64Array(0)
+  /** Highest length the remote advertised in this session, or NONE. */
+  #remoteLength = new Float64Array(0)
+  /** Data of the remote's newest entry for the key (created with the first that has data). */
+  #remoteData: DataColumn = null
+  /** Sequence number of the outstanding Request holding the key, or NONE. */
+  #requestSeq = new Float64Array(0)
+  /** Last message that touched the feed (to skip duplicates within one message). */
+  #stamp = new Float64Array(0)
+  #flags = new Uint8Array(0)
+  /** The feed after this one in the last offer batch we sent it in (a lookup guess). */
+  #nextOffered = new Int32Array(0)
+  /** The feed after this one in the last Request we sent it in (a lookup guess). */
+  #nextRequested = new Int32Array(0)
+
   #collectionSize = 0
   #remoteOffered = 0
   #reservedRoom = 0
   #lagging = 0
+
+  /** Feeds known (ids are 0 to size - 1, in first-seen order). */
+  get size(): number {
+    return this.#index.size
+  }
 
   /** Feeds the local collection holds. */
   get collectionSize(): number {
@@ -74,128 +91,245 @@ export class FeedTable {
     return this.#lagging
   }
 
-  get(key: Key): FeedRecord | undefined {
-    return this.#records.get(key)
+  /** Makes room for `count` more feeds (a hint: adding works without it, growing as it goes). */
+  reserve(count: number): void {
+    this.#index.reserve(count)
+    this.#growColumns(this.size + count)
+  }
+
+  /** The id of `key` (32 bytes), or NO_FEED. */
+  find(key: Key): FeedId {
+    return this.#index.find(key, 0)
   }
 
   /**
-   * The record of the 32-byte key at bytes[at, at + 32), trying `guess` first: a remote
-   * answers in the order we sent, so the guess is usually right, and comparing 32 bytes
-   * costs far less than building a Map key and looking it up.
+   * The id of the 32-byte key at bytes[at, at + 32), trying `guess` first: a remote answers
+   * in the order we sent, so the guess is usually right and saves the hash lookup.
    */
-  findAt(bytes: Uint8Array, at: number, guess: FeedRecord | null): FeedRecord | undefined {
-    if (guess !== null && sameKeyAt(guess.key, bytes, at)) return guess
-    return this.#records.getAt(bytes, at)
+  findAt(bytes: Uint8Array, at: number, guess: FeedId): FeedId {
+    if (guess !== NO_FEED && this.#index.keyEquals(guess, bytes, at)) return guess
+    return this.#index.find(bytes, at)
+  }
+
+  /** The id of `key`, created (knowing nothing yet, keeping `key` itself) if new. */
+  idOf(key: Key): FeedId {
+    return this.#findOrCreate(key, 0, key)
   }
 
   /**
-   * The record of the 32-byte key at bytes[at, at + 32), created if the table has none (its key
-   * then a view of those bytes: `bytes` must not change afterwards).
+   * The id of the 32-byte key at bytes[at, at + 32), created if new (its key then a view of
+   * those bytes: `bytes` must not change afterwards).
    */
-  recordAt(bytes: Uint8Array, at: number): FeedRecord {
-    const record = this.#records.getAt(bytes, at)
-    if (record !== undefined) return record
-    return this.#create(new Uint8Array(bytes.buffer, bytes.byteOffset + at, 32))
+  idAt(bytes: Uint8Array, at: number): FeedId {
+    return this.#findOrCreate(bytes, at, null)
   }
 
-  /** The record of `key`, created (knowing nothing yet) if the table has none. */
-  recordOf(key: Key): FeedRecord {
-    return this.#records.get(key) ?? this.#create(key)
+  #findOrCreate(bytes: Uint8Array, at: number, key: Key | null): FeedId {
+    const size = this.#index.size
+    const id = this.#index.findOrAdd(bytes, at, key)
+    if (id < size) return id
+    if (id >= this.#capacity) this.#growColumns(id + 1)
+    this.#localLength[id] = NONE
+    this.#offeredLength[id] = NONE
+    this.#remoteLength[id] = NONE
+    this.#requestSeq[id] = NONE
+    this.#nextOffered[id] = NO_FEED
+    this.#nextRequested[id] = NO_FEED
+    return id
   }
 
-  #create(key: Key): FeedRecord {
-    const record: FeedRecord = {
-      key,
-      localLength: NONE,
-      localData: null,
-      blocked: false,
-      offeredLength: NONE,
-      remoteLength: NONE,
-      remoteData: null,
-      requestSeq: NONE,
-      reservesRoom: false,
-      accepted: false,
-      lagging: false,
-      replicating: false,
-      unreported: false,
-      stamp: 0,
-      nextOffered: null,
-      nextRequested: null,
-    }
-    this.#records.add(record)
-    return record
+  /** Grows every typed column to hold `needed` feeds, at least doubling (data grows as written). */
+  #growColumns(needed: number): void {
+    if (needed <= this.#capacity) return
+    const capacity = Math.max(needed, this.#capacity * 2, MIN_CAPACITY)
+    this.#localLength = grown(this.#localLength, new Float64Array(capacity))
+    this.#offeredLength = grown(this.#offeredLength, new Float64Array(capacity))
+    this.#remoteLength = grown(this.#remoteLength, new Float64Array(capacity))
+    this.#requestSeq = grown(this.#requestSeq, new Float64Array(capacity))
+    this.#stamp = grown(this.#stamp, new Float64Array(capacity))
+    this.#flags = grown(this.#flags, new Uint8Array(capacity))
+    this.#nextOffered = grown(this.#nextOffered, new Int32Array(capacity))
+    this.#nextRequested = grown(this.#nextRequested, new Int32Array(capacity))
+    this.#capacity = capacity
   }
 
-  /** Records in first-seen order (before the remote's first Manifest: collection order). */
-  values(): readonly FeedRecord[] {
-    return this.#records.values()
+  key(id: FeedId): Key {
+    return this.#index.key(id)
+  }
+
+  localLength(id: FeedId): number {
+    return this.#localLength[id]!
+  }
+
+  localData(id: FeedId): Uint8Array | null {
+    return this.#localData?.[id] ?? null
+  }
+
+  offeredLength(id: FeedId): number {
+    return this.#offeredLength[id]!
+  }
+
+  remoteLength(id: FeedId): number {
+    return this.#remoteLength[id]!
+  }
+
+  remoteData(id: FeedId): Uint8Array | null {
+    return this.#remoteData?.[id] ?? null
+  }
+
+  requestSeq(id: FeedId): number {
+    return this.#requestSeq[id]!
+  }
+
+  isBlocked(id: FeedId): boolean {
+    return (this.#flags[id]! & BLOCKED) !== 0
+  }
+
+  isAccepted(id: FeedId): boolean {
+    return (this.#flags[id]! & ACCEPTED) !== 0
+  }
+
+  isReplicating(id: FeedId): boolean {
+    return (this.#flags[id]! & REPLICATING) !== 0
+  }
+
+  /** Accepted since the last remote-feeds action, and not blocked since. */
+  isUnreported(id: FeedId): boolean {
+    return (this.#flags[id]! & UNREPORTED) !== 0
+  }
+
+  nextOffered(id: FeedId): FeedId {
+    return this.#nextOffered[id]!
+  }
+
+  nextRequested(id: FeedId): FeedId {
+    return this.#nextRequested[id]!
+  }
+
+  /** True the first time message `stamp` touches the feed (stamps only grow). */
+  touch(id: FeedId, stamp: number): boolean {
+    if (this.#stamp[id] === stamp) return false
+    this.#stamp[id] = stamp
+    return true
+  }
+
+  /** We offer the feed at `length` now. */
+  setOffered(id: FeedId, length: number): void {
+    this.#offeredLength[id] = length
+  }
+
+  setNextOffered(id: FeedId, next: FeedId): void {
+    this.#nextOffered[id] = next
+  }
+
+  setNextRequested(id: FeedId, next: FeedId): void {
+    this.#nextRequested[id] = next
+  }
+
+  /** Replication of the feed started on this connection; false if it already had. */
+  startReplicating(id: FeedId): boolean {
+    if (this.isReplicating(id)) return false
+    this.#flags[id]! |= REPLICATING
+    return true
+  }
+
+  /** Reports the feed (remote-feeds): false if it was not waiting to be reported. */
+  takeUnreported(id: FeedId): boolean {
+    if (!this.isUnreported(id)) return false
+    this.#flags[id]! &= ~UNREPORTED
+    return true
   }
 
   /** The collection holds the feed now, at least at `length` (lengths only grow). */
-  setLocal(record: FeedRecord, length: number, data: Uint8Array | null): void {
-    if (record.localLength === NONE) {
+  setLocal(id: FeedId, length: number, data: Uint8Array | null): void {
+    const local = this.#localLength[id]!
+    if (local === NONE) {
       this.#collectionSize++
-      if (record.reservesRoom) this.#setReservesRoom(record, false)
+      this.#setReservesRoom(id, false)
     }
-    if (length > record.localLength) record.localLength = length
-    record.localData = data
-    this.#refreshLag(record)
+    if (length > local) this.#localLength[id] = length
+    this.#localData = withData(this.#localData, id, data)
+    this.#refreshLag(id)
   }
 
   /** Raises the local length of a held feed; false when the collection does not hold it. */
-  raiseLocalLength(record: FeedRecord, length: number): boolean {
-    if (record.localLength === NONE) return false
-    if (length > record.localLength) record.localLength = length
-    this.#refreshLag(record)
+  raiseLocalLength(id: FeedId, length: number): boolean {
+    const local = this.#localLength[id]!
+    if (local === NONE) return false
+    if (length > local) this.#localLength[id] = length
+    this.#refreshLag(id)
     return true
   }
 
   /** The remote offered the key: advertised length = highest seen, data = newest. */
-  mergeRemoteOffer(record: FeedRecord, length: number, data: Uint8Array | null): void {
-    if (record.remoteLength === NONE) this.#remoteOffered++
-    if (length > record.remoteLength) record.remoteLength = length
-    record.remoteData = data
-    this.#refreshLag(record)
+  mergeRemoteOffer(id: FeedId, length: number, data: Uint8Array | null): void {
+    const remote = this.#remoteLength[id]!
+    if (remote === NONE) this.#remoteOffered++
+    if (length > remote) this.#remoteLength[id] = length
+    this.#remoteData = withData(this.#remoteData, id, data)
+    this.#refreshLag(id)
   }
 
-  setRequested(record: FeedRecord, seq: number): void {
-    record.requestSeq = seq
-    this.#setReservesRoom(record, record.localLength === NONE)
+  setRequested(id: FeedId, seq: number): void {
+    this.#requestSeq[id] = seq
+    this.#setReservesRoom(id, this.#localLength[id] === NONE)
   }
 
   /** The Request holding the key was answered. */
-  clearRequested(record: FeedRecord): void {
-    record.requestSeq = NONE
-    this.#setReservesRoom(record, false)
+  clearRequested(id: FeedId): void {
+    this.#requestSeq[id] = NONE
+    this.#setReservesRoom(id, false)
   }
 
-  accept(record: FeedRecord): void {
-    record.accepted = true
-    record.unreported = true
-    this.#refreshLag(record)
+  accept(id: FeedId): void {
+    this.#flags[id]! |= ACCEPTED | UNREPORTED
+    this.#refreshLag(id)
   }
 
   /** Blocks the key: it is no longer accepted nor reported. Returns whether it was replicating. */
-  block(record: FeedRecord): boolean {
-    record.blocked = true
-    record.accepted = false
-    record.unreported = false
-    this.#refreshLag(record)
-    const wasReplicating = record.replicating
-    record.replicating = false
+  block(id: FeedId): boolean {
+    const wasReplicating = this.isReplicating(id)
+    this.#flags[id] = (this.#flags[id]! | BLOCKED) & ~(ACCEPTED | UNREPORTED | REPLICATING)
+    this.#refreshLag(id)
     return wasReplicating
   }
 
-  #setReservesRoom(record: FeedRecord, reserves: boolean): void {
-    if (record.reservesRoom === reserves) return
-    record.reservesRoom = reserves
+  #setReservesRoom(id: FeedId, reserves: boolean): void {
+    const flags = this.#flags[id]!
+    if (((flags & RESERVES_ROOM) !== 0) === reserves) return
+    this.#flags[id] = flags ^ RESERVES_ROOM
     this.#reservedRoom += reserves ? 1 : -1
   }
 
-  #refreshLag(record: FeedRecord): void {
-    const lagging = record.accepted && record.localLength < record.remoteLength
-    if (lagging === record.lagging) return
-    record.lagging = lagging
+  #refreshLag(id: FeedId): void {
+    const flags = this.#flags[id]!
+    const lagging = (flags & ACCEPTED) !== 0 && this.#localLength[id]! < this.#remoteLength[id]!
+    if (((flags & LAGGING) !== 0) === lagging) return
+    this.#flags[id] = flags ^ LAGGING
     this.#lagging += lagging ? 1 : -1
   }
+}
+
+/**
+ * Per-feed data, most often null for every feed: the column exists only once some feed has
+ * data (a missing entry reads as null).
+ */
+type DataColumn = (Uint8Array | null)[] | null
+
+/** `column` with `data` at `id`, created if this is the first data. */
+function withData(column: DataColumn, id: FeedId, data: Uint8Array | null): DataColumn {
+  if (column === null) {
+    if (data === null) return null
+    column = []
+  }
+  // Filled up to id, so the array stays dense (a far write would make it a slow sparse one).
+  while (column.length < id) column.push(null)
+  column[id] = data
+  return column
+}
+
+/** `into` with `from` copied to its start. */
+function grown<T extends Float64Array | Int32Array | Uint8Array>(from: T, into: T): T {
+  into.set(from as never)
+  return into
 }

@@ -1,8 +1,7 @@
 /**
- * A hash table from 32-byte feed keys to records, in insertion order. It hashes the key bytes
- * in place into an integer, so looking a key up allocates nothing: a Map keyed by a string of
- * the bytes must build and hash a new string for every lookup, which made it the largest cost
- * of a 100k-key exchange.
+ * A hash index from 32-byte feed keys to ids 0, 1, 2, ... in insertion order. Keys are hashed
+ * from their bytes in place, so a lookup allocates nothing (a Map keyed by a string of the bytes
+ * must build and hash a new string for every lookup).
  *
  * Hash flooding: keys are chosen by the remote and this hash is public (a sans-IO session has no
  * randomness to seed it), so a remote can make any number of keys share a slot. Nor would a
@@ -12,11 +11,14 @@
  * therefore costs at most MAX_PROBES slot checks plus one Map lookup, whatever keys the remote
  * picks, and honest (random) keys almost never reach the overflow.
  */
-import { keyId, keyIdAt, sameKeyAt } from './key-id.js'
+import { keyIdAt, sameKeyAt } from './key-id.js'
 
+const KEY_BYTES = 32
 /** Slots checked from a key's home slot before it goes to the overflow Map. */
 const MAX_PROBES = 16
 const INITIAL_BITS = 6
+/** Returned by find for a key the table does not hold. */
+export const NOT_FOUND = -1
 
 /** 32-bit mix of the 8 little-endian words of bytes[at, at + 32) (murmur3-style steps). */
 export function hashAt(b: Uint8Array, at: number): number {
@@ -33,90 +35,128 @@ export function hashAt(b: Uint8Array, at: number): number {
   return h ^ (h >>> 16)
 }
 
-/** Records with a 32-byte `key`, found by key bytes; keys are never removed. */
-export class KeyTable<T extends { readonly key: Uint8Array }> {
-  /** Records in insertion order. */
-  readonly #ordered: T[] = []
+/** Ids of 32-byte keys, in insertion order; keys are never removed. */
+export class KeyTable {
+  /** Key of each id, as added (never modified). */
+  readonly #keys: Uint8Array[] = []
   /**
-   * Two int32 per slot: the key's hash with bit 0 set (0 = empty slot), and the record's index
-   * in #ordered. Plain integers, so the garbage collector never scans the table.
+   * Two int32 per slot: the key's hash with bit 0 set (0 = empty slot), and its id. Plain
+   * integers, so the garbage collector never scans the table.
    */
   #slots = new Int32Array(2 << INITIAL_BITS)
   #bits = INITIAL_BITS
-  /** keyId -> index in #ordered, for keys whose probe window was full. */
+  /** keyId -> id, for keys whose probe window was full. */
   #overflow = new Map<string, number>()
 
+  /** Keys held (ids are 0 to size - 1). */
   get size(): number {
-    return this.#ordered.length
+    return this.#keys.length
   }
 
-  /** Records in insertion order (do not modify). */
-  values(): readonly T[] {
-    return this.#ordered
+  /** The key of `id`. */
+  key(id: number): Uint8Array {
+    return this.#keys[id]!
   }
 
-  /** The record of `key` (32 bytes), if any. */
-  get(key: Uint8Array): T | undefined {
-    return this.getAt(key, 0)
+  /** Makes room for `count` more keys, so adding them does not rebuild the table. */
+  reserve(count: number): void {
+    const needed = this.size + count
+    let bits = this.#bits
+    // Load factor at most 1/2 keeps probe runs short.
+    while (needed * 2 > 1 << bits) bits++
+    if (bits !== this.#bits) this.#rebuild(bits)
   }
 
-  /** The record of the key at bytes[at, at + 32), if any. */
-  getAt(bytes: Uint8Array, at: number): T | undefined {
+  /** The id of the key at bytes[at, at + 32), or NOT_FOUND. */
+  find(bytes: Uint8Array, at: number): number {
     const tag = hashAt(bytes, at) | 1
     const slots = this.#slots
     const mask = (1 << this.#bits) - 1
     let slot = tag >>> (32 - this.#bits)
     for (let probe = 0; probe < MAX_PROBES; probe++) {
       const slotTag = slots[slot * 2]!
-      if (slotTag === 0) return undefined
+      if (slotTag === 0) return NOT_FOUND
       if (slotTag === tag) {
-        const record = this.#ordered[slots[slot * 2 + 1]!]!
-        if (sameKeyAt(record.key, bytes, at)) return record
+        const id = slots[slot * 2 + 1]!
+        if (this.keyEquals(id, bytes, at)) return id
       }
       slot = (slot + 1) & mask
     }
-    if (this.#overflow.size === 0) return undefined
-    const index = this.#overflow.get(keyIdAt(bytes, at))
-    return index === undefined ? undefined : this.#ordered[index]
+    return this.#overflow.get(keyIdAt(bytes, at)) ?? NOT_FOUND
   }
 
-  /** Adds a record whose key is not in the table yet (the caller looked it up first). */
-  add(record: T): void {
-    this.#ordered.push(record)
-    // Load factor at most 1/2 keeps probe runs short.
-    if (this.#ordered.length * 2 > 1 << this.#bits) this.#rebuild(this.#bits + 1)
-    else this.#place(record, this.#ordered.length - 1)
+  /**
+   * The id of the key at bytes[at, at + 32), added (as id `size`) if the table does not hold it.
+   * A new key is kept as `key` when given (it must hold those bytes), else as a view of
+   * bytes[at, at + 32), which must then never change. One probe run serves both the lookup and
+   * the insertion.
+   */
+  findOrAdd(bytes: Uint8Array, at: number, key: Uint8Array | null): number {
+    if ((this.size + 1) * 2 > 1 << this.#bits) this.#rebuild(this.#bits + 1)
+    const tag = hashAt(bytes, at) | 1
+    const slots = this.#slots
+    const mask = (1 << this.#bits) - 1
+    let slot = tag >>> (32 - this.#bits)
+    for (let probe = 0; probe < MAX_PROBES; probe++) {
+      const slotTag = slots[slot * 2]!
+      if (slotTag === 0) {
+        const id = this.#append(bytes, at, key)
+        slots[slot * 2] = tag
+        slots[slot * 2 + 1] = id
+        return id
+      }
+      if (slotTag === tag) {
+        const id = slots[slot * 2 + 1]!
+        if (this.keyEquals(id, bytes, at)) return id
+      }
+      slot = (slot + 1) & mask
+    }
+    const keyId = keyIdAt(bytes, at)
+    const known = this.#overflow.get(keyId)
+    if (known !== undefined) return known
+    const id = this.#append(bytes, at, key)
+    this.#overflow.set(keyId, id)
+    return id
   }
 
-  #place(record: T, index: number, tag = hashAt(record.key, 0) | 1): void {
+  /** Whether id's key equals bytes[at, at + 32). */
+  keyEquals(id: number, bytes: Uint8Array, at: number): boolean {
+    return sameKeyAt(this.#keys[id]!, bytes, at)
+  }
+
+  #append(bytes: Uint8Array, at: number, key: Uint8Array | null): number {
+    const id = this.#keys.length
+    this.#keys.push(key ?? new Uint8Array(bytes.buffer, bytes.byteOffset + at, KEY_BYTES))
+    return id
+  }
+
+  /** Places id (whose key is already held) in the slots, or in the overflow Map. */
+  #place(id: number, tag: number): void {
     const slots = this.#slots
     const mask = (1 << this.#bits) - 1
     let slot = tag >>> (32 - this.#bits)
     for (let probe = 0; probe < MAX_PROBES; probe++) {
       if (slots[slot * 2] === 0) {
         slots[slot * 2] = tag
-        slots[slot * 2 + 1] = index
+        slots[slot * 2 + 1] = id
         return
       }
       slot = (slot + 1) & mask
     }
-    this.#overflow.set(keyId(record.key), index)
+    this.#overflow.set(keyIdAt(this.#keys[id]!, 0), id)
   }
 
-  /** Moves every record into a table of 2^bits slots (reusing the hashes the slots hold). */
+  /** Moves every key into a table of 2^bits slots (reusing the hashes the slots hold). */
   #rebuild(bits: number): void {
     const old = this.#slots
     const overflow = this.#overflow
-    const ordered = this.#ordered
     this.#bits = bits
     this.#slots = new Int32Array(2 << bits)
     this.#overflow = new Map()
     for (let slot = 0; slot < old.length; slot += 2) {
       const tag = old[slot]!
-      if (tag !== 0) this.#place(ordered[old[slot + 1]!]!, old[slot + 1]!, tag)
+      if (tag !== 0) this.#place(old[slot + 1]!, tag)
     }
-    for (const index of overflow.values()) this.#place(ordered[index]!, index)
-    // The record that triggered the rebuild is in neither yet.
-    this.#place(ordered[ordered.length - 1]!, ordered.length - 1)
+    for (const id of overflow.values()) this.#place(id, hashAt(this.#keys[id]!, 0) | 1)
   }
 }

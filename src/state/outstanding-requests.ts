@@ -1,14 +1,14 @@
 /**
  * Our Requests the remote has not answered yet, oldest first: the remote answers exactly one
- * Replicate per Request, in order. Each Request gets a sequence number that its keys' records
+ * Replicate per Request, in order. Each Request gets a sequence number that its feeds
  * carry, so "is this key in the head Request" is one comparison.
  */
-import type { FeedRecord } from './feed-table.js'
+import type { FeedId } from './feed-table.js'
 
-/** One Request we sent: its sequence number and the records of its keys, in order. */
+/** One Request we sent: its sequence number and the feeds of its keys, in order. */
 export interface OutstandingRequest {
   seq: number
-  records: FeedRecord[]
+  ids: FeedId[]
 }
 
 /** FIFO of our unanswered Requests. */
@@ -26,8 +26,8 @@ export class OutstandingRequests {
     return this.#nextSeq
   }
 
-  push(records: FeedRecord[]): OutstandingRequest {
-    const request = { seq: this.#nextSeq++, records }
+  push(ids: FeedId[]): OutstandingRequest {
+    const request = { seq: this.#nextSeq++, ids }
     this.#queue.push(request)
     return request
   }

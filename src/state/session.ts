@@ -15,7 +15,7 @@ import type { Key, ManifestEntry } from '../codec/messages.js'
 import type { ErrorCodeName } from '../errors.js'
 import { chunkKeys, chunkManifests } from './chunk.js'
 import { closedByRemote, closeLocally, type FailDetails, failByPeer } from './failure.js'
-import { type FeedRecord, FeedTable, NONE } from './feed-table.js'
+import { type FeedId, FeedTable, NO_FEED, NONE } from './feed-table.js'
 import { toHex } from './hex.js'
 import { decodeIncoming, type IncomingMessage } from './incoming.js'
 import { OutstandingRequests } from './outstanding-requests.js'
@@ -73,9 +73,9 @@ export class Session {
 
   readonly #feeds = new FeedTable()
   readonly #requests = new OutstandingRequests()
-  /** Records accepted since the last remote-feeds action (a block clears their flag). */
-  #unreported: FeedRecord[] = []
-  /** Counter marking records touched by the current message, to skip duplicate keys. */
+  /** Feeds accepted since the last remote-feeds action (a block clears their flag). */
+  #unreported: FeedId[] = []
+  /** Counter marking feeds touched by the current message, to skip duplicate keys. */
   #stamp = 0
   /** The remote's last Manifest had more=true: its batch continues. */
   #remoteBatchOpen = false
@@ -212,12 +212,12 @@ export class Session {
     for (let i = 0; i < feeds.length; i++) checkFeed(feeds[i]!, limits)
     for (let i = 0; i < blocked.length; i++) checkKey(blocked[i], 'blocked key')
 
+    this.#feeds.reserve(feeds.length + blocked.length)
     for (let i = 0; i < feeds.length; i++) {
       const feed = feeds[i]!
-      const record = this.#feeds.recordOf(feed.key)
-      this.#feeds.setLocal(record, feed.length, feed.data)
+      this.#feeds.setLocal(this.#feeds.idOf(feed.key), feed.length, feed.data)
     }
-    for (let i = 0; i < blocked.length; i++) this.#feeds.block(this.#feeds.recordOf(blocked[i]!))
+    for (let i = 0; i < blocked.length; i++) this.#feeds.block(this.#feeds.idOf(blocked[i]!))
     const deadline = event.now + limits.handshakeTimeout
     this.#settings = {
       client: event.client,
@@ -283,20 +283,20 @@ export class Session {
         userData: handshake.userData,
       },
     ]
-    // Before this point only local feeds and blocked keys have records, in collection order.
+    // Before this point only local feeds and blocked keys are known, in collection order.
     // Arrays of per-key results are allocated at their upper bound and trimmed, not grown by
     // push (growing copies them several times over for 100k keys).
-    const known = this.#feeds.values()
-    const entries: ManifestEntry[] = new Array(known.length)
+    const feeds = this.#feeds
+    const entries: ManifestEntry[] = new Array(feeds.size)
     let offers = 0
-    let previous: FeedRecord | null = null
-    for (let i = 0; i < known.length; i++) {
-      const record = known[i]!
-      if (!this.#mayOffer(record)) continue
-      record.offeredLength = record.localLength
-      entries[offers++] = { key: record.key, length: record.localLength, data: record.localData }
-      if (previous !== null) previous.nextOffered = record
-      previous = record
+    let previous: FeedId = NO_FEED
+    for (let id = 0; id < feeds.size; id++) {
+      if (!this.#mayOffer(id)) continue
+      const length = feeds.localLength(id)
+      feeds.setOffered(id, length)
+      entries[offers++] = { key: feeds.key(id), length, data: feeds.localData(id) }
+      if (previous !== NO_FEED) feeds.setNextOffered(previous, id)
+      previous = id
     }
     entries.length = offers
     for (const manifest of chunkManifests(entries, settings.limits)) {
@@ -338,17 +338,18 @@ export class Session {
   #onManifest(manifest: ManifestLayout, settings: OpenSettings): SessionAction[] {
     const { bytes, count, keyOffsets, lengths, data } = manifest
     const { maxRemoteFeeds, maxFeeds } = settings.limits
+    const feeds = this.#feeds
     // Pass 1: count distinct new keys before anything of the message is applied.
     const stamp = ++this.#stamp
-    const records: FeedRecord[] = new Array(count)
+    feeds.reserve(count)
+    const ids: FeedId[] = new Array(count)
     let fresh = 0
     for (let i = 0; i < count; i++) {
-      const record = this.#feeds.recordAt(bytes, keyOffsets[i]!)
-      if (record.remoteLength === NONE && record.stamp !== stamp) fresh++
-      record.stamp = stamp
-      records[i] = record
+      const id = feeds.idAt(bytes, keyOffsets[i]!)
+      if (feeds.touch(id, stamp) && feeds.remoteLength(id) === NONE) fresh++
+      ids[i] = id
     }
-    const offered = this.#feeds.remoteOffered + fresh
+    const offered = feeds.remoteOffered + fresh
     if (offered > maxRemoteFeeds) {
       return this.#fail(
         'ERR_LIMIT_EXCEEDED',
@@ -356,17 +357,17 @@ export class Session {
       )
     }
     // Pass 2: apply in order.
-    const wanted: FeedRecord[] = new Array(count)
+    const wanted: FeedId[] = new Array(count)
     let wants = 0
     for (let i = 0; i < count; i++) {
-      const record = records[i]!
-      this.#feeds.mergeRemoteOffer(record, lengths[i]!, data === null ? null : data[i]!)
-      if (record.accepted || record.blocked || record.requestSeq !== NONE) continue
-      if (!this.#wantAll && !this.#want(remoteEntry(record))) continue
-      const needsRoom = record.localLength === NONE
-      if (needsRoom && this.#feeds.collectionSize + this.#feeds.reservedRoom >= maxFeeds) continue
-      this.#feeds.setRequested(record, PENDING_REQUEST)
-      wanted[wants++] = record
+      const id = ids[i]!
+      feeds.mergeRemoteOffer(id, lengths[i]!, data === null ? null : data[i]!)
+      if (feeds.isAccepted(id) || feeds.isBlocked(id) || feeds.requestSeq(id) !== NONE) continue
+      if (!this.#wantAll && !this.#want(remoteEntry(feeds, id))) continue
+      const needsRoom = feeds.localLength(id) === NONE
+      if (needsRoom && feeds.collectionSize + feeds.reservedRoom >= maxFeeds) continue
+      feeds.setRequested(id, PENDING_REQUEST)
+      wanted[wants++] = id
     }
     wanted.length = wants
     const actions: SessionAction[] = []
@@ -374,10 +375,10 @@ export class Session {
       const { seq } = this.#requests.push(chunk)
       const keys: Key[] = new Array(chunk.length)
       for (let i = 0; i < chunk.length; i++) {
-        const record = chunk[i]!
-        record.requestSeq = seq
-        record.nextRequested = chunk[i + 1] ?? null
-        keys[i] = record.key
+        const id = chunk[i]!
+        feeds.setRequested(id, seq)
+        feeds.setNextRequested(id, i + 1 < chunk.length ? chunk[i + 1]! : NO_FEED)
+        keys[i] = feeds.key(id)
       }
       actions.push({ type: 'send', message: { type: 'request', keys } })
     }
@@ -393,19 +394,20 @@ export class Session {
 
   #onRequest(request: KeyList): SessionAction[] {
     const { bytes, offset, count } = request
-    const records: FeedRecord[] = new Array(count)
-    let guess: FeedRecord | null = null
+    const feeds = this.#feeds
+    const ids: FeedId[] = new Array(count)
+    let guess: FeedId = NO_FEED
     for (let i = 0; i < count; i++) {
       const at = offset + i * KEY_BYTES
-      const record = this.#feeds.findAt(bytes, at, guess)
-      if (record === undefined || record.offeredLength === NONE) {
+      const id = feeds.findAt(bytes, at, guess)
+      if (id === NO_FEED || feeds.offeredLength(id) === NONE) {
         return this.#fail(
           'ERR_NOT_OFFERED',
           `remote requested ${toHex(bytes.subarray(at, at + KEY_BYTES))}, which we did not offer`,
         )
       }
-      records[i] = record
-      guess = record.nextOffered
+      ids[i] = id
+      guess = feeds.nextOffered(id)
     }
     const stamp = ++this.#stamp
     const agreed: Key[] = new Array(count)
@@ -413,15 +415,12 @@ export class Session {
     let agreements = 0
     let starts = 0
     for (let i = 0; i < count; i++) {
-      const record = records[i]!
-      if (record.stamp === stamp) continue // duplicate within the Request
-      record.stamp = stamp
-      if (!this.#mayOffer(record)) continue
-      agreed[agreements++] = record.key
-      if (!record.replicating) {
-        record.replicating = true
-        started[starts++] = record.key
-      }
+      const id = ids[i]!
+      if (!feeds.touch(id, stamp)) continue // duplicate within the Request
+      if (!this.#mayOffer(id)) continue
+      const key = feeds.key(id)
+      agreed[agreements++] = key
+      if (feeds.startReplicating(id)) started[starts++] = key
     }
     agreed.length = agreements
     started.length = starts
@@ -440,47 +439,42 @@ export class Session {
       return this.#fail('ERR_UNEXPECTED_MESSAGE', 'replicate with no request outstanding')
     }
     const { bytes, offset, count } = replicate
-    const records: FeedRecord[] = new Array(count)
-    let guess: FeedRecord | null = head.records[0] ?? null
+    const feeds = this.#feeds
+    const ids: FeedId[] = new Array(count)
+    let guess: FeedId = head.ids.length > 0 ? head.ids[0]! : NO_FEED
     for (let i = 0; i < count; i++) {
       const at = offset + i * KEY_BYTES
-      const record = this.#feeds.findAt(bytes, at, guess)
-      if (record === undefined || record.requestSeq !== head.seq) {
+      const id = feeds.findAt(bytes, at, guess)
+      if (id === NO_FEED || feeds.requestSeq(id) !== head.seq) {
         return this.#fail(
           'ERR_NOT_REQUESTED',
           `remote agreed to ${toHex(bytes.subarray(at, at + KEY_BYTES))}, which we did not request`,
         )
       }
-      records[i] = record
-      guess = record.nextRequested
+      ids[i] = id
+      guess = feeds.nextRequested(id)
     }
     this.#requests.shift()
-    const requested = head.records
-    for (let i = 0; i < requested.length; i++) this.#feeds.clearRequested(requested[i]!)
+    const requested = head.ids
+    for (let i = 0; i < requested.length; i++) feeds.clearRequested(requested[i]!)
     const stamp = ++this.#stamp
     const added: ManifestEntry[] = new Array(count)
     const started: Key[] = new Array(count)
     let additions = 0
     let starts = 0
     for (let i = 0; i < count; i++) {
-      const record = records[i]!
-      if (record.stamp === stamp || record.blocked) continue
-      record.stamp = stamp
-      if (record.localLength === NONE) {
-        added[additions++] = {
-          key: record.key,
-          length: record.remoteLength,
-          data: record.remoteData,
-        }
+      const id = ids[i]!
+      if (feeds.isBlocked(id) || !feeds.touch(id, stamp)) continue
+      const key = feeds.key(id)
+      if (feeds.localLength(id) === NONE) {
+        const remoteData = feeds.remoteData(id)
+        added[additions++] = { key, length: feeds.remoteLength(id), data: remoteData }
         // A new feed starts empty here; local-length events bring it up.
-        this.#feeds.setLocal(record, 0, record.remoteData)
+        feeds.setLocal(id, 0, remoteData)
       }
-      this.#feeds.accept(record)
-      this.#unreported.push(record)
-      if (!record.replicating) {
-        record.replicating = true
-        started[starts++] = record.key
-      }
+      feeds.accept(id)
+      this.#unreported.push(id)
+      if (feeds.startReplicating(id)) started[starts++] = key
     }
     added.length = additions
     started.length = starts
@@ -494,48 +488,55 @@ export class Session {
 
   /** `local-feed` is the list of one: each feed updates the view, and the offers form one batch. */
   #onLocalFeeds(feeds: readonly LocalFeed[], settings: OpenSettings): SessionAction[] {
+    const table = this.#feeds
+    table.reserve(feeds.length)
     const entries: ManifestEntry[] = []
-    let previous: FeedRecord | null = null
+    let previous: FeedId = NO_FEED
     for (let i = 0; i < feeds.length; i++) {
-      const record = this.#applyLocalFeed(feeds[i]!)
-      if (record === null) continue
-      entries.push({ key: record.key, length: record.offeredLength, data: record.localData })
+      const id = this.#applyLocalFeed(feeds[i]!)
+      if (id === NO_FEED) continue
+      entries.push({
+        key: table.key(id),
+        length: table.offeredLength(id),
+        data: table.localData(id),
+      })
       // Offer order is the order the remote's Request will list them in (a lookup guess).
-      if (previous !== null) previous.nextOffered = record
-      previous = record
+      if (previous !== NO_FEED) table.setNextOffered(previous, id)
+      previous = id
     }
     if (entries.length === 0) return []
     return chunkManifests(entries, settings.limits).map((message) => ({ type: 'send', message }))
   }
 
-  /** Updates the view with one local feed; returns its record when it is to be offered now. */
-  #applyLocalFeed(feed: LocalFeed): FeedRecord | null {
-    const record = this.#feeds.recordOf(feed.key)
-    this.#feeds.setLocal(record, feed.length, feed.data)
+  /** Updates the view with one local feed; returns its id when it is to be offered now. */
+  #applyLocalFeed(feed: LocalFeed): FeedId {
+    const feeds = this.#feeds
+    const id = feeds.idOf(feed.key)
+    feeds.setLocal(id, feed.length, feed.data)
     // Before OPEN the feed simply joins the initial batch, which is built from the table.
-    if (this.#phase !== 'open' || !this.#mayOffer(record)) return null
-    const length = record.localLength
+    if (this.#phase !== 'open' || !this.#mayOffer(id)) return NO_FEED
+    const length = feeds.localLength(id)
     // The remote knows it at this length already: we offered it, or it offered it to us.
-    if (record.offeredLength >= length || record.remoteLength >= length) return null
-    record.offeredLength = length
-    return record
+    if (feeds.offeredLength(id) >= length || feeds.remoteLength(id) >= length) return NO_FEED
+    feeds.setOffered(id, length)
+    return id
   }
 
   // ---- spec 9.2: local lengths ----
 
   #onLocalLength(key: Key, length: number): SessionAction[] {
     // A key outside the collection has no length to track; the adapter adds feeds first.
-    const record = this.#feeds.get(key)
-    if (record !== undefined) this.#feeds.raiseLocalLength(record, length)
+    const id = this.#feeds.find(key)
+    if (id !== NO_FEED) this.#feeds.raiseLocalLength(id, length)
     return []
   }
 
   // ---- spec 7.9: blocking ----
 
   #onBlock(key: Key): SessionAction[] {
-    const record = this.#feeds.recordOf(key)
-    if (!this.#feeds.block(record)) return []
-    return [{ type: 'unreplicate', keys: [record.key] }]
+    const id = this.#feeds.idOf(key)
+    if (!this.#feeds.block(id)) return []
+    return [{ type: 'unreplicate', keys: [this.#feeds.key(id)] }]
   }
 
   // ---- spec 8.2: time ----
@@ -551,14 +552,15 @@ export class Session {
   #settle(actions: SessionAction[]): void {
     const noneOutstanding = this.#requests.isEmpty
     if (this.#unreportedBatchEnd && !this.#remoteBatchOpen && noneOutstanding) {
-      const keys: Key[] = []
       const unreported = this.#unreported
+      const keys: Key[] = new Array(unreported.length)
+      let reports = 0
       for (let i = 0; i < unreported.length; i++) {
-        const record = unreported[i]!
-        if (!record.unreported) continue // blocked since
-        record.unreported = false
-        keys.push(record.key)
+        const id = unreported[i]!
+        // False when blocked since.
+        if (this.#feeds.takeUnreported(id)) keys[reports++] = this.#feeds.key(id)
       }
+      keys.length = reports
       this.#unreported = []
       this.#unreportedBatchEnd = false
       actions.push({ type: 'remote-feeds', keys })
@@ -575,12 +577,11 @@ export class Session {
   // ---- helpers ----
 
   /** Rules 4 and 6: offered (and agreed) only if held, not blocked, and the share policy allows. */
-  #mayOffer(record: FeedRecord): boolean {
-    if (record.localLength === NONE || record.blocked) return false
-    return (
-      this.#shareAll ||
-      this.#share({ key: record.key, length: record.localLength, data: record.localData })
-    )
+  #mayOffer(id: FeedId): boolean {
+    const feeds = this.#feeds
+    const length = feeds.localLength(id)
+    if (length === NONE || feeds.isBlocked(id)) return false
+    return this.#shareAll || this.#share({ key: feeds.key(id), length, data: feeds.localData(id) })
   }
 
   #fail(code: ErrorCodeName, message: string, details: FailDetails = {}): SessionAction[] {
@@ -607,8 +608,8 @@ const KEY_BYTES = 32
 const PENDING_REQUEST = 0
 
 /** The entry the want policy sees: the key with the remote's advertised length and newest data. */
-function remoteEntry(record: FeedRecord): ManifestEntry {
-  return { key: record.key, length: record.remoteLength, data: record.remoteData }
+function remoteEntry(feeds: FeedTable, id: FeedId): ManifestEntry {
+  return { key: feeds.key(id), length: feeds.remoteLength(id), data: feeds.remoteData(id) }
 }
 
 /** Compares every byte (no early exit), so timing does not reveal where capabilities differ. */

@@ -4,7 +4,7 @@ import { encodeMessage } from '../../src/codec/channel-message.js'
 import { DEFAULT_LIMITS, type Limits } from '../../src/codec/constants.js'
 import { chunkKeys, chunkManifests } from '../../src/state/chunk.js'
 import { truncateUtf8 } from '../../src/state/failure.js'
-import { FeedTable, NONE } from '../../src/state/feed-table.js'
+import { FeedTable, NO_FEED, NONE } from '../../src/state/feed-table.js'
 import { fromHex, toHex } from '../../src/state/hex.js'
 import { keyId } from '../../src/state/key-id.js'
 import { OutstandingRequests } from '../../src/state/outstanding-requests.js'
@@ -103,21 +103,36 @@ describe('truncateUtf8', () => {
 })
 
 describe('FeedTable', () => {
+  test('ids in first-seen order, found by key bytes in place', () => {
+    const table = new FeedTable()
+    const a = table.idOf(testKey(1))
+    expect(table.idOf(testKey(1))).toBe(a)
+    const buffer = new Uint8Array(40)
+    buffer.set(testKey(2), 3)
+    const b = table.idAt(buffer, 3)
+    expect([a, b, table.size]).toEqual([0, 1, 2])
+    expect(table.key(b)).toEqual(testKey(2)) // a view of the bytes it was first seen in
+    expect(table.find(testKey(2))).toBe(b)
+    expect(table.find(testKey(3))).toBe(NO_FEED)
+    expect(table.findAt(buffer, 3, a)).toBe(b) // a wrong guess falls back to the lookup
+    expect(table.localLength(b)).toBe(NONE)
+    expect([table.localData(b), table.remoteData(b)]).toEqual([null, null])
+  })
+
   test('counters follow the mutators', () => {
     const table = new FeedTable()
-    const a = table.recordOf(testKey(1))
-    const b = table.recordOf(testKey(2))
-    expect(table.recordOf(testKey(1))).toBe(a)
-    expect(a.localLength).toBe(NONE)
+    const a = table.idOf(testKey(1))
+    const b = table.idOf(testKey(2))
 
     table.setLocal(a, 3, null)
     table.setLocal(a, 1, null) // lengths only grow
-    expect(a.localLength).toBe(3)
+    expect(table.localLength(a)).toBe(3)
     expect(table.collectionSize).toBe(1)
 
     table.mergeRemoteOffer(b, 5, null)
     table.mergeRemoteOffer(b, 2, new Uint8Array([9]))
-    expect([b.remoteLength, b.remoteData]).toEqual([5, new Uint8Array([9])])
+    expect([table.remoteLength(b), table.remoteData(b)]).toEqual([5, new Uint8Array([9])])
+    expect(table.remoteData(a)).toBeNull()
     expect(table.remoteOffered).toBe(1)
 
     table.setRequested(b, 1)
@@ -134,11 +149,25 @@ describe('FeedTable', () => {
     expect(table.laggingCount).toBe(0)
     table.mergeRemoteOffer(b, 6, null)
     expect(table.laggingCount).toBe(1)
-    b.replicating = true
+    expect(table.startReplicating(b)).toBe(true)
+    expect(table.startReplicating(b)).toBe(false)
     expect(table.block(b)).toBe(true)
     expect(table.laggingCount).toBe(0)
-    expect(b.accepted).toBe(false)
+    expect(table.isAccepted(b)).toBe(false)
+    expect(table.isUnreported(b)).toBe(false)
     expect(table.block(b)).toBe(false)
+  })
+
+  test('data of a feed far into the table, and growth past the reserved room', () => {
+    const table = new FeedTable()
+    table.reserve(10)
+    const ids = Array.from({ length: 3000 }, (_, n) => table.idOf(testKey(n)))
+    expect(ids).toEqual(ids.map((_, n) => n))
+    table.setLocal(2500, 1, new Uint8Array([7]))
+    expect(table.localData(2500)).toEqual(new Uint8Array([7]))
+    expect(table.localData(2499)).toBeNull()
+    expect(table.localData(2999)).toBeNull()
+    for (const n of [0, 1234, 2999]) expect(table.find(testKey(n))).toBe(n)
   })
 })
 
