@@ -37,8 +37,12 @@ export function hashAt(b: Uint8Array, at: number): number {
 
 /** Ids of 32-byte keys, in insertion order; keys are never removed. */
 export class KeyTable {
-  /** Key of each id, as added (never modified). */
-  readonly #keys: Uint8Array[] = []
+  /**
+   * Key of each id below #size, as added (never modified). Sized ahead by reserve: growing a
+   * 100k-entry array one push at a time copies it several times over.
+   */
+  #keys: Uint8Array[] = new Array(1 << INITIAL_BITS)
+  #size = 0
   /**
    * Two int32 per slot: the key's hash with bit 0 set (0 = empty slot), and its id. Plain
    * integers, so the garbage collector never scans the table.
@@ -50,7 +54,7 @@ export class KeyTable {
 
   /** Keys held (ids are 0 to size - 1). */
   get size(): number {
-    return this.#keys.length
+    return this.#size
   }
 
   /** The key of `id`. */
@@ -65,6 +69,7 @@ export class KeyTable {
     // Load factor at most 1/2 keeps probe runs short.
     while (needed * 2 > 1 << bits) bits++
     if (bits !== this.#bits) this.#rebuild(bits)
+    if (needed > this.#keys.length) this.#growKeys(needed)
   }
 
   /** The id of the key at bytes[at, at + 32), or NOT_FOUND. */
@@ -125,9 +130,16 @@ export class KeyTable {
   }
 
   #append(bytes: Uint8Array, at: number, key: Uint8Array | null): number {
-    const id = this.#keys.length
-    this.#keys.push(key ?? new Uint8Array(bytes.buffer, bytes.byteOffset + at, KEY_BYTES))
+    const id = this.#size++
+    if (id === this.#keys.length) this.#growKeys(2 * id)
+    this.#keys[id] = key ?? new Uint8Array(bytes.buffer, bytes.byteOffset + at, KEY_BYTES)
     return id
+  }
+
+  #growKeys(length: number): void {
+    const keys: Uint8Array[] = new Array(length)
+    for (let id = 0; id < this.#size; id++) keys[id] = this.#keys[id]!
+    this.#keys = keys
   }
 
   /** Places id (whose key is already held) in the slots, or in the overflow Map. */

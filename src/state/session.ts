@@ -73,8 +73,9 @@ export class Session {
 
   readonly #feeds = new FeedTable()
   readonly #requests = new OutstandingRequests()
-  /** Feeds accepted since the last remote-feeds action (a block clears their flag). */
-  #unreported: FeedId[] = []
+  /** Feeds accepted since the last remote-feeds action, one array per Replicate (a block clears their flag). */
+  #unreported: FeedId[][] = []
+  #unreportedCount = 0
   /** Counter marking feeds touched by the current message, to skip duplicate keys. */
   #stamp = 0
   /** The remote's last Manifest had more=true: its batch continues. */
@@ -462,6 +463,8 @@ export class Session {
     const started: Key[] = new Array(count)
     let additions = 0
     let starts = 0
+    // `ids` is compacted in place to the accepted ones, which remote-feeds reports later.
+    let acceptances = 0
     for (let i = 0; i < count; i++) {
       const id = ids[i]!
       if (feeds.isBlocked(id) || !feeds.touch(id, stamp)) continue
@@ -473,11 +476,14 @@ export class Session {
         feeds.setLocal(id, 0, remoteData)
       }
       feeds.accept(id)
-      this.#unreported.push(id)
+      ids[acceptances++] = id
       if (feeds.startReplicating(id)) started[starts++] = key
     }
     added.length = additions
     started.length = starts
+    ids.length = acceptances
+    this.#unreported.push(ids)
+    this.#unreportedCount += acceptances
     const actions: SessionAction[] = []
     if (added.length > 0) actions.push({ type: 'add-feeds', feeds: added })
     if (started.length > 0) actions.push({ type: 'replicate', keys: started })
@@ -552,16 +558,18 @@ export class Session {
   #settle(actions: SessionAction[]): void {
     const noneOutstanding = this.#requests.isEmpty
     if (this.#unreportedBatchEnd && !this.#remoteBatchOpen && noneOutstanding) {
-      const unreported = this.#unreported
-      const keys: Key[] = new Array(unreported.length)
+      const keys: Key[] = new Array(this.#unreportedCount)
       let reports = 0
-      for (let i = 0; i < unreported.length; i++) {
-        const id = unreported[i]!
-        // False when blocked since.
-        if (this.#feeds.takeUnreported(id)) keys[reports++] = this.#feeds.key(id)
+      for (const batch of this.#unreported) {
+        for (let i = 0; i < batch.length; i++) {
+          const id = batch[i]!
+          // False when blocked since.
+          if (this.#feeds.takeUnreported(id)) keys[reports++] = this.#feeds.key(id)
+        }
       }
       keys.length = reports
       this.#unreported = []
+      this.#unreportedCount = 0
       this.#unreportedBatchEnd = false
       actions.push({ type: 'remote-feeds', keys })
     }
