@@ -73,7 +73,10 @@ export class Session {
 
   readonly #feeds = new FeedTable()
   readonly #requests = new OutstandingRequests()
-  /** Feeds accepted since the last remote-feeds action, one array per Replicate (a block clears their flag). */
+  /**
+   * Feeds accepted since the last remote-feeds action, one array per Replicate (a block
+   * clears their flag), and how many they hold.
+   */
   #unreported: FeedId[][] = []
   #unreportedCount = 0
   /** Counter marking feeds touched by the current message, to skip duplicate keys. */
@@ -357,8 +360,8 @@ export class Session {
         `remote offered ${offered} feeds, limit ${maxRemoteFeeds}`,
       )
     }
-    // Pass 2: apply in order.
-    const wanted: FeedId[] = new Array(count)
+    // Pass 2: apply in order, compacting `ids` in place to the wanted ones.
+    const wanted = ids
     let wants = 0
     for (let i = 0; i < count; i++) {
       const id = ids[i]!
