@@ -15,7 +15,7 @@ import { capability } from '../codec/capability.js'
 import type { Limits } from '../codec/constants.js'
 import { resolveLimits } from '../codec/limits.js'
 import type { Key, ManifestEntry } from '../codec/messages.js'
-import { CollectionFeeds, type CollectionFeedId, NO_ID } from './collection-feeds.js'
+import { type CollectionFeedId, CollectionFeeds, NO_ID } from './collection-feeds.js'
 import type {
   AddLocalEvent,
   CollectionAction,
@@ -162,42 +162,53 @@ export class Collection {
   #dispatch(event: Exclude<CollectionEvent, CollectionOpenEvent>, out: CollectionAction[]): void {
     switch (event.type) {
       case 'connection-open':
-        return this.#connect(event, out)
+        this.#connect(event, out)
+        break
       case 'remote-open':
         checkBytes(event.body, 'body')
-        return this.#toSession(event.conn, { type: 'remote-open', body: event.body }, out)
-      case 'message':
-        checkLength(event.messageType, 'messageType')
-        checkBytes(event.body, 'body')
-        return this.#toSession(
-          event.conn,
-          { type: 'message', messageType: event.messageType, body: event.body },
-          out,
-        )
+        this.#toSession(event.conn, { type: 'remote-open', body: event.body }, out)
+        break
+      case 'message': {
+        const { messageType, body } = event
+        checkLength(messageType, 'messageType')
+        checkBytes(body, 'body')
+        this.#toSession(event.conn, { type: 'message', messageType, body }, out)
+        break
+      }
       case 'connection-closed':
-        return this.#onTransportClosed(event.conn, event.rejected === true, out)
+        this.#onTransportClosed(event.conn, event.rejected === true, out)
+        break
       case 'disconnect':
-        return this.#toSession(event.conn, { type: 'close' }, out)
+        this.#toSession(event.conn, { type: 'close' }, out)
+        break
       case 'add-local':
-        return this.#addLocal(event, out)
+        this.#addLocal(event, out)
+        break
       case 'feeds-opened':
-        return this.#onFeedsOpened(event, out)
+        this.#onFeedsOpened(event, out)
+        break
       case 'feed-length':
-        return this.#onFeedLength(event, out)
+        this.#onFeedLength(event, out)
+        break
       case 'block':
         checkKey(event.key, 'key')
-        return this.#block(this.#feeds.idOf(event.key), out)
+        this.#block(this.#feeds.idOf(event.key), out)
+        break
       case 'unblock':
         checkKey(event.key, 'key')
-        return this.#unblock(event.key, out)
+        this.#unblock(event.key, out)
+        break
       case 'remove':
         checkKey(event.key, 'key')
-        return this.#remove(event.key, out)
+        this.#remove(event.key, out)
+        break
       case 'tick':
         checkTime(event.now)
-        return this.#onTick(event.now, out)
+        this.#onTick(event.now, out)
+        break
       case 'close':
-        return this.#close(out)
+        this.#close(out)
+        break
       default:
         throw invalidArgument(`unknown event type ${String((event as { type?: unknown }).type)}`)
     }
