@@ -96,6 +96,16 @@ export function handshakeEncoding(overrides?: Partial<Limits>) {
 }
 
 /**
+ * Encoded size of a handshake in bytes. Validates it like encodeHandshake, but does not check
+ * maxMessageBytes (a session refuses to open with a Handshake over it, spec section 8.1).
+ */
+export function handshakeEncodingLength(h: Handshake, overrides?: Partial<Limits>): number {
+  const state: EncodeState = { start: 0, end: 0, buffer: null }
+  preencodeHandshake(state, h, resolveLimits(overrides))
+  return state.end
+}
+
+/**
  * Encodes a handshake. Any major/minor can be encoded (a major other than 1 decodes as a
  * ForeignHandshake); throws CodecUsageError ERR_INVALID_MESSAGE for an invalid handshake.
  */

@@ -25,7 +25,12 @@ export {
 } from './channel-message.js'
 export * from './constants.js'
 export * from './errors.js'
-export { decodeHandshake, encodeHandshake, handshakeEncoding } from './handshake.js'
+export {
+  decodeHandshake,
+  encodeHandshake,
+  handshakeEncoding,
+  handshakeEncodingLength,
+} from './handshake.js'
 export { resolveLimits } from './limits.js'
 export { manifestEntryEncodingLength } from './manifest.js'
 export type * from './messages.js'

@@ -1,39 +1,63 @@
 /**
- * Splitting our own Manifests and Requests so that each one fits the limits the remote
- * enforces (spec: Limits): at most maxEntriesPerMessage entries and maxMessageBytes bytes.
- * Sizes are computed from the wire layout, without building or encoding anything: entries come
- * from records the session validated when the feed entered it (key, length, data size).
+ * Splitting our own offer batches into Manifests that each fit the limits the remote enforces
+ * (spec: Limits): at most maxEntriesPerMessage entries and maxMessageBytes bytes. Sizes are
+ * computed from the wire layout, without building or encoding anything: entries come from
+ * records the session validated when the feed entered it (key, length, data size).
+ *
+ * Requests need no splitting: a Request lists wanted keys of one Manifest that fit our limits,
+ * and it is never larger than that Manifest (spec section 7.6, step 3).
  */
 import type { Limits } from '../codec/constants.js'
 import type { Manifest, ManifestEntry } from '../codec/messages.js'
 import { uintEncodingLength } from '../codec/primitives.js'
 
 const KEY_BYTES = 32
-/** `flags` of a Request or a Replicate: one byte while only low bits are defined. */
-const FLAGS_BYTES = 1
 /** `more` of a Manifest. */
 const BOOL_BYTES = 1
 /** An entry's `flags`: one byte while only bit 0 is defined. */
 const ENTRY_FLAGS_BYTES = 1
+/** A `uint` in its longest form (values from 2^32 to 2^53 - 1). */
+const LONGEST_UINT_BYTES = 9
+
+/** Bytes of an entry's optional `data` field (length prefix and bytes), 0 when absent. */
+function dataFieldBytes(data: Uint8Array | null): number {
+  return data === null ? 0 : uintEncodingLength(data.byteLength) + data.byteLength
+}
 
 /** Encoded bytes of one Manifest entry (flags, key, length, optional data). */
 function entryBytes(entry: ManifestEntry): number {
-  const data = entry.data
-  const dataBytes = data === null ? 0 : uintEncodingLength(data.byteLength) + data.byteLength
-  return ENTRY_FLAGS_BYTES + KEY_BYTES + uintEncodingLength(entry.length) + dataBytes
+  return (
+    ENTRY_FLAGS_BYTES + KEY_BYTES + uintEncodingLength(entry.length) + dataFieldBytes(entry.data)
+  )
+}
+
+/**
+ * Bytes of the largest Manifest holding only a feed with this data: its length in the longest
+ * uint form, since a feed's length grows (local-length) without the session checking it again.
+ * A feed is offerable under limits when this fits maxMessageBytes (spec section 8.1).
+ */
+export function largestOneEntryManifestBytes(data: Uint8Array | null): number {
+  return (
+    BOOL_BYTES +
+    uintEncodingLength(1) +
+    ENTRY_FLAGS_BYTES +
+    KEY_BYTES +
+    LONGEST_UINT_BYTES +
+    dataFieldBytes(data)
+  )
 }
 
 /**
  * One offer batch as Manifests: every Manifest but the last has more=true. An empty batch is
  * one empty Manifest with more=false (the remote needs it to settle remote-feeds and synced).
- * Greedy: a Manifest ends when one more entry would pass either limit. A Manifest always holds
- * at least one entry, so an entry too large on its own still goes out (and the remote rejects it).
+ * Greedy: a Manifest ends when one more entry would pass either limit. Every entry fits a
+ * Manifest of its own, because the session refuses feeds that do not (spec section 8.1).
  */
 export function chunkManifests(
   entries: readonly ManifestEntry[],
   limits: Readonly<Limits>,
 ): Manifest[] {
-  const maxEntries = Math.max(1, limits.maxEntriesPerMessage)
+  const maxEntries = limits.maxEntriesPerMessage
   const manifests: Manifest[] = []
   let start = 0
   let bodyBytes = 0
@@ -51,30 +75,4 @@ export function chunkManifests(
   const last = start === 0 ? entries : entries.slice(start)
   manifests.push({ type: 'manifest', more: false, entries: last as ManifestEntry[] })
   return manifests
-}
-
-/** Keys (or anything standing for one key each) split into groups that each fit one Request. */
-export function chunkKeys<T>(keys: readonly T[], limits: Readonly<Limits>): T[][] {
-  if (keys.length === 0) return []
-  const perChunk = keysPerRequest(limits)
-  if (keys.length <= perChunk) return [keys as T[]]
-  const chunks: T[][] = []
-  for (let start = 0; start < keys.length; start += perChunk) {
-    chunks.push(keys.slice(start, start + perChunk))
-  }
-  return chunks
-}
-
-/** The most keys one Request may carry (at least 1): keys are fixed-size, so this is arithmetic. */
-function keysPerRequest(limits: Readonly<Limits>): number {
-  const maxEntries = Math.max(1, limits.maxEntriesPerMessage)
-  let count = Math.floor((limits.maxMessageBytes - FLAGS_BYTES - 1) / KEY_BYTES)
-  // The count's own varint grows with it: step down until the whole Request fits.
-  while (
-    count > 1 &&
-    FLAGS_BYTES + uintEncodingLength(count) + count * KEY_BYTES > limits.maxMessageBytes
-  ) {
-    count--
-  }
-  return Math.max(1, Math.min(count, maxEntries))
 }

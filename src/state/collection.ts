@@ -27,6 +27,7 @@ import type {
   ConnectionOpenEvent,
   FeedLengthEvent,
   FeedsOpenedEvent,
+  StoredFeed,
 } from './collection-types.js'
 import { Session } from './session.js'
 import type { Admission, LocalFeed, Role, SessionAction, SessionEvent } from './types.js'
@@ -34,6 +35,7 @@ import { invalidArgument, invalidState, refused } from './usage-error.js'
 import {
   checkBytes,
   checkClient,
+  checkFeed,
   checkKey,
   checkLength,
   checkOptionalBytes,
@@ -551,10 +553,8 @@ export class Collection {
 
   #addLocal(event: AddLocalEvent, out: CollectionAction[]): void {
     checkTime(event.now)
-    checkKey(event.key, 'key')
-    checkLength(event.length, 'length')
     const settings = this.#settings!
-    checkOptionalBytes(event.data ?? null, settings.limits.maxEntryDataBytes, 'data')
+    checkFeed({ key: event.key, length: event.length, data: event.data ?? null }, settings.limits)
     const feeds = this.#feeds
     const found = feeds.find(event.key)
     if (found !== NO_ID && feeds.isBlocked(found)) {
@@ -758,10 +758,9 @@ function checkConnectionId(conn: unknown): asserts conn is ConnectionId {
 
 function checkStoredFeed(feed: unknown, limits: Readonly<Limits>): void {
   if (feed === null || typeof feed !== 'object') throw invalidArgument('feed must be an object')
-  const stored = feed as Record<string, unknown>
-  checkKey(stored['key'], 'feed.key')
-  if (typeof stored['local'] !== 'boolean') throw invalidArgument('feed.local must be a boolean')
-  checkLength(stored['length'], 'feed.length')
-  if (stored['known'] !== undefined) checkLength(stored['known'], 'feed.known')
-  checkOptionalBytes(stored['data'] ?? null, limits.maxEntryDataBytes, 'feed.data')
+  const stored = feed as StoredFeed
+  if (typeof stored.local !== 'boolean') throw invalidArgument('feed.local must be a boolean')
+  // The session's rule for a feed it can offer (spec 8.1), checked before anything is applied.
+  checkFeed({ key: stored.key, length: stored.length, data: stored.data ?? null }, limits)
+  if (stored.known !== undefined) checkLength(stored.known, 'feed.known')
 }

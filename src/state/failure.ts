@@ -1,5 +1,7 @@
 /** Building the action lists that end a session (spec: Closing). */
+import type { Limits } from '../codec/constants.js'
 import type { Close } from '../codec/messages.js'
+import { uintEncodingLength } from '../codec/primitives.js'
 import { ErrorCode, type ErrorCodeName, errorName } from '../errors.js'
 import type { FailAction, SessionAction } from './types.js'
 
@@ -22,6 +24,23 @@ export function truncateUtf8(text: string, maxBytes: number): string {
   return text.slice(0, end)
 }
 
+/** `flags` of a Close: one byte (no bits defined). */
+const CLOSE_FLAGS_BYTES = 1
+
+/**
+ * The most reason bytes a Close with wire code `code` may carry: at most maxReasonBytes, and
+ * few enough that the whole Close fits maxMessageBytes (spec sections 5.5 and 8.1).
+ */
+export function closeReasonBudget(code: number, limits: Readonly<Limits>): number {
+  const fixed = CLOSE_FLAGS_BYTES + uintEncodingLength(code)
+  let budget = Math.min(limits.maxReasonBytes, limits.maxMessageBytes - fixed - 1)
+  // The reason's length prefix grows with the budget: step down until the Close fits.
+  while (budget > 0 && fixed + uintEncodingLength(budget) + budget > limits.maxMessageBytes) {
+    budget--
+  }
+  return Math.max(0, budget)
+}
+
 /**
  * We detected a violation by the peer: tell it why in a Close message, report the failure
  * (the peer's fault: remote = true), and close.
@@ -30,13 +49,14 @@ export function failByPeer(
   code: ErrorCodeName,
   message: string,
   details: FailDetails,
-  maxReasonBytes: number,
+  limits: Readonly<Limits>,
 ): SessionAction[] {
   const wireCode = ErrorCode[code]
+  const reason = truncateUtf8(message, closeReasonBudget(wireCode, limits))
   return [
     {
       type: 'send',
-      message: { type: 'close', code: wireCode, reason: truncateUtf8(message, maxReasonBytes) },
+      message: { type: 'close', code: wireCode, reason },
     },
     { type: 'fail', code, wireCode, remote: true, message, ...details },
     { type: 'close', by: 'local' },

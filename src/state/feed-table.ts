@@ -266,6 +266,20 @@ export class FeedTable {
     return true
   }
 
+  /**
+   * The local copy was truncated to `length` (a fork): the local, offered and advertised
+   * lengths become at most `length`, so a later offer above it is announced again and synced
+   * stops waiting for blocks of the old fork. False when the collection does not hold the feed.
+   */
+  truncate(id: FeedId, length: number): boolean {
+    if (this.#localLength[id]! === NONE) return false
+    this.#localLength[id] = Math.min(this.#localLength[id]!, length)
+    if (this.#offeredLength[id]! > length) this.#offeredLength[id] = length
+    if (this.#remoteLength[id]! > length) this.#remoteLength[id] = length
+    this.#refreshLag(id)
+    return true
+  }
+
   /** The remote offered the key: advertised length = highest seen, data = newest. */
   mergeRemoteOffer(id: FeedId, length: number, data: Uint8Array | null): void {
     const remote = this.#remoteLength[id]!

@@ -7,13 +7,13 @@
 
 import { type Limits, PROTOCOL_MAJOR, PROTOCOL_MINOR } from '../codec/constants.js'
 import { DecodeError, LIMIT_DECODE_ERRORS } from '../codec/errors.js'
-import { decodeHandshake } from '../codec/handshake.js'
+import { decodeHandshake, handshakeEncodingLength } from '../codec/handshake.js'
 import type { KeyList } from '../codec/keys-message.js'
 import { resolveLimits } from '../codec/limits.js'
 import type { ManifestLayout } from '../codec/manifest.js'
-import type { Key, ManifestEntry } from '../codec/messages.js'
+import type { Handshake, Key, ManifestEntry } from '../codec/messages.js'
 import type { ErrorCodeName } from '../errors.js'
-import { chunkKeys, chunkManifests } from './chunk.js'
+import { chunkManifests } from './chunk.js'
 import { closedByRemote, closeLocally, type FailDetails, failByPeer } from './failure.js'
 import { type FeedId, FeedTable, NO_FEED, NONE } from './feed-table.js'
 import { toHex } from './hex.js'
@@ -39,6 +39,7 @@ import {
   checkLength,
   checkOptionalBytes,
   checkTime,
+  checkTypeNumber,
 } from './validate.js'
 
 /**
@@ -151,7 +152,7 @@ export class Session {
         checkBytes(event.body, 'body')
         break
       case 'message':
-        checkLength(event.messageType, 'messageType')
+        checkTypeNumber(event.messageType)
         checkBytes(event.body, 'body')
         break
       case 'local-feed':
@@ -165,6 +166,7 @@ export class Session {
         break
       }
       case 'local-length':
+      case 'local-truncate':
         checkKey(event.key, 'key')
         checkLength(event.length, 'length')
         break
@@ -195,6 +197,8 @@ export class Session {
         return this.#onLocalFeeds(event.feeds, settings)
       case 'local-length':
         return this.#onLocalLength(event.key, event.length)
+      case 'local-truncate':
+        return this.#onLocalTruncate(event.key, event.length)
       case 'block':
         return this.#onBlock(event.key)
       case 'tick':
@@ -230,6 +234,21 @@ export class Session {
     if (typeof blocked !== 'function' && !Array.isArray(blocked)) {
       throw invalidArgument('blocked must be an array or a function')
     }
+    const handshake: Handshake = {
+      type: 'handshake',
+      major: PROTOCOL_MAJOR,
+      minor: PROTOCOL_MINOR,
+      client: event.client,
+      capability: event.localCapability,
+      userData: event.userData,
+    }
+    // spec 8.1: every field within its limit is not enough, the whole Handshake must fit.
+    const handshakeBytes = handshakeEncodingLength(handshake, limits)
+    if (handshakeBytes > limits.maxMessageBytes) {
+      throw invalidArgument(
+        `the Handshake would be ${handshakeBytes} bytes, over maxMessageBytes ${limits.maxMessageBytes}`,
+      )
+    }
     if (typeof feeds === 'function' || typeof blocked === 'function') {
       this.#unloadedView = { feeds, blocked }
     } else {
@@ -244,17 +263,7 @@ export class Session {
     }
     this.#phase = 'await-handshake'
     return [
-      {
-        type: 'send',
-        message: {
-          type: 'handshake',
-          major: PROTOCOL_MAJOR,
-          minor: PROTOCOL_MINOR,
-          client: event.client,
-          capability: event.localCapability,
-          userData: event.userData,
-        },
-      },
+      { type: 'send', message: handshake },
       { type: 'timer', at: deadline },
     ]
   }
@@ -413,13 +422,15 @@ export class Session {
     }
     wanted.length = wants
     const actions: SessionAction[] = []
-    for (const chunk of chunkKeys(wanted, settings.limits)) {
-      const { seq } = this.#requests.push(chunk)
-      const keys: Key[] = new Array(chunk.length)
-      for (let i = 0; i < chunk.length; i++) {
-        const id = chunk[i]!
+    // One Request: it lists at most `count` keys and is smaller than this Manifest, which fit
+    // our limits, so it never needs splitting (spec 7.6, step 3).
+    if (wants > 0) {
+      const { seq } = this.#requests.push(wanted)
+      const keys: Key[] = new Array(wants)
+      for (let i = 0; i < wants; i++) {
+        const id = wanted[i]!
         feeds.setRequested(id, seq)
-        feeds.setNextRequested(id, i + 1 < chunk.length ? chunk[i + 1]! : NO_FEED)
+        feeds.setNextRequested(id, i + 1 < wants ? wanted[i + 1]! : NO_FEED)
         keys[i] = feeds.key(id)
       }
       actions.push({ type: 'send', message: { type: 'request', keys } })
@@ -590,6 +601,15 @@ export class Session {
     return []
   }
 
+  // ---- spec 9.3: forks ----
+
+  #onLocalTruncate(key: Key, length: number): SessionAction[] {
+    // Like local-length, a key outside the collection has no local copy to truncate.
+    const id = this.#feeds.find(key)
+    if (id !== NO_FEED) this.#feeds.truncate(id, length)
+    return []
+  }
+
   // ---- spec 7.9: blocking ----
 
   #onBlock(key: Key): SessionAction[] {
@@ -652,7 +672,7 @@ export class Session {
   }
 
   #fail(code: ErrorCodeName, message: string, details: FailDetails = {}): SessionAction[] {
-    return this.#end(failByPeer(code, message, details, this.#settings!.limits.maxReasonBytes))
+    return this.#end(failByPeer(code, message, details, this.#settings!.limits))
   }
 
   #failDecode(err: unknown, what: string): SessionAction[] {

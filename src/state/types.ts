@@ -79,6 +79,17 @@ export interface LocalLengthEvent {
   length: number
 }
 
+/**
+ * The local copy of a feed was truncated to `length`: a Hypercore fork (the writer truncated
+ * it, or this replica learned that the writer did; Hypercore's 'truncate' event). Lowers the
+ * local, offered and advertised lengths to `length` (spec section 9.3).
+ */
+export interface LocalTruncateEvent {
+  type: 'local-truncate'
+  key: Key
+  length: number
+}
+
 /** The user blocked or removed a feed. */
 export interface BlockEvent {
   type: 'block'
@@ -108,6 +119,7 @@ export type SessionEvent =
   | LocalFeedEvent
   | LocalFeedsEvent
   | LocalLengthEvent
+  | LocalTruncateEvent
   | BlockEvent
   | TickEvent
   | CloseEvent

@@ -2,8 +2,8 @@
 import { describe, expect, test } from 'vitest'
 import { encodeMessage } from '../../src/codec/channel-message.js'
 import { DEFAULT_LIMITS, type Limits } from '../../src/codec/constants.js'
-import { chunkKeys, chunkManifests } from '../../src/state/chunk.js'
-import { truncateUtf8 } from '../../src/state/failure.js'
+import { chunkManifests, largestOneEntryManifestBytes } from '../../src/state/chunk.js'
+import { closeReasonBudget, truncateUtf8 } from '../../src/state/failure.js'
 import { FeedTable, NO_FEED, NONE } from '../../src/state/feed-table.js'
 import { fromHex, toHex } from '../../src/state/hex.js'
 import { keyId } from '../../src/state/key-id.js'
@@ -76,18 +76,38 @@ describe('chunking', () => {
     }
   })
 
-  test('keys split into Requests that each fit', () => {
-    const keys = Array.from({ length: 10 }, (_, i) => testKey(i))
-    const l = limits({ maxMessageBytes: 2 + 32 * 3 })
-    const chunks = chunkKeys(keys, l)
-    expect(chunks.map((c) => c.length)).toEqual([3, 3, 3, 1])
-    for (const c of chunks) {
-      expect(encodeMessage({ type: 'request', keys: c }).byteLength).toBeLessThanOrEqual(98)
+  test('the largest one-entry Manifest of a feed is its encoding at length 2^53 - 1', () => {
+    for (const data of [null, new Uint8Array(0), new Uint8Array(3), new Uint8Array(256)]) {
+      const largest = encodeMessage({
+        type: 'manifest',
+        more: false,
+        entries: [{ key: testKey(1), length: Number.MAX_SAFE_INTEGER, data }],
+      })
+      expect(largestOneEntryManifestBytes(data)).toBe(largest.byteLength)
     }
-    expect(chunkKeys(keys, limits({ maxEntriesPerMessage: 4 })).map((c) => c.length)).toEqual([
-      4, 4, 2,
-    ])
-    expect(chunkKeys([], DEFAULT_LIMITS)).toEqual([])
+  })
+})
+
+describe('closeReasonBudget', () => {
+  test('the longest reason whose Close fits both maxReasonBytes and maxMessageBytes', () => {
+    for (const [code, maxReasonBytes, maxMessageBytes] of [
+      [6, 256, 64],
+      [6, 256, 1_048_576],
+      [5, 10, 1_000],
+      [300, 300, 258],
+      [300, 300, 259],
+      [0, 256, 3],
+    ] as const) {
+      const l = limits({ maxReasonBytes, maxMessageBytes })
+      const budget = closeReasonBudget(code, l)
+      expect(budget).toBeLessThanOrEqual(maxReasonBytes)
+      const close = (reason: string) => encodeMessage({ type: 'close', code, reason }, l)
+      expect(close('r'.repeat(budget)).byteLength).toBeLessThanOrEqual(maxMessageBytes)
+      if (budget < maxReasonBytes) {
+        // one more byte would not fit
+        expect(() => close('r'.repeat(budget + 1))).toThrow(/limit/)
+      }
+    }
   })
 })
 

@@ -213,9 +213,11 @@ describe('spec 7.3: the remote handshake', () => {
     expectFailure(actions, 'ERR_MALFORMED_MESSAGE', 5)
     expect(actions[1]).toMatchObject({ decodeCode: 'ERR_DECODE_TRAILING_BYTES' })
 
+    // Our own Handshake is 45 bytes (it must fit); the remote's, with userData, is 47.
+    const withUserData = remoteHandshake({ userData: new Uint8Array(1) }) as { body: Uint8Array }
     session = new Session()
-    session.handle(openEvent({ role: 'initiator', limits: { maxMessageBytes: 20 } }))
-    actions = session.handle({ type: 'remote-open', body: good.body })
+    session.handle(openEvent({ role: 'initiator', limits: { maxMessageBytes: 45 } }))
+    actions = session.handle({ type: 'remote-open', body: withUserData.body })
     expectFailure(actions, 'ERR_LIMIT_EXCEEDED', 6)
     expect(actions[1]).toMatchObject({ decodeCode: 'ERR_DECODE_MESSAGE_TOO_LARGE' })
   })

@@ -30,6 +30,7 @@ test('the file covers both roles, every session error code and at least 40 trace
   expect(file.numberOfTraces).toBe(file.traces.length)
   expect(file.traces.length).toBeGreaterThanOrEqual(40)
   expect(new Set(file.traces.map((t) => t.role))).toEqual(new Set(['initiator', 'responder']))
+  for (const trace of file.traces) expect(trace.role, trace.id).toBe(trace.config.role)
   const failed = new Set<string>()
   for (const trace of file.traces) {
     for (const step of trace.steps) {

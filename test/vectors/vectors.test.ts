@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import b4a from 'b4a'
+import sodium from 'sodium-universal'
 import { describe, expect, test } from 'vitest'
 import {
   type ChannelMessage,
@@ -113,6 +114,23 @@ describe('capability vectors', () => {
     expect(b4a.toString(initiator, 'hex')).toBe(file.namespace.initiator)
     expect(b4a.toString(responder, 'hex')).toBe(file.namespace.responder)
   })
+
+  test('numberOfTests counts every test once: namespace, discovery key and capability', () => {
+    const tests = [...file.discoveryKeyTests, ...file.capabilityTests, ...file.namespaceTests]
+    expect(file.numberOfTests).toBe(tests.length)
+    expect(new Set(tests.map((t) => t.tcId)).size).toBe(tests.length)
+  })
+
+  for (const vector of file.namespaceTests) {
+    test(`tcId ${vector.tcId}: namespace ${vector.which}`, () => {
+      const [initiator, responder] = capabilityNamespace()
+      const base = b4a.alloc(32)
+      sodium.crypto_generichash(base, b4a.from(vector.name))
+      const values: Record<string, Uint8Array> = { base, initiator, responder }
+      expect(b4a.toString(values[vector.which]!, 'hex')).toBe(vector.value)
+      expect(vector.value).toBe(file.namespace[vector.which as keyof typeof file.namespace])
+    })
+  }
 
   for (const vector of file.discoveryKeyTests) {
     test(`tcId ${vector.tcId}: discovery key, ${vector.comment}`, () => {

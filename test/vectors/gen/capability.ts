@@ -74,9 +74,22 @@ export function buildCapabilityVectors() {
     })),
   )
 
+  // Added in 1.0.1 (numbered after the 1.0 tests): the namespace values as tests of their own.
+  const namespaceTests = [
+    { which: 'base', comment: 'base = BLAKE2b-256("multifeed")', value: BASE },
+    { which: 'initiator', comment: 'NS[0] = BLAKE2b-256(base || 00)', value: NAMESPACE[0]! },
+    { which: 'responder', comment: 'NS[1] = BLAKE2b-256(base || 01)', value: NAMESPACE[1]! },
+  ].map(({ which, comment, value }) => ({
+    tcId: ++tcId,
+    comment,
+    name: 'multifeed',
+    which,
+    value: hex(value),
+  }))
+
   return {
     schema: CAPABILITY_VECTORS_SCHEMA,
-    version: '1.0',
+    version: '1.0.1',
     algorithm: 'BLAKE2b-256 (libsodium crypto_generichash)',
     notes: {
       discoveryKey: 'BLAKE2b-256(message = ASCII "multifeed", key = multifeedKey)',
@@ -86,6 +99,7 @@ export function buildCapabilityVectors() {
         'BLAKE2b-256(message = NS[role] || multifeedKey, key = handshakeHash); the sender uses its own role',
     },
     numberOfTests: tcId,
+    /** The same values as namespaceTests, in one object (kept from 1.0). */
     namespace: {
       name: 'multifeed',
       base: hex(BASE),
@@ -94,5 +108,6 @@ export function buildCapabilityVectors() {
     },
     discoveryKeyTests,
     capabilityTests,
+    namespaceTests,
   }
 }

@@ -42,6 +42,8 @@ export const CODEC_FLAGS = {
     'A message type number v1.0 does not define: the receiver ignores the message (no error, no effect).',
   CompactForm:
     'Too large to spell out: the bytes are given as hexRepeat runs and long arrays of decoded as repeat runs (see README).',
+  HighFlagBits:
+    'A flags value with set bits at bit 32 or above (a 9-byte uint): a decoder that tests flags with 32-bit integer operations sees only the low bits. Added in 1.0.1.',
 } as const
 export type CodecFlag = keyof typeof CODEC_FLAGS
 
@@ -364,6 +366,38 @@ function handshakeTests(): TestBody[] {
   ]
 }
 
+/** Added in 1.0.1: flags values whose set bits are at bit 32 or above. */
+function handshakeAddedTests(): TestBody[] {
+  return [
+    invalid(
+      'v1.0 handshake with flags 2^32: the only set bit is bit 32, which is reserved',
+      ['ReservedFlags', 'HighFlagBits'],
+      handshakeHex({ flags: uint(2n ** 32n) }),
+      E.RESERVED_FLAGS,
+    ),
+    invalid(
+      'v1.0 handshake with flags 2^32 + 1: bit 0 (userData) and reserved bit 32',
+      ['ReservedFlags', 'HighFlagBits', 'OptionalPresent'],
+      handshakeHex({ flags: uint(2n ** 32n + 1n), userData: buffer('01') }),
+      E.RESERVED_FLAGS,
+    ),
+    valid(
+      'newer minor (1.2) with flags 2^32 + 1: unknown bit 32 ignored, userData (bit 0) read',
+      ['NewerMinor', 'NoRoundtrip', 'HighFlagBits', 'OptionalPresent'],
+      handshakeHex({ minor: uint(2), flags: uint(2n ** 32n + 1n), userData: buffer('0102') }),
+      handshakeJson({ minor: 2, userData: '0102' }),
+      false,
+    ),
+    valid(
+      'newer minor (1.2) with flags 2^52: unknown bit 52 ignored, userData absent',
+      ['NewerMinor', 'NoRoundtrip', 'HighFlagBits', 'OptionalAbsent'],
+      handshakeHex({ minor: uint(2), flags: uint(2n ** 52n) }),
+      handshakeJson({ minor: 2 }),
+      false,
+    ),
+  ]
+}
+
 // ---------------------------------------------------------------- manifest
 
 interface EntrySpec {
@@ -662,6 +696,18 @@ function manifestTests(): TestBody[] {
   ]
 }
 
+/** Added in 1.0.1. */
+function manifestAddedTests(): TestBody[] {
+  return [
+    invalid(
+      'entry flags 2^32 + 1: bit 0 (data) and reserved bit 32; the data follows as if valid',
+      ['ReservedFlags', 'HighFlagBits', 'OptionalPresent'],
+      manifestHex(false, [{ flags: uint(2n ** 32n + 1n), length: 1, data: 'aa' }]),
+      E.RESERVED_FLAGS,
+    ),
+  ]
+}
+
 // ---------------------------------------------------------------- request / replicate
 
 function keysTests(type: 'request' | 'replicate'): TestBody[] {
@@ -739,6 +785,19 @@ function keysTests(type: 'request' | 'replicate'): TestBody[] {
     invalid('key count 3 and two keys', ['Truncated'], raw('00') + uint(3) + K1 + K2, E.TRUNCATED),
     invalid('flags only', ['Truncated'], '00', E.TRUNCATED),
     invalid('flags as a cut 9-byte varint', ['Truncated'], 'ff00000000', E.TRUNCATED),
+  ]
+}
+
+/** Added in 1.0.1. */
+function keysAddedTests(type: 'request' | 'replicate'): TestBody[] {
+  const high = type === 'request' ? 2n ** 32n : 2n ** 52n
+  return [
+    invalid(
+      `${type} flags ${type === 'request' ? '2^32' : '2^52'}: every bit is reserved, including the high ones`,
+      ['ReservedFlags', 'HighFlagBits'],
+      uint(high) + uint(1) + K1,
+      E.RESERVED_FLAGS,
+    ),
   ]
 }
 
@@ -833,6 +892,18 @@ function closeTests(): TestBody[] {
   ]
 }
 
+/** Added in 1.0.1. */
+function closeAddedTests(): TestBody[] {
+  return [
+    invalid(
+      'flags 2^40: every bit is reserved, including the high ones',
+      ['ReservedFlags', 'HighFlagBits'],
+      uint(2n ** 40n) + uint(0) + string(''),
+      E.RESERVED_FLAGS,
+    ),
+  ]
+}
+
 // ---------------------------------------------------------------- unknown types
 
 function unknownTypeTests(typeNumber: number): TestBody {
@@ -850,29 +921,37 @@ function unknownTypeTests(typeNumber: number): TestBody {
 export function buildCodecVectors() {
   const groups: Omit<CodecTestGroup, 'tests'>[] = []
   const bodies: TestBody[][] = []
+  const additions: TestBody[][] = []
+  /** `tests` as in 1.0; `added` in a later revision, numbered after every earlier test. */
   const add = (
     messageType: CodecTestGroup['messageType'],
     typeNumber: number | null,
     tests: TestBody[],
+    added: TestBody[] = [],
   ) => {
     groups.push({ messageType, typeNumber, limits: CODEC_LIMITS })
     bodies.push(tests)
+    additions.push(added)
   }
-  add('handshake', null, handshakeTests())
-  add('manifest', 0, manifestTests())
-  add('request', 1, keysTests('request'))
-  add('replicate', 2, keysTests('replicate'))
-  add('close', 3, closeTests())
+  add('handshake', null, handshakeTests(), handshakeAddedTests())
+  add('manifest', 0, manifestTests(), manifestAddedTests())
+  add('request', 1, keysTests('request'), keysAddedTests('request'))
+  add('replicate', 2, keysTests('replicate'), keysAddedTests('replicate'))
+  add('close', 3, closeTests(), closeAddedTests())
   for (const typeNumber of [4, 255]) add('unknown', typeNumber, [unknownTypeTests(typeNumber)])
 
+  // tcIds are stable across revisions: the 1.0 tests keep their numbers (file order), and
+  // tests added later get the next numbers, listed at the end of their group.
   let tcId = 0
+  const numbered = bodies.map((tests) => tests.map((body) => ({ tcId: ++tcId, ...body })))
+  const numberedAdded = additions.map((tests) => tests.map((body) => ({ tcId: ++tcId, ...body })))
   const testGroups: CodecTestGroup[] = groups.map((group, i) => ({
     ...group,
-    tests: bodies[i]!.map((body) => ({ tcId: ++tcId, ...body })),
+    tests: [...numbered[i]!, ...numberedAdded[i]!],
   }))
   return {
     schema: CODEC_VECTORS_SCHEMA,
-    version: '1.0',
+    version: '1.0.1',
     algorithm: 'multifeed wire codec v1.0 (compact-encoding, strict decoding)',
     notes: CODEC_FLAGS,
     numberOfTests: tcId,

@@ -4,27 +4,37 @@
  * handshake hash are fixed, so every byte is reproducible. traces.test.ts checks that the
  * checked-in file equals this output and replays every trace step by step.
  *
- * The JSON forms of events and actions are defined here (and in README "Trace vectors"),
- * with the conversions both ways that the replay uses.
+ * The JSON forms of events, actions and policies are in src/conformance/trace-form.ts (and in
+ * README "Trace vectors"); the conformance runner ships them.
  */
 import { capability } from '../../../src/codec/capability.js'
-import { decodeMessage, encodeMessage, messageTypeOf } from '../../../src/codec/channel-message.js'
+import { encodeMessage, messageTypeOf } from '../../../src/codec/channel-message.js'
 import { DEFAULT_LIMITS, type Limits } from '../../../src/codec/constants.js'
-import { DecodeError } from '../../../src/codec/errors.js'
-import { decodeHandshake, encodeHandshake } from '../../../src/codec/handshake.js'
-import type { ChannelMessage, Handshake, Key, ManifestEntry } from '../../../src/codec/messages.js'
+import { encodeHandshake } from '../../../src/codec/handshake.js'
+import type { ChannelMessage, Handshake, Key } from '../../../src/codec/messages.js'
+import {
+  ANNOTATION_LIMITS,
+  actionToJson,
+  eventToJson,
+  feedToJson,
+  openEventOf,
+  type PolicyJson,
+  sessionOptionsOf,
+  type Trace,
+  type TraceConfig,
+  type TraceStep,
+} from '../../../src/conformance/trace-form.js'
 import { ErrorCode } from '../../../src/errors.js'
 import { fromHex, toHex } from '../../../src/state/hex.js'
 import { Session } from '../../../src/state/session.js'
-import type {
-  LocalFeed,
-  OpenEvent,
-  Role,
-  SessionAction,
-  SessionEvent,
-  SessionOptions,
-} from '../../../src/state/types.js'
-import { type MessageJson, messageToJson } from './json-form.js'
+import type { LocalFeed, Role, SessionEvent } from '../../../src/state/types.js'
+
+export {
+  actionToJson,
+  eventFromJson,
+  sessionOptionsOf,
+  type Trace,
+} from '../../../src/conformance/trace-form.js'
 
 export const TRACE_SCHEMA = 'multifeed_session_traces_v1'
 
@@ -41,14 +51,7 @@ const CAPABILITY: Record<Role, Uint8Array> = {
 const otherRole = (role: Role): Role => (role === 'initiator' ? 'responder' : 'initiator')
 
 /** Limits the scripted remote encodes with: generous, so it can send what we must reject. */
-const REMOTE_LIMITS: Partial<Limits> = {
-  maxMessageBytes: 1 << 24,
-  maxEntriesPerMessage: 1 << 20,
-  maxEntryDataBytes: 1 << 16,
-  maxUserDataBytes: 1 << 16,
-  maxClientBytes: 1 << 16,
-  maxReasonBytes: 1 << 16,
-}
+const REMOTE_LIMITS = ANNOTATION_LIMITS
 
 /** A 32-byte key of one repeated byte: easy to spot in hex. */
 const key = (byte: number): Key => new Uint8Array(32).fill(byte)
@@ -58,230 +61,6 @@ const C = key(0xc3)
 const D = key(0xd4)
 const E = key(0xe5)
 const X = key(0x99) // never offered by anyone
-
-// ---- JSON forms ----
-
-export interface FeedJson {
-  key: string
-  length: number
-  data: string | null
-}
-
-/** Policies as data: null = the default (everything); otherwise only the listed keys. */
-export interface PolicyJson {
-  onlyKeys: string[]
-}
-
-export interface TraceConfig {
-  now: number
-  role: Role
-  client: string
-  userData: string | null
-  localCapability: string
-  remoteCapability: string
-  feeds: FeedJson[]
-  blocked: string[]
-  limits?: Partial<Limits>
-  want: PolicyJson | null
-  share: PolicyJson | null
-}
-
-export type EventJson =
-  | { type: 'open' }
-  | { type: 'remote-open'; body: string; decoded: MessageJson | { decodeError: string } }
-  | {
-      type: 'message'
-      messageType: number
-      body: string
-      decoded: MessageJson | { decodeError: string } | null
-    }
-  | { type: 'local-feed'; feed: FeedJson }
-  | { type: 'local-feeds'; feeds: FeedJson[] }
-  | { type: 'local-length'; key: string; length: number }
-  | { type: 'block'; key: string }
-  | { type: 'tick'; now: number }
-  | { type: 'close' }
-  | { type: 'transport-closed' }
-
-export type ActionJson =
-  | { type: 'send'; messageType: number | null; message: MessageJson; body: string }
-  | { type: 'timer'; at: number | null }
-  | {
-      type: 'remote-handshake'
-      major: number
-      minor: number
-      client: string
-      userData: string | null
-    }
-  | { type: 'add-feeds'; feeds: FeedJson[] }
-  | { type: 'replicate' | 'unreplicate' | 'remote-feeds'; keys: string[] }
-  | { type: 'synced' }
-  | ({ type: 'fail' } & Record<string, unknown>)
-  | { type: 'close'; by: 'local' | 'remote' }
-
-export type TraceStep =
-  | { input: EventJson; expect: ActionJson[] }
-  | { input: EventJson; throws: string }
-
-export interface Trace {
-  id: string
-  comment: string
-  /** Spec sections (spec/multifeed.md) and error codes the trace exercises. */
-  covers: string[]
-  role: Role
-  config: TraceConfig
-  steps: TraceStep[]
-}
-
-const feedToJson = (feed: LocalFeed | ManifestEntry): FeedJson => ({
-  key: toHex(feed.key),
-  length: feed.length,
-  data: feed.data === null ? null : toHex(feed.data),
-})
-const feedFromJson = (json: FeedJson): LocalFeed => ({
-  key: fromHex(json.key),
-  length: json.length,
-  data: json.data === null ? null : fromHex(json.data),
-})
-
-function annotate(decode: () => Parameters<typeof messageToJson>[0] | null) {
-  try {
-    const decoded = decode()
-    return decoded === null ? null : messageToJson(decoded)
-  } catch (err) {
-    if (err instanceof DecodeError) return { decodeError: err.code }
-    throw err
-  }
-}
-
-export function eventToJson(event: SessionEvent): EventJson {
-  switch (event.type) {
-    case 'open':
-      return { type: 'open' }
-    case 'remote-open':
-      return {
-        type: 'remote-open',
-        body: toHex(event.body),
-        decoded: annotate(() => decodeHandshake(event.body, REMOTE_LIMITS))!,
-      }
-    case 'message':
-      return {
-        type: 'message',
-        messageType: event.messageType,
-        body: toHex(event.body),
-        decoded: annotate(() => decodeMessage(event.messageType, event.body, REMOTE_LIMITS)),
-      }
-    case 'local-feed':
-      return { type: 'local-feed', feed: feedToJson(event.feed) }
-    case 'local-feeds':
-      return { type: 'local-feeds', feeds: event.feeds.map(feedToJson) }
-    case 'local-length':
-      return { type: 'local-length', key: toHex(event.key), length: event.length }
-    case 'block':
-      return { type: 'block', key: toHex(event.key) }
-    case 'tick':
-      return { type: 'tick', now: event.now }
-    case 'close':
-    case 'transport-closed':
-      return { type: event.type }
-  }
-}
-
-/** The event a trace step feeds to the session (`decoded` is an annotation only). */
-export function eventFromJson(json: EventJson, config: TraceConfig): SessionEvent {
-  switch (json.type) {
-    case 'open':
-      return openEventOf(config)
-    case 'remote-open':
-      return { type: 'remote-open', body: fromHex(json.body) }
-    case 'message':
-      return { type: 'message', messageType: json.messageType, body: fromHex(json.body) }
-    case 'local-feed':
-      return { type: 'local-feed', feed: feedFromJson(json.feed) }
-    case 'local-feeds':
-      return { type: 'local-feeds', feeds: json.feeds.map(feedFromJson) }
-    case 'local-length':
-      return { type: 'local-length', key: fromHex(json.key), length: json.length }
-    case 'block':
-      return { type: 'block', key: fromHex(json.key) }
-    case 'tick':
-      return { type: 'tick', now: json.now }
-    case 'close':
-    case 'transport-closed':
-      return { type: json.type }
-  }
-}
-
-export function actionToJson(action: SessionAction): ActionJson {
-  switch (action.type) {
-    case 'send': {
-      const { message } = action
-      if (message.type === 'handshake') {
-        return {
-          type: 'send',
-          messageType: null,
-          message: messageToJson(message),
-          body: toHex(encodeHandshake(message)),
-        }
-      }
-      return {
-        type: 'send',
-        messageType: messageTypeOf(message),
-        message: messageToJson(message),
-        body: toHex(encodeMessage(message, REMOTE_LIMITS)),
-      }
-    }
-    case 'timer':
-      return { type: 'timer', at: action.at }
-    case 'remote-handshake':
-      return {
-        type: 'remote-handshake',
-        major: action.major,
-        minor: action.minor,
-        client: action.client,
-        userData: action.userData === null ? null : toHex(action.userData),
-      }
-    case 'add-feeds':
-      return { type: 'add-feeds', feeds: action.feeds.map(feedToJson) }
-    case 'replicate':
-    case 'unreplicate':
-    case 'remote-feeds':
-      return { type: action.type, keys: action.keys.map(toHex) }
-    case 'synced':
-      return { type: 'synced' }
-    case 'fail':
-      return { ...action }
-    case 'close':
-      return { type: 'close', by: action.by }
-  }
-}
-
-export function openEventOf(config: TraceConfig): OpenEvent {
-  return {
-    type: 'open',
-    now: config.now,
-    role: config.role,
-    client: config.client,
-    userData: config.userData === null ? null : fromHex(config.userData),
-    localCapability: fromHex(config.localCapability),
-    remoteCapability: fromHex(config.remoteCapability),
-    feeds: config.feeds.map(feedFromJson),
-    blocked: config.blocked.map(fromHex),
-    ...(config.limits === undefined ? {} : { limits: config.limits }),
-  }
-}
-
-function policyOf(json: PolicyJson | null) {
-  if (json === null) return undefined
-  const allowed = new Set(json.onlyKeys)
-  return (feed: { key: Uint8Array }) => allowed.has(toHex(feed.key))
-}
-
-export function sessionOptionsOf(config: TraceConfig): SessionOptions {
-  const want = policyOf(config.want)
-  const share = policyOf(config.share)
-  return { ...(want ? { want } : {}), ...(share ? { share } : {}) }
-}
 
 // ---- the script DSL ----
 
@@ -293,8 +72,18 @@ interface TraceSetup {
   feeds?: LocalFeed[]
   blocked?: Key[]
   limits?: Partial<Limits>
-  want?: Key[]
-  share?: Key[]
+  want?: PolicySetup
+  share?: PolicySetup
+}
+
+/** A policy: the keys it lets through (onlyKeys), or the conditions of a PolicyJson. */
+type PolicySetup = Key[] | { onlyKeys?: Key[]; minLength?: number; maxLength?: number }
+
+function policyJson(setup: PolicySetup | undefined): PolicyJson | null {
+  if (setup === undefined) return null
+  if (Array.isArray(setup)) return { onlyKeys: setup.map(toHex) }
+  const { onlyKeys, ...lengths } = setup
+  return { ...(onlyKeys ? { onlyKeys: onlyKeys.map(toHex) } : {}), ...lengths }
 }
 
 const f = (k: Key, length: number, data: Uint8Array | null = null): LocalFeed => ({
@@ -320,8 +109,8 @@ class Script {
       feeds: (setup.feeds ?? []).map(feedToJson),
       blocked: (setup.blocked ?? []).map(toHex),
       ...(setup.limits ? { limits: setup.limits } : {}),
-      want: setup.want ? { onlyKeys: setup.want.map(toHex) } : null,
-      share: setup.share ? { onlyKeys: setup.share.map(toHex) } : null,
+      want: policyJson(setup.want),
+      share: policyJson(setup.share),
     }
     this.#session = new Session(sessionOptionsOf(this.config))
   }
@@ -410,6 +199,10 @@ class Script {
     return this.#step({ type: 'local-length', key: k, length })
   }
 
+  localTruncate(k: Key, length: number): this {
+    return this.#step({ type: 'local-truncate', key: k, length })
+  }
+
   block(k: Key): this {
     return this.#step({ type: 'block', key: k })
   }
@@ -441,6 +234,12 @@ interface TraceDefinition {
 }
 
 const bytes = (...values: number[]) => new Uint8Array(values)
+
+const manifestOf = (entries: [Key, number][], more = false): ChannelMessage => ({
+  type: 'manifest',
+  more,
+  entries: entries.map(([k, length]) => ({ key: k, length, data: null })),
+})
 
 /** The scripted traces. Comments name the rule or trap each one checks. */
 const DEFINITIONS: TraceDefinition[] = [
@@ -902,8 +701,8 @@ const DEFINITIONS: TraceDefinition[] = [
   {
     id: 'message-too-large',
     comment:
-      'maxMessageBytes 64 and a 66-byte Request (flags, count, two keys): ERR_DECODE_MESSAGE_TOO_LARGE (checked before anything else), so ERR_LIMIT_EXCEEDED.',
-    covers: ['spec 7.4', 'ERR_LIMIT_EXCEEDED'],
+      'maxMessageBytes 64 and a 66-byte Request (flags, count, two keys): ERR_DECODE_MESSAGE_TOO_LARGE (checked before anything else), so ERR_LIMIT_EXCEEDED. Trap: the reason fits maxReasonBytes (256) but our Close must also fit maxMessageBytes, so the reason is shortened until the whole Close is at most 64 bytes.',
+    covers: ['spec 7.4', 'spec 5.5', 'spec 8.1', 'ERR_LIMIT_EXCEEDED'],
     setup: { limits: { maxMessageBytes: 64 } },
     script: (s) => s.connect().request(A, B),
   },
@@ -1221,6 +1020,254 @@ const DEFINITIONS: TraceDefinition[] = [
     setup: { limits: { maxReasonBytes: 4 } },
     script: (s) => s.connect().closeMessage(6, 'full'),
   },
+  // ---- spec 1.0.1: readings the 1.0 text left open ----
+  {
+    id: 'open-refused-handshake-over-message-limit',
+    comment:
+      'Trap: client and userData are each within their limits, but the Handshake (45 bytes: major, minor, flags, client "multifeed", capability) is over maxMessageBytes 44. open is refused (malformed local input) and changes nothing: the session is still not open, so the next event is refused too.',
+    covers: ['spec 8.1', 'spec 7.1', 'usage'],
+    setup: { limits: { maxMessageBytes: 44 } },
+    script: (s) => s.open().tick(5),
+  },
+  {
+    id: 'open-handshake-at-message-limit',
+    comment:
+      'maxMessageBytes 44 and the client "multifee": the Handshake is exactly 44 bytes, so open sends it; the session works as usual.',
+    covers: ['spec 8.1', 'spec 7.3'],
+    setup: { client: 'multifee', limits: { maxMessageBytes: 44 } },
+    script: (s) => s.open().remoteOpen({ client: 'multifee' }).manifest([]),
+  },
+  {
+    id: 'open-refused-feed-over-message-limit',
+    comment:
+      'Trap: a feed whose data (5 bytes) is within maxEntryDataBytes, but whose one-entry Manifest at the longest length (1 + 1 + 1 + 32 + 9 + 1 + 5 = 50 bytes) is over maxMessageBytes 48, can never be offered: open is refused.',
+    covers: ['spec 8.1', 'spec 7.1', 'usage'],
+    setup: { feeds: [f(A, 1, bytes(1, 2, 3, 4, 5))], limits: { maxMessageBytes: 48 } },
+    script: (s) => s.open(),
+  },
+  {
+    id: 'open-refused-feed-with-no-entries-allowed',
+    comment:
+      'maxEntriesPerMessage 0: no Manifest may carry an entry, so a local feed can never be offered and open with one is refused.',
+    covers: ['spec 8.1', 'spec 7.1', 'usage'],
+    setup: { feeds: [f(A, 1)], limits: { maxEntriesPerMessage: 0 } },
+    script: (s) => s.open(),
+  },
+  {
+    id: 'local-feed-over-message-limit',
+    comment:
+      "maxMessageBytes 48. The limit counts the longest length form, not the feed's current length: a feed at length 1 with 4 bytes of data (49 bytes at the longest length, 41 as sent now) is refused, alone or in a local-feeds list (none of the list is applied); with 3 bytes of data (48) it is announced.",
+    covers: ['spec 8.1', 'spec 7.1', 'spec 7.5', 'usage'],
+    setup: { limits: { maxMessageBytes: 48 } },
+    script: (s) =>
+      s
+        .connect()
+        .localFeed(A, 1, bytes(1, 2, 3, 4))
+        .localFeeds(f(B, 1, bytes(1, 2, 3)), f(A, 1, bytes(1, 2, 3, 4)))
+        .localFeed(B, 1, bytes(1, 2, 3)),
+  },
+  {
+    id: 'malformed-local-input',
+    comment:
+      'Each malformed local input is refused and changes nothing: a 31-byte key, a negative, fractional or too large (2^53) length, data over maxEntryDataBytes (4), a malformed local-length, local-truncate and block, and a negative or fractional message type number. The session then works as if they never happened.',
+    covers: ['spec 7.1', 'usage'],
+    setup: { feeds: [f(A, 1)], limits: { maxEntryDataBytes: 4 } },
+    script: (s) =>
+      s
+        .connect()
+        .localFeed(key(0x31).subarray(1), 1)
+        .localFeed(B, -1)
+        .localFeed(B, 1.5)
+        .localFeed(B, 2 ** 53)
+        .localFeed(B, 1, bytes(1, 2, 3, 4, 5))
+        .localLength(A, -2)
+        .localTruncate(key(0x31).subarray(1), 0)
+        .block(new Uint8Array(33))
+        .event({ type: 'message', messageType: -1, body: new Uint8Array(0) })
+        .event({ type: 'message', messageType: 0.5, body: new Uint8Array(0) })
+        .localFeed(B, 2 ** 53 - 1)
+        .request(A),
+  },
+  {
+    id: 'usage-errors-after-close',
+    comment:
+      'Closing makes the session ignore every well-formed event, but a malformed local input is still refused (misuse is misuse in every phase), and so is a second open.',
+    covers: ['spec 7.11', 'spec 7.1', 'usage'],
+    setup: {},
+    script: (s) =>
+      s
+        .connect()
+        .close()
+        .block(key(0x31).subarray(1))
+        .open()
+        .event({ type: 'message', messageType: -1, body: new Uint8Array(0) })
+        .block(A)
+        .manifest([[A, 1]]),
+  },
+  {
+    id: 'message-type-range',
+    comment:
+      "Type numbers are the remote's to choose: any number above 3, even 2^32 or above 2^53 - 1, is ignored, never refused as local misuse. Trap: a valid Manifest body under type 2^32 is ignored; an implementation that keeps only 32 bits of the type number reads it as a Manifest and requests A.",
+    covers: ['spec 7.4', 'spec 3'],
+    setup: {},
+    script: (s) =>
+      s
+        .connect()
+        .sendBytes(2 ** 32, toHex(encodeMessage(manifestOf([[A, 1]]), REMOTE_LIMITS)))
+        .sendBytes(2 ** 53 - 1, 'ff')
+        .sendBytes(2 ** 53, '')
+        .manifest([]),
+  },
+  {
+    id: 'open-list-duplicates',
+    comment:
+      'A key listed twice in the open list is one view entry, at its first position, with the larger length and the data of the later entry: the initial batch is [A at 3 with data 0202, B at 1].',
+    covers: ['spec 7.2', 'spec 7.5'],
+    setup: { feeds: [f(A, 3, bytes(1, 1)), f(B, 1), f(A, 2, bytes(2, 2))] },
+    script: (s) => s.connect(),
+  },
+  {
+    id: 'live-announcement-view-length',
+    comment:
+      "A live announcement offers the view's length after the update, not the event's: A offered at 5, local-length raises it to 8, then local-feed A at 6 announces A at 8. A later data null replaces present data (A at 9, no data). In one local-feeds list, a repeat at a lower length only replaces the data: [A 10 data 0a, A 4 data 0b, A 11 no data] offers A at 10 with 0a, then A at 11 with no data.",
+    covers: ['spec 7.2', 'spec 7.5', 'spec 7.9'],
+    setup: { feeds: [f(A, 5, bytes(0xaa))] },
+    script: (s) =>
+      s
+        .connect()
+        .localLength(A, 8)
+        .localFeed(A, 6, bytes(0xaa))
+        .localFeed(A, 9, null)
+        .localFeeds(f(A, 10, bytes(0x0a)), f(A, 4, bytes(0x0b)), f(A, 11)),
+  },
+  {
+    id: 'view-length-never-lowered',
+    comment:
+      "A local-feed at a lower length does not lower the view's length: A is held at 5, accepted at the advertised 5 and synced; local-feed A at 3 changes nothing (the session stays synced, so local-length 5 emits no second synced).",
+    covers: ['spec 7.2', 'spec 9.2'],
+    setup: { feeds: [f(A, 5)] },
+    script: (s) =>
+      s
+        .connect()
+        .manifest([[A, 5]])
+        .replicate(A)
+        .localFeed(A, 3)
+        .localLength(A, 5),
+  },
+  {
+    id: 'add-feeds-latest-data',
+    comment:
+      'add-feeds carries the advertised length (the highest offered) and the data of the most recent entry for the key, null included: A offered at 1 with data, then at 2 without; A is requested once and added at 2 with data null.',
+    covers: ['spec 7.6', 'spec 7.8'],
+    setup: {},
+    script: (s) =>
+      s
+        .connect()
+        .manifest([[A, 1, bytes(0xd1)]], true)
+        .manifest([[A, 2]])
+        .replicate(A),
+  },
+  {
+    id: 'max-feeds-reservation-persists',
+    comment:
+      'maxFeeds 2 and an empty collection. A key requested while not in the view reserves room until its Request is answered, across later Manifests: [A] is requested; then of [B, C] only B (A and B reserve the 2 places); once A is added, C still finds no room while B is outstanding; the Replicate declining B frees its place, and C is requested when offered again.',
+    covers: ['spec 7.6', 'spec 8.1'],
+    setup: { limits: { maxFeeds: 2 } },
+    script: (s) =>
+      s
+        .connect()
+        .manifest([[A, 1]], true)
+        .manifest(
+          [
+            [B, 1],
+            [C, 1],
+          ],
+          true,
+        )
+        .replicate(A)
+        .manifest([[C, 1]], true)
+        .replicate()
+        .manifest([[C, 1]])
+        .replicate(C),
+  },
+  {
+    id: 'share-policy-sees-view-length',
+    comment:
+      "The share policy (here: length at least 3) is asked about the view's feed: A held at 2 is not offered; local-length raises it to 3 (nothing sent, local-length never offers); local-feed A at 1 leaves the view at 3, so the policy now accepts A and it is announced at 3.",
+    covers: ['spec 7.5', 'spec 7.2'],
+    setup: { feeds: [f(A, 2), f(B, 5)], share: { minLength: 3 } },
+    script: (s) => s.connect().localLength(A, 3).localFeed(A, 1),
+  },
+  {
+    id: 'share-policy-rechecked-at-request',
+    comment:
+      "The share policy (here: length at most 2) is asked again when a Request is answered, about the view's feed at that time: A was offered at 1 but has grown to 5, so the Request [A, B] is answered with [B] only.",
+    covers: ['spec 7.7'],
+    setup: { role: 'responder', feeds: [f(A, 1), f(B, 2)], share: { maxLength: 2 } },
+    script: (s) => s.connect().localLength(A, 5).request(A, B),
+  },
+  {
+    id: 'want-policy-sees-recorded-offer',
+    comment:
+      'The want policy (here: length at least 3) is asked about the recorded offer, whose length is the highest advertised: A offered at 5 is requested and declined; offered again at 2, its recorded length is still 5, so it is requested again and added at 5. B offered at 2 is not requested.',
+    covers: ['spec 7.6'],
+    setup: { want: { minLength: 3 } },
+    script: (s) =>
+      s
+        .connect()
+        .manifest([[A, 5]], true)
+        .replicate()
+        .manifest([
+          [A, 2],
+          [B, 2],
+        ])
+        .replicate(A),
+  },
+  {
+    id: 'block-between-acceptance-and-remote-feeds',
+    comment:
+      'A key accepted while the remote batch is still open, then blocked before the batch completes, is left out of the remote-feeds that follows (and stops replicating).',
+    covers: ['spec 9.1', 'spec 7.9'],
+    setup: {},
+    script: (s) =>
+      s
+        .connect()
+        .manifest(
+          [
+            [A, 1],
+            [B, 1],
+          ],
+          true,
+        )
+        .replicate(A, B)
+        .block(A)
+        .manifest([]),
+  },
+  // ---- forks (spec 9.3) ----
+  {
+    id: 'fork-writer-re-offers',
+    comment:
+      'The writer of A offered it at 10, then truncated it to 7 (a Hypercore fork) and appended one block: after local-truncate, local-feed A at 8 is announced again, although 8 is below the 10 offered before. Truncating a key not in the view does nothing.',
+    covers: ['spec 9.3', 'spec 7.5'],
+    setup: { role: 'responder', feeds: [f(A, 10)] },
+    script: (s) => s.connect().request(A).localTruncate(A, 7).localTruncate(X, 1).localFeed(A, 8),
+  },
+  {
+    id: 'fork-replica-syncs',
+    comment:
+      'A accepted at the advertised 10, downloaded to 6, then the writer forked it and our copy was truncated to 5: the advertisement of the old fork is capped at 5 and the session becomes synced. A later offer at 7 (the new fork grew) is waited for as usual.',
+    covers: ['spec 9.3', 'spec 9.2'],
+    setup: {},
+    script: (s) =>
+      s
+        .connect()
+        .manifest([[A, 10]])
+        .replicate(A)
+        .localLength(A, 6)
+        .localTruncate(A, 5)
+        .manifest([[A, 7]])
+        .localLength(A, 7),
+  },
 ]
 
 /** Runs every scripted trace through a fresh session and returns the vector file content. */
@@ -1239,16 +1286,16 @@ export function buildTraceVectors() {
   })
   return {
     schema: TRACE_SCHEMA,
-    version: '1.0',
+    version: '1.0.1',
     notes: {
       replay:
-        'For each trace: create a session with config (want/share null = default policies; otherwise only the listed keys pass), feed each step input in order and compare the actions with expect (or the thrown usage error code with throws).',
+        'For each trace: create a session with config (want/share null = default policies; otherwise an offer or feed passes when every listed condition holds: onlyKeys, minLength, maxLength), feed each step input in order and compare the actions with expect (or the refused local input with throws).',
       informative:
-        'fail.message, and the reason of a Close we send, are prose: compare them only if you reproduce our wording. Everything else is exact.',
+        'The reason of a Close we send is prose: check that its body decodes as a Close under the trace limits with the expected code. fail.message is prose too, except after a received Close (fail followed by close by remote), where it is the Close reason.',
       bytes:
         'All byte strings are lowercase hex. send.body is the encoded message (for the handshake: the channel-open payload).',
       decoded:
-        'event.decoded is an annotation (decoded with generous limits, or {decodeError}); only body is input.',
+        'event.decoded is an annotation (decoded with annotationLimits, or {decodeError}); only body is input.',
     },
     multifeedKey: toHex(MULTIFEED_KEY),
     handshakeHash: toHex(HANDSHAKE_HASH),
@@ -1257,6 +1304,7 @@ export function buildTraceVectors() {
       responder: toHex(CAPABILITY.responder),
     },
     defaultLimits: { ...DEFAULT_LIMITS },
+    annotationLimits: { ...ANNOTATION_LIMITS },
     errorCodes: { ...ErrorCode },
     numberOfTraces: traces.length,
     traces,
