@@ -6,6 +6,7 @@ import Protomux from 'protomux'
 import { PROTOMUX_PROTOCOL } from '../codec/constants.js'
 import { toHex } from '../state/hex.js'
 import { LocalErrorCode, MultifeedError } from './errors.js'
+import { logSwarm } from './log.js'
 
 type KeyPair = { publicKey: Uint8Array; secretKey: Uint8Array }
 type HostPort = { host: string; port: number }
@@ -174,7 +175,9 @@ export class Networker extends EventEmitter {
     }
     const channels = new Map<string, NetworkedChannel>()
     this.channels.set(conn, channels)
+    logSwarm('connection to %k (%d multifeeds)', info.publicKey, this.joined.size)
     conn.once('close', () => {
+      logSwarm('disconnected from %k', info.publicKey)
       this.channels.delete(conn)
       this.emit('disconnection', conn)
     })

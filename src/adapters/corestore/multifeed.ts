@@ -15,6 +15,7 @@ import type { Key, ManifestEntry } from '../../codec/messages.js'
 import { toHex } from '../../state/hex.js'
 import type { LocalFeed, SessionOptions, SharePolicy, WantPolicy } from '../../state/types.js'
 import { LocalErrorCode, MultifeedError } from '../errors.js'
+import { logStore } from '../log.js'
 import {
   type ChannelHost,
   type CollectionSnapshot,
@@ -24,7 +25,13 @@ import {
   noiseStreamOf,
 } from '../protomux-channel.js'
 import { FeedList } from './feed-list.js'
-import { parseKey, requireKey } from './keys.js'
+import { idOf, parseKey, requireKey } from './keys.js'
+import {
+  checkMultifeedOptions,
+  checkReplicateArguments,
+  refuseCallback,
+  writerMisuse,
+} from './options.js'
 import { isReplicatingOn, type ReplicationStream } from './streams.js'
 
 /** Prefix of writer core names in the namespace (keeps them apart from the feed list). */
@@ -115,6 +122,11 @@ export class Multifeed extends ReadyResource implements ChannelHost {
   readonly key: Uint8Array
   /** The discovery key: safe to publish (swarm topic, protomux channel id). */
   readonly discoveryKey: Uint8Array
+  /**
+   * The z-base-32 of the discovery key: a name to show and log. Unlike a Hypercore's `id` (its
+   * public key), never the key: a multifeed's key is its secret.
+   */
+  readonly id: string
   /** This multifeed's namespace session of the Corestore. */
   readonly store: Corestore
   /** Client name sent in every handshake. */
@@ -146,6 +158,7 @@ export class Multifeed extends ReadyResource implements ChannelHost {
 
   constructor(storeOrPath: Corestore | string, opts: MultifeedOptions = {}) {
     super()
+    checkMultifeedOptions(opts)
     if (typeof storeOrPath === 'string') {
       this.#root = new Corestore(storeOrPath)
       this.#ownsRoot = true
@@ -160,6 +173,7 @@ export class Multifeed extends ReadyResource implements ChannelHost {
     }
     this.key = opts.key === undefined ? crypto.randomBytes(32) : requireKey(opts.key, 'key')
     this.discoveryKey = discoveryKey(this.key)
+    this.id = idOf(this.discoveryKey)
     this.store = this.#root.namespace(this.discoveryKey)
     this.client = opts.client ?? DEFAULT_CLIENT
     this.userData = opts.userData ?? null
@@ -197,6 +211,8 @@ export class Multifeed extends ReadyResource implements ChannelHost {
    * restart). With `keyPair`, a new writer uses that key pair instead of one derived from the name.
    */
   writer(name = 'default', opts: { keyPair?: KeyPair } = {}): Promise<Hypercore> {
+    const misuse = writerMisuse(name, opts)
+    if (misuse !== null) return Promise.reject(misuse)
     if (typeof name !== 'string' || name.length === 0) {
       return Promise.reject(
         new MultifeedError(LocalErrorCode.ERR_INVALID_ARGUMENT, 'writer name must be a string'),
@@ -219,6 +235,7 @@ export class Multifeed extends ReadyResource implements ChannelHost {
    * the stream (multifeed 6's "Exchange key did not match remote"). The stream itself is left open.
    */
   replicate(isInitiator: boolean | NoiseCarrier, opts: ReplicateOptions = {}): ReplicationStream {
+    checkReplicateArguments(isInitiator, opts)
     this.#assertOpen()
     let stream: ReplicationStream
     if (typeof isInitiator === 'boolean') {
@@ -279,6 +296,7 @@ export class Multifeed extends ReadyResource implements ChannelHost {
     const feed = this.#feeds.get(hex)
     if (feed) this.#stopReplicating(feed)
     for (const channel of this.#channels) channel.block(parsed)
+    logStore('%k blocked feed %k', this.discoveryKey, parsed)
   }
 
   /**
@@ -290,6 +308,7 @@ export class Multifeed extends ReadyResource implements ChannelHost {
     await this.#readyForUse()
     const hex = toHex(parsed)
     await this.#list!.remove(parsed)
+    logStore('%k removed feed %k', this.discoveryKey, parsed)
     for (const channel of this.#channels) channel.block(parsed)
     const feed = this.#feeds.get(hex)
     if (!feed) return
@@ -345,6 +364,38 @@ export class Multifeed extends ReadyResource implements ChannelHost {
       const core = this.#feeds.get(toHex(key))?.core
       if (core) detach(core, mux)
     }
+  }
+
+  /**
+   * Loads the persisted feed list (local writers and remote feeds learned before). Starts on
+   * construction; methods that need the list wait for it, so calling this is optional. Rejects
+   * if the store cannot be opened. Takes no callback (multifeed 6 did): passing one throws
+   * ERR_INVALID_ARGUMENT.
+   * @example
+   * ```ts
+   * const mf = new Multifeed('./storage', { key })
+   * await mf.ready()
+   * console.log(mf.feeds().length) // feeds of earlier runs are back
+   * ```
+   */
+  override ready(callback?: never): Promise<void> {
+    refuseCallback('ready', callback)
+    return super.ready()
+  }
+
+  /**
+   * Closes every channel and the streams replicate() created, stops downloads and closes every
+   * feed; a Corestore given by path is closed too, one given by the caller is left open. Idempotent.
+   * Takes no callback (multifeed 6 did): passing one throws ERR_INVALID_ARGUMENT.
+   * @example
+   * ```ts
+   * await mf.close()
+   * mf.closed // true
+   * ```
+   */
+  override close(callback?: never): Promise<void> {
+    refuseCallback('close', callback)
+    return super.close()
   }
 
   // ReadyResource
@@ -451,6 +502,7 @@ export class Multifeed extends ReadyResource implements ChannelHost {
     const grew = () => this.#onGrowth(feed)
     core.on('append', grew)
     core.on('download', grew)
+    logStore('%k feed %k joined (%s)', this.discoveryKey, key, name ?? 'remote')
     this.emit('feed', core, { local: name !== null, name } satisfies FeedInfo)
     if (!blocked) {
       const offer = { key, length: feed.announcedLength, data: null }
