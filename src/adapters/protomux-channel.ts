@@ -128,9 +128,16 @@ export interface RemoteHandshake {
 const MESSAGE_COUNT = Object.keys(MessageType).length
 
 /**
- * The multifeed channel on one stream. Events: 'handshake' (RemoteHandshake), 'remote-feeds'
- * (keys), 'synced', 'session-error' (MultifeedError), then 'close'. It never emits 'error'
- * and never destroys the stream: a failure closes only this channel.
+ * The multifeed channel on one stream. Events: see {@link MultifeedChannelEvents} ('handshake',
+ * 'remote-feeds', 'synced', 'session-error', then 'close'). It never emits 'error' and never
+ * destroys the stream: a failure closes only this channel. Usually made by `mf.attach(stream)`
+ * or `mf.replicate(...)`.
+ * @example
+ * ```ts
+ * const channel = mf.attach(conn)
+ * channel.on('handshake', ({ client, userData }) => console.log(client, userData))
+ * channel.on('session-error', (err) => console.error(err.code, err.remote))
+ * ```
  */
 export class MultifeedChannel extends EventEmitter {
   /** The Noise stream the channel runs on. */
