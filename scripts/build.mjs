@@ -61,6 +61,9 @@ async function* declarations(dir) {
   }
 }
 
+const SPECIFIER = /(\bfrom\s+|\bimport\s*\(\s*|^import\s+)(['"])([^'"]+)\2/g
+const COMMENT_LINE = /^\s*(\*|\/\*|\/\/)/
+
 /** Points the untyped imports of one build's declarations at its copy of types/. */
 async function vendorTypes(outDir) {
   const typesDir = join(outDir, 'types')
@@ -68,28 +71,35 @@ async function vendorTypes(outDir) {
   for (const file of Object.values(VENDORED)) {
     await copyFile(join(root, 'types', `${file}.d.ts`), join(typesDir, `${file}.d.ts`))
   }
-  const specifier = /(\bfrom\s+|\bimport\s*\(\s*|^import\s+)(['"])([^'"]+)\2/gm
   const untyped = []
   for await (const path of declarations(outDir)) {
     const text = await readFile(path, 'utf8')
-    const rewritten = text.replace(specifier, (match, before, quote, name) => {
-      const file = VENDORED[name]
-      if (file === undefined) {
-        const bare = !name.startsWith('.') && !name.startsWith('node:')
-        if (bare && !TYPED.has(name)) untyped.push(`${relative(root, path)}: ${name}`)
-        return match
-      }
-      let target = relative(dirname(path), join(typesDir, `${file}.js`))
-        .split(sep)
-        .join('/')
-      if (!target.startsWith('.')) target = `./${target}`
-      return `${before}${quote}${target}${quote}`
-    })
+    // Code lines only: doc comments hold examples such as `import Corestore from 'corestore'`.
+    const rewritten = text
+      .split('\n')
+      .map((line) => (COMMENT_LINE.test(line) ? line : rewriteLine(line, path, typesDir, untyped)))
+      .join('\n')
     if (rewritten !== text) await writeFile(path, rewritten)
   }
   if (untyped.length > 0) {
     throw new Error(`declarations import modules without types:\n  ${untyped.join('\n  ')}`)
   }
+}
+
+function rewriteLine(line, path, typesDir, untyped) {
+  return line.replace(SPECIFIER, (match, before, quote, name) => {
+    const file = VENDORED[name]
+    if (file === undefined) {
+      const bare = !name.startsWith('.') && !name.startsWith('node:')
+      if (bare && !TYPED.has(name)) untyped.push(`${relative(root, path)}: ${name}`)
+      return match
+    }
+    let target = relative(dirname(path), join(typesDir, `${file}.js`))
+      .split(sep)
+      .join('/')
+    if (!target.startsWith('.')) target = `./${target}`
+    return `${before}${quote}${target}${quote}`
+  })
 }
 
 await rm(dist, { recursive: true, force: true })

@@ -151,8 +151,9 @@ describe('the packed package', () => {
 
   test('the shipped JavaScript examples run: ES module and CommonJS', async () => {
     for (const args of [['quick-start.mjs'], [NO_REQUIRE_ESM, 'quick-start.cjs']]) {
-      const lines = (await sh(process.execPath, args, consumer)).trim().split('\n').sort()
-      expect(lines.map((line) => line.replace(/^[a-z0-9]{52} /, ''))).toEqual([
+      const lines = (await sh(process.execPath, args, consumer)).trim().split('\n')
+      // Each line is a feed's id (52 z-base-32 characters) and its first block.
+      expect(lines.map((line) => line.replace(/^[a-z0-9]{52} /, '')).sort()).toEqual([
         'hello from a',
         'hello from b',
       ])
