@@ -108,7 +108,7 @@ beforeAll(async () => {
   // The shipped examples, copied out of the installed package: they must resolve it by name.
   const examples = join(consumer, 'node_modules', 'multifeed-protocol', 'examples')
   for (const name of await readdir(examples)) await cp(join(examples, name), join(consumer, name))
-}, 180_000)
+})
 
 afterAll(async () => {
   if (work !== '') await rm(work, { recursive: true, force: true })
