@@ -15,6 +15,7 @@ import type { Key, ManifestEntry } from '../codec/messages.js'
 import { Session } from '../state/session.js'
 import type { LocalFeed, SessionAction, SessionEvent, SessionOptions } from '../state/types.js'
 import { LocalErrorCode, MultifeedError } from './errors.js'
+import { logChannel } from './log.js'
 
 /** A Noise stream as protomux and the capability need it (@hyperswarm/secret-stream). */
 export interface NoiseStream {
@@ -84,19 +85,19 @@ export interface ChannelHost {
   readonly limits: Partial<Limits> | undefined
   /** Want and share policies of the session. */
   readonly sessionOptions: SessionOptions
-  /** The local feeds (offered subject to the share policy) and the blocked keys, now. */
+  /** The local feeds (offered subject to the share policy) and the blocked keys, now. @internal */
   snapshot(): CollectionSnapshot
-  /** Adds remote feeds to the collection; resolves when they are in it. Never rejects. */
+  /** Adds remote feeds to the collection; resolves when they are in it. Never rejects. @internal */
   addFeeds(entries: ManifestEntry[]): Promise<void>
-  /** Replicates these feeds over `mux`. */
+  /** Replicates these feeds over `mux`. @internal */
   replicateOn(mux: Protomux, keys: Key[]): void
-  /** Stops replicating these feeds over `mux`. */
+  /** Stops replicating these feeds over `mux`. @internal */
   unreplicateOn(mux: Protomux, keys: Key[]): void
   /** Resolves when the collection is loaded (the channel opens after it). */
   ready(): Promise<void>
 }
 
-/** What a session is opened with. */
+/** What a session is opened with. @internal */
 export interface CollectionSnapshot {
   /** Unblocked feeds of the collection with their local lengths. */
   feeds: LocalFeed[]
@@ -127,9 +128,16 @@ export interface RemoteHandshake {
 const MESSAGE_COUNT = Object.keys(MessageType).length
 
 /**
- * The multifeed channel on one stream. Events: 'handshake' (RemoteHandshake), 'remote-feeds'
- * (keys), 'synced', 'session-error' (MultifeedError), then 'close'. It never emits 'error'
- * and never destroys the stream: a failure closes only this channel.
+ * The multifeed channel on one stream. Events: see {@link MultifeedChannelEvents} ('handshake',
+ * 'remote-feeds', 'synced', 'session-error', then 'close'). It never emits 'error' and never
+ * destroys the stream: a failure closes only this channel. Usually made by `mf.attach(stream)`
+ * or `mf.replicate(...)`.
+ * @example
+ * ```ts
+ * const channel = mf.attach(conn)
+ * channel.on('handshake', ({ client, userData }) => console.log(client, userData))
+ * channel.on('session-error', (err) => console.error(err.code, err.remote))
+ * ```
  */
 export class MultifeedChannel extends EventEmitter {
   /** The Noise stream the channel runs on. */
@@ -259,6 +267,7 @@ export class MultifeedChannel extends EventEmitter {
     const role = this.stream.isInitiator ? 'initiator' : 'responder'
     const remoteRole = this.stream.isInitiator ? 'responder' : 'initiator'
     const { feeds, blocked } = this.#host.snapshot()
+    logChannel('%k open as %s, offering %d feeds', this.#host.discoveryKey, role, feeds.length)
     this.#sessionOpen = true
     this.#dispatch({
       type: 'open',
@@ -346,6 +355,7 @@ export class MultifeedChannel extends EventEmitter {
         break
       case 'fail':
         this.error = MultifeedError.fromFailure(action)
+        logChannel('%k failed: %s', this.#host.discoveryKey, this.error.message)
         this.emit('session-error', this.error)
         break
       case 'close':
@@ -397,6 +407,12 @@ export class MultifeedChannel extends EventEmitter {
     if (this.closed) return
     this.closed = true
     this.closedBy = by
+    logChannel(
+      '%k closed by %s (%s)',
+      this.#host.discoveryKey,
+      by,
+      (error ?? this.error)?.code ?? 'ok',
+    )
     if (error !== null && this.error === null) {
       this.error = error
       this.emit('session-error', error)

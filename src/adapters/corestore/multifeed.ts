@@ -15,6 +15,7 @@ import type { Key, ManifestEntry } from '../../codec/messages.js'
 import { toHex } from '../../state/hex.js'
 import type { LocalFeed, SessionOptions, SharePolicy, WantPolicy } from '../../state/types.js'
 import { LocalErrorCode, MultifeedError } from '../errors.js'
+import { logStore } from '../log.js'
 import {
   type ChannelHost,
   type CollectionSnapshot,
@@ -24,7 +25,13 @@ import {
   noiseStreamOf,
 } from '../protomux-channel.js'
 import { FeedList } from './feed-list.js'
-import { parseKey, requireKey } from './keys.js'
+import { idOf, parseKey, requireKey } from './keys.js'
+import {
+  checkMultifeedOptions,
+  checkReplicateArguments,
+  refuseCallback,
+  writerMisuse,
+} from './options.js'
 import { isReplicatingOn, type ReplicationStream } from './streams.js'
 
 /** Prefix of writer core names in the namespace (keeps them apart from the feed list). */
@@ -33,13 +40,17 @@ const WRITER_NAME_PREFIX = 'writer/'
 /** Options of a {@link Multifeed}. */
 export interface MultifeedOptions {
   /**
-   * The multifeed key (32 bytes or 64 hex). Absent: a fresh random key, exposed as `mf.key`.
+   * The multifeed key (32 bytes, 64 hex characters or a z-base-32 id). Absent: a fresh random
+   * key, exposed as `mf.key`.
    * The key is never written to disk: keep it and pass it again to reopen the multifeed.
    */
   key?: Uint8Array | string
   /** Hypercore valueEncoding of every feed. */
   valueEncoding?: unknown
-  /** Block encryption key (32 bytes) for all its feeds and its feed list. Never written to disk. */
+  /**
+   * Block encryption key (32 bytes) for all its feeds and its feed list. Never written to disk.
+   * Not multifeed 6's `encryptionKey` (the shared secret): that is `key` now.
+   */
   encryptionKey?: Uint8Array
   /** Overrides of the protocol limits (maxFeeds bounds the collection). */
   limits?: Partial<Limits>
@@ -89,11 +100,10 @@ interface Feed {
 /**
  * A multifeed on a Corestore.
  *
- * Events: 'feed' (core, FeedInfo) when a feed joins the collection (also for each persisted feed
- * while loading), 'channel' (channel) for every channel it opens (also when it reopens one for a
- * remote that rejoins a stream), 'remote-feeds' (keys, channel), 'synced' (channel),
- * 'session-error' (MultifeedError, channel). It never emits 'error'. Methods throw or reject with MultifeedErrors
- * (`err.code`).
+ * Events: see {@link MultifeedEvents} ('feed', 'channel', 'remote-feeds', 'synced',
+ * 'session-error', 'warning', 'ready', 'close'). It never emits 'error'. Methods throw or reject
+ * with MultifeedErrors (`err.code`). From ReadyResource it also has `opened`, `closed`, `opening`
+ * and `closing`.
  *
  * Storage: the multifeed lives in the Corestore namespace derived from its discovery key (never
  * from its key), so several multifeeds share one store without mixing. Writers are named cores of
@@ -109,12 +119,30 @@ interface Feed {
  * requested or accepted again, and stops downloading. A removed feed is also cleared and dropped.
  * Corestore still answers a peer that asks for a stored core by its own key (hypercore's rule:
  * whoever knows a core's key may read it); the multifeed protocol never offers it again.
+ *
+ * @example
+ * ```ts
+ * import { once } from 'node:events'
+ * import { Multifeed } from 'multifeed-protocol'
+ *
+ * const a = new Multifeed('./a') // a fresh random key: keep a.key
+ * const b = new Multifeed('./b', { key: a.key })
+ * await (await a.writer()).append('hello')
+ * const stream = a.replicate(true)
+ * stream.pipe(b.replicate(false)).pipe(stream)
+ * await once(stream, 'synced')
+ * ```
  */
 export class Multifeed extends ReadyResource implements ChannelHost {
   /** The multifeed key. Secret: it never goes on the wire or to disk. */
   readonly key: Uint8Array
   /** The discovery key: safe to publish (swarm topic, protomux channel id). */
   readonly discoveryKey: Uint8Array
+  /**
+   * The z-base-32 of the discovery key: a name to show and log. Unlike a Hypercore's `id` (its
+   * public key), never the key: a multifeed's key is its secret.
+   */
+  readonly id: string
   /** This multifeed's namespace session of the Corestore. */
   readonly store: Corestore
   /** Client name sent in every handshake. */
@@ -144,8 +172,20 @@ export class Multifeed extends ReadyResource implements ChannelHost {
   readonly #grown = new Set<Feed>()
   #growthTimer: ReturnType<typeof setImmediate> | null = null
 
+  /**
+   * Opens a multifeed in its own namespace of `storeOrPath` (a Corestore, or a directory for a
+   * Corestore it opens and closes itself), and starts loading its feed list.
+   * @throws ERR_INVALID_KEY for a bad `key` or `encryptionKey`, ERR_INVALID_ARGUMENT for a bad
+   * store or a multifeed 6 option (see docs/migration.md).
+   * @example
+   * ```ts
+   * const store = new Corestore('./storage')
+   * const mf = new Multifeed(store, { key, valueEncoding: 'json' })
+   * ```
+   */
   constructor(storeOrPath: Corestore | string, opts: MultifeedOptions = {}) {
     super()
+    checkMultifeedOptions(opts)
     if (typeof storeOrPath === 'string') {
       this.#root = new Corestore(storeOrPath)
       this.#ownsRoot = true
@@ -160,6 +200,7 @@ export class Multifeed extends ReadyResource implements ChannelHost {
     }
     this.key = opts.key === undefined ? crypto.randomBytes(32) : requireKey(opts.key, 'key')
     this.discoveryKey = discoveryKey(this.key)
+    this.id = idOf(this.discoveryKey)
     this.store = this.#root.namespace(this.discoveryKey)
     this.client = opts.client ?? DEFAULT_CLIENT
     this.userData = opts.userData ?? null
@@ -181,12 +222,27 @@ export class Multifeed extends ReadyResource implements ChannelHost {
     this.ready().catch(noop) // start loading now; errors surface on the caller's ready()
   }
 
-  /** Every feed (local and remote, blocked included), in the order they joined; [] once closed. */
+  /**
+   * Every feed (local and remote, blocked included), in the order they joined; [] once closed.
+   * The cores are the multifeed's own: do not close them (remove() does).
+   * @example
+   * ```ts
+   * await mf.ready()
+   * for (const core of mf.feeds()) console.log(core.id, core.length)
+   * ```
+   */
   feeds(): Hypercore[] {
     return [...this.#feeds.values()].map((feed) => feed.core)
   }
 
-  /** The feed with this key (bytes or hex), or null. */
+  /**
+   * The feed with this key (32 bytes, hex, or a z-base-32 id such as `core.id`), or null.
+   * @example
+   * ```ts
+   * const core = mf.feed(someCore.id) // or someCore.key, or its hex
+   * if (core) console.log(await core.get(0))
+   * ```
+   */
   feed(key: Uint8Array | string): Hypercore | null {
     const parsed = parseKey(key)
     return parsed === null ? null : (this.#feeds.get(toHex(parsed))?.core ?? null)
@@ -195,8 +251,17 @@ export class Multifeed extends ReadyResource implements ChannelHost {
   /**
    * The local writer called `name`: created on first use, the same feed afterwards (also after a
    * restart). With `keyPair`, a new writer uses that key pair instead of one derived from the name.
+   * Rejects with ERR_INVALID_ARGUMENT for multifeed 6's `keypair` spelling or a callback. The core
+   * is the multifeed's own, shared with every caller: do not close it (close the multifeed).
+   * @example
+   * ```ts
+   * const writer = await mf.writer('notes')
+   * await writer.append(JSON.stringify({ text: 'hi' }))
+   * ```
    */
   writer(name = 'default', opts: { keyPair?: KeyPair } = {}): Promise<Hypercore> {
+    const misuse = writerMisuse(name, opts)
+    if (misuse !== null) return Promise.reject(misuse)
     if (typeof name !== 'string' || name.length === 0) {
       return Promise.reject(
         new MultifeedError(LocalErrorCode.ERR_INVALID_ARGUMENT, 'writer name must be a string'),
@@ -217,8 +282,17 @@ export class Multifeed extends ReadyResource implements ChannelHost {
    * returns it. The stream emits 'remote-feeds' (keys), 'synced' and 'multifeed-error' (err):
    * a session failure, or ERR_CHANNEL_REJECTED when the remote has no multifeed with this key on
    * the stream (multifeed 6's "Exchange key did not match remote"). The stream itself is left open.
+   * Replication is always live; `{ live }` (multifeed 6) throws for false and warns for true.
+   * @example
+   * ```ts
+   * const stream = a.replicate(true) // the other peer: b.replicate(false)
+   * stream.pipe(b.replicate(false)).pipe(stream)
+   * stream.on('multifeed-error', (err) => console.error(err.code))
+   * await once(stream, 'synced')
+   * ```
    */
   replicate(isInitiator: boolean | NoiseCarrier, opts: ReplicateOptions = {}): ReplicationStream {
+    checkReplicateArguments(isInitiator, opts)
     this.#assertOpen()
     let stream: ReplicationStream
     if (typeof isInitiator === 'boolean') {
@@ -250,6 +324,13 @@ export class Multifeed extends ReadyResource implements ChannelHost {
   /**
    * Opens this multifeed's channel on a Noise stream that already carries the store's replication
    * (the caller ran `store.replicate(stream)`). One channel per stream: attaching again returns it.
+   * @example
+   * ```ts
+   * swarm.on('connection', (conn) => {
+   *   store.replicate(conn) // once per connection, for every multifeed of the store
+   *   mf.attach(conn).on('synced', () => console.log('synced with', conn.remotePublicKey))
+   * })
+   * ```
    */
   attach(stream: NoiseCarrier, opts: ReplicateOptions = {}): MultifeedChannel {
     this.#assertOpen()
@@ -270,7 +351,14 @@ export class Multifeed extends ReadyResource implements ChannelHost {
     return channel
   }
 
-  /** Blocks a feed: never offered, requested or accepted again; it stops replicating. Persisted. */
+  /**
+   * Blocks a feed: never offered, requested or accepted again; it stops replicating. Persisted.
+   * The key may be bytes, hex or a z-base-32 id.
+   * @example
+   * ```ts
+   * await mf.block(spammer.id)
+   * ```
+   */
   async block(key: Uint8Array | string): Promise<void> {
     const parsed = requireKey(key, 'key')
     await this.#readyForUse()
@@ -279,17 +367,25 @@ export class Multifeed extends ReadyResource implements ChannelHost {
     const feed = this.#feeds.get(hex)
     if (feed) this.#stopReplicating(feed)
     for (const channel of this.#channels) channel.block(parsed)
+    logStore('%k blocked feed %k', this.discoveryKey, parsed)
   }
 
   /**
    * Removes a feed: blocked as by block(), its core closed, its blocks cleared and the feed
-   * dropped from the collection. Nothing stored about other feeds changes.
+   * dropped from the collection. Nothing stored about other feeds changes. The key may be bytes,
+   * hex or a z-base-32 id.
+   * @example
+   * ```ts
+   * await mf.remove(core.key)
+   * mf.feed(core.key) // null
+   * ```
    */
   async remove(key: Uint8Array | string): Promise<void> {
     const parsed = requireKey(key, 'key')
     await this.#readyForUse()
     const hex = toHex(parsed)
     await this.#list!.remove(parsed)
+    logStore('%k removed feed %k', this.discoveryKey, parsed)
     for (const channel of this.#channels) channel.block(parsed)
     const feed = this.#feeds.get(hex)
     if (!feed) return
@@ -345,6 +441,38 @@ export class Multifeed extends ReadyResource implements ChannelHost {
       const core = this.#feeds.get(toHex(key))?.core
       if (core) detach(core, mux)
     }
+  }
+
+  /**
+   * Loads the persisted feed list (local writers and remote feeds learned before). Starts on
+   * construction; methods that need the list wait for it, so calling this is optional. Rejects
+   * if the store cannot be opened. Takes no callback (multifeed 6 did): passing one throws
+   * ERR_INVALID_ARGUMENT.
+   * @example
+   * ```ts
+   * const mf = new Multifeed('./storage', { key })
+   * await mf.ready()
+   * console.log(mf.feeds().length) // feeds of earlier runs are back
+   * ```
+   */
+  override ready(callback?: never): Promise<void> {
+    refuseCallback('ready', callback)
+    return super.ready()
+  }
+
+  /**
+   * Closes every channel and the streams replicate() created, stops downloads and closes every
+   * feed; a Corestore given by path is closed too, one given by the caller is left open. Idempotent.
+   * Takes no callback (multifeed 6 did): passing one throws ERR_INVALID_ARGUMENT.
+   * @example
+   * ```ts
+   * await mf.close()
+   * mf.closed // true
+   * ```
+   */
+  override close(callback?: never): Promise<void> {
+    refuseCallback('close', callback)
+    return super.close()
   }
 
   // ReadyResource
@@ -451,6 +579,7 @@ export class Multifeed extends ReadyResource implements ChannelHost {
     const grew = () => this.#onGrowth(feed)
     core.on('append', grew)
     core.on('download', grew)
+    logStore('%k feed %k joined (%s)', this.discoveryKey, key, name ?? 'remote')
     this.emit('feed', core, { local: name !== null, name } satisfies FeedInfo)
     if (!blocked) {
       const offer = { key, length: feed.announcedLength, data: null }
