@@ -4,7 +4,7 @@
  * with browser builds); nothing here generates keys or reads randomness.
  *
  *   NSM[i]      = namespace('multifeed/membership', 3)[i]   (as hypercore-crypto computes it)
- *   id          = BLAKE2b-256(NSM[1] || signable)
+ *   id          = BLAKE2b-256(message = signable, key = NSM[1])
  *   signature   = Ed25519-sign(NSM[0] || signable, author's secret key)
  *   closedKey   = BLAKE2b-256(NSM[2] || genesisId, key = multifeedKey)
  */
@@ -36,10 +36,13 @@ export function membershipNamespace(): [Uint8Array, Uint8Array, Uint8Array] {
   return [b4a.from(SIGN_NS), b4a.from(ID_NS), b4a.from(CLOSED_KEY_NS)]
 }
 
-/** The operation id: BLAKE2b-256(NSM[1] || signable). */
+/**
+ * The operation id: BLAKE2b-256(message = signable, key = NSM[1]). Keyed rather than
+ * prefixed: one libsodium call, no concatenation; the public key still separates domains.
+ */
 export function operationId(signable: Uint8Array): Uint8Array {
   const out = new Uint8Array(ID_BYTES)
-  sodium.crypto_generichash_batch(out, [ID_NS, signable])
+  sodium.crypto_generichash(out, signable, ID_NS)
   return out
 }
 

@@ -240,19 +240,16 @@ export function decodeOperation(
       type === 'genesis' ? 'a genesis has dependencies' : `a ${type} has no dependencies`,
     )
   }
-  const body = decodeBody(state, type)
+  const op = decodeBody(state, type) as DecodedOperation
   const signableLength = state.start
-  const signature = readFixed(state, SIGNATURE_BYTES, 'operation signature')
+  op.signature = readFixed(state, SIGNATURE_BYTES, 'operation signature')
   checkNoTrailingBytes(state)
   const copy = state.buffer
-  return {
-    ...body,
-    author,
-    dependencies,
-    signature,
-    bytes: copy,
-    signable: new Uint8Array(copy.buffer, copy.byteOffset, signableLength),
-  } as DecodedOperation
+  op.author = author
+  op.dependencies = dependencies
+  op.bytes = copy
+  op.signable = new Uint8Array(copy.buffer, copy.byteOffset, signableLength)
+  return op
 }
 
 function decodeBody(state: DecodeState, type: OperationTypeName): OperationBody {

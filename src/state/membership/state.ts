@@ -57,12 +57,14 @@ export type OperationOutcome =
   | { status: 'pending'; id: Uint8Array; missing: Uint8Array[] }
   | { status: 'refused'; id: Uint8Array | null; error: Refusal }
 
+/**
+ * A change of the resolution since the previous `receive`: a feed's new status (a feed that no
+ * effective operation names any more is reported as removed with cut 0), or a key that became
+ * or stopped being an admin.
+ */
 export type MembershipChange =
-  | { type: 'writer-added'; feed: Uint8Array }
-  | { type: 'writer-removed'; feed: Uint8Array; cut: number }
-  | { type: 'cut-changed'; feed: Uint8Array; cut: number }
-  | { type: 'admin-added'; key: Uint8Array }
-  | { type: 'admin-removed'; key: Uint8Array }
+  | { type: 'writer'; feed: Uint8Array; member: boolean; cut: number | null }
+  | { type: 'admin'; key: Uint8Array; admin: boolean }
 
 export interface ReceiveResult {
   /** One per input operation, in input order. */
@@ -71,7 +73,7 @@ export interface ReceiveResult {
   stored: Uint8Array[]
   /** Operations of earlier calls that waited and were refused or dropped in this call. */
   refused: { id: Uint8Array; error: MembershipError }[]
-  /** How members, cuts and admins changed, writers by feed key then admins by key. */
+  /** How members, cuts and admins changed: writers by feed key, then admins by key. */
   changes: MembershipChange[]
 }
 
@@ -439,11 +441,8 @@ export class MembershipState {
       const { key, state } = store.feeds[f]!
       const before = this.published.get(f) ?? NOT_LISTED
       const after = state ?? NOT_LISTED
-      if (after.member && !before.member) changes.push({ type: 'writer-added', feed: key })
-      else if (!after.member && before.member) {
-        changes.push({ type: 'writer-removed', feed: key, cut: after.cut ?? 0 })
-      } else if (!after.member && before.cut !== after.cut) {
-        changes.push({ type: 'cut-changed', feed: key, cut: after.cut ?? 0 })
+      if (before.member !== after.member || before.cut !== after.cut) {
+        changes.push({ type: 'writer', feed: key, member: after.member, cut: after.cut })
       }
       if (state === null) this.published.delete(f)
       else this.published.set(f, state)
@@ -451,10 +450,10 @@ export class MembershipState {
     const admins = this.resolution.admins
     const keyOrder = (a: number, b: number) => compareBytes(store.keys[a]!.key, store.keys[b]!.key)
     for (const k of [...admins].filter((k) => !this.publishedAdmins.has(k)).sort(keyOrder)) {
-      changes.push({ type: 'admin-added', key: store.keys[k]!.key })
+      changes.push({ type: 'admin', key: store.keys[k]!.key, admin: true })
     }
     for (const k of [...this.publishedAdmins].filter((k) => !admins.has(k)).sort(keyOrder)) {
-      changes.push({ type: 'admin-removed', key: store.keys[k]!.key })
+      changes.push({ type: 'admin', key: store.keys[k]!.key, admin: false })
     }
     this.publishedAdmins = new Set(admins)
     return changes
