@@ -111,8 +111,9 @@ export function signableHex(spec: OpSpec): string {
   return out
 }
 
+/** id = BLAKE2b-256(message = signable, key = NS[1]). */
 export function operationIdHex(signable: string): string {
-  return hex(blake2b(b4a.concat([NS[1]!, fromHex(signable)])))
+  return hex(blake2b(fromHex(signable), NS[1]!))
 }
 
 export function buildOp(spec: OpSpec): BuiltOp {
