@@ -31,7 +31,7 @@ test('membership.json is up to date (run `npm run vectors` after changing a gene
 })
 
 test('header: every test counted once, namespace and multifeed values', () => {
-  const tests = file.testGroups.flatMap((g) => g.tests)
+  const tests = file.testGroups.flatMap((g) => g.tests as { tcId: number }[])
   expect(file.numberOfTests).toBe(tests.length)
   expect(new Set(tests.map((t) => t.tcId)).size).toBe(tests.length)
   expect(membershipNamespace().map(hex)).toEqual([
