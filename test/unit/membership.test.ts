@@ -614,3 +614,20 @@ describe('exchanging operations (spec 12)', () => {
     expect(messages.flatMap((m) => decodeOperationsMessage(m))).toEqual(ops)
   })
 })
+
+describe('local misuse', () => {
+  test('a batch with something that is not bytes throws before anything is applied', () => {
+    const h = new History()
+    const state = newState()
+    expect(() => state.receive([h.genesis, 'x' as never])).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    )
+    expect(state.size).toBe(0)
+    expect(() => state.sign(add(1), FOUNDER)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    )
+    expect(() => state.signGenesis(ADA)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    )
+  })
+})

@@ -142,12 +142,13 @@ export class MembershipState {
 
   /** Takes operations (bytes), in any order, any number of times. */
   receive(operations: readonly Uint8Array[]): ReceiveResult {
-    if (!Array.isArray(operations)) throw invalidArgument('operations must be an array')
+    // Checked up front, so a misuse throws before anything is applied.
+    if (!Array.isArray(operations) || !operations.every((b) => b instanceof Uint8Array)) {
+      throw invalidArgument('operations must be an array of Uint8Arrays')
+    }
     const run: Run = { outcomes: [], byId: new Map(), stored: [], refused: [], feeds: new Set() }
     for (let i = 0; i < operations.length; i++) {
-      const bytes = operations[i]
-      if (!(bytes instanceof Uint8Array)) throw invalidArgument('an operation must be a Uint8Array')
-      run.outcomes[i] = this.ingest(bytes, run, i)
+      run.outcomes[i] = this.ingest(operations[i]!, run, i)
     }
     const changes = this.settle(run)
     return { outcomes: run.outcomes, stored: run.stored, refused: run.refused, changes }
