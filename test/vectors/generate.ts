@@ -6,6 +6,7 @@
 import { fileURLToPath } from 'node:url'
 import { buildCapabilityVectors } from './gen/capability.js'
 import { buildCodecVectors } from './gen/codec.js'
+import { buildMembershipVectors } from './gen/membership.js'
 import { buildTraceVectors } from './gen/traces.js'
 import { writeVectorFile } from './gen/write.js'
 
@@ -13,6 +14,7 @@ export const VECTOR_FILES: [file: string, build: () => unknown][] = [
   ['codec.json', buildCodecVectors],
   ['capability.json', buildCapabilityVectors],
   ['traces.json', buildTraceVectors],
+  ['membership.json', buildMembershipVectors],
 ]
 
 function main(): void {
