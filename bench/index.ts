@@ -4,13 +4,14 @@ import { fileURLToPath } from 'node:url'
 import { run as runChain } from './chain.js'
 import { run as runCodec } from './codec.js'
 import { run as runE2e } from './e2e.js'
+import { run as runMembership } from './membership.js'
 import { type BenchSection, printSection } from './report.js'
 import { run as runState } from './state.js'
 
 /**
  * `npm run bench`: every section, printed as tables and written to bench/results/latest.json
  * (plus a timestamped copy). BENCH_QUICK=1 shrinks sizes and repetitions for a smoke run;
- * BENCH_ONLY=e2e,chain,state,codec runs a subset.
+ * BENCH_ONLY=e2e,chain,state,codec,membership runs a subset.
  */
 const quick = process.env['BENCH_QUICK'] === '1'
 const only = process.env['BENCH_ONLY']?.split(',').map((s) => s.trim())
@@ -21,6 +22,7 @@ const log = (line: string): void => console.log(`  … ${line}`)
 const sections: { id: string; run: () => Promise<BenchSection> }[] = [
   { id: 'codec', run: runCodec },
   { id: 'state', run: runState },
+  { id: 'membership', run: runMembership },
   {
     id: 'e2e',
     run: () =>

@@ -7,6 +7,7 @@
 
 export * from './adapters/corestore/index.js'
 export * from './adapters/errors.js'
+export type * from './adapters/events.js'
 export * from './adapters/networker.js'
 export * from './adapters/protomux-channel.js'
 export * as codec from './codec/index.js'

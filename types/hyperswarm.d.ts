@@ -1,47 +1,45 @@
-/** Minimal ambient types for hyperswarm 4 (untyped CommonJS). */
-declare module 'hyperswarm' {
-  import { EventEmitter } from 'node:events'
-  import type NoiseSecretStream from '@hyperswarm/secret-stream'
-  import type HyperDHT from 'hyperdht'
+/** Types for hyperswarm 4 (untyped CommonJS) (shipped, see scripts/build.mjs). */
+import { EventEmitter } from 'node:events'
+import type NoiseSecretStream from '@hyperswarm/secret-stream'
+import type HyperDHT from 'hyperdht'
 
-  export interface PeerInfo {
-    publicKey: Uint8Array
-    topics: Uint8Array[]
-    prioritized: boolean
-    ban(banned?: boolean): void
-  }
-
-  export interface PeerDiscovery {
-    flushed(): Promise<void>
-    refresh(opts?: { client?: boolean; server?: boolean }): Promise<void>
-    destroy(): Promise<void>
-  }
-
-  export interface HyperswarmOptions {
-    keyPair?: { publicKey: Uint8Array; secretKey: Uint8Array }
-    seed?: Uint8Array
-    maxPeers?: number
-    bootstrap?: Array<{ host: string; port: number }> | string[]
-    dht?: HyperDHT
-    firewall?: (remotePublicKey: Uint8Array) => boolean
-  }
-
-  class Hyperswarm extends EventEmitter {
-    constructor(opts?: HyperswarmOptions)
-    readonly keyPair: { publicKey: Uint8Array; secretKey: Uint8Array }
-    readonly dht: HyperDHT
-    readonly connections: Set<NoiseSecretStream>
-    readonly destroyed: boolean
-    join(topic: Uint8Array, opts?: { client?: boolean; server?: boolean }): PeerDiscovery
-    leave(topic: Uint8Array): Promise<void>
-    joinPeer(publicKey: Uint8Array): void
-    leavePeer(publicKey: Uint8Array): void
-    flush(): Promise<void>
-    listen(): Promise<void>
-    destroy(opts?: { force?: boolean }): Promise<void>
-    on(event: 'connection', listener: (conn: NoiseSecretStream, info: PeerInfo) => void): this
-    on(event: string | symbol, listener: (...args: never[]) => void): this
-  }
-
-  export default Hyperswarm
+export interface PeerInfo {
+  publicKey: Uint8Array
+  topics: Uint8Array[]
+  prioritized: boolean
+  ban(banned?: boolean): void
 }
+
+export interface PeerDiscovery {
+  flushed(): Promise<void>
+  refresh(opts?: { client?: boolean; server?: boolean }): Promise<void>
+  destroy(): Promise<void>
+}
+
+export interface HyperswarmOptions {
+  keyPair?: { publicKey: Uint8Array; secretKey: Uint8Array }
+  seed?: Uint8Array
+  maxPeers?: number
+  bootstrap?: Array<{ host: string; port: number }> | string[]
+  dht?: HyperDHT
+  firewall?: (remotePublicKey: Uint8Array) => boolean
+}
+
+declare class Hyperswarm extends EventEmitter {
+  constructor(opts?: HyperswarmOptions)
+  readonly keyPair: { publicKey: Uint8Array; secretKey: Uint8Array }
+  readonly dht: HyperDHT
+  readonly connections: Set<NoiseSecretStream>
+  readonly destroyed: boolean
+  join(topic: Uint8Array, opts?: { client?: boolean; server?: boolean }): PeerDiscovery
+  leave(topic: Uint8Array): Promise<void>
+  joinPeer(publicKey: Uint8Array): void
+  leavePeer(publicKey: Uint8Array): void
+  flush(): Promise<void>
+  listen(): Promise<void>
+  destroy(opts?: { force?: boolean }): Promise<void>
+  on(event: 'connection', listener: (conn: NoiseSecretStream, info: PeerInfo) => void): this
+  on(event: string | symbol, listener: (...args: never[]) => void): this
+}
+
+export default Hyperswarm

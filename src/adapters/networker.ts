@@ -6,6 +6,7 @@ import Protomux from 'protomux'
 import { PROTOMUX_PROTOCOL } from '../codec/constants.js'
 import { toHex } from '../state/hex.js'
 import { LocalErrorCode, MultifeedError } from './errors.js'
+import { logSwarm } from './log.js'
 
 type KeyPair = { publicKey: Uint8Array; secretKey: Uint8Array }
 type HostPort = { host: string; port: number }
@@ -71,8 +72,18 @@ interface Joined {
  * once and one multifeed channel per joined multifeed. Discovery uses each multifeed's discovery
  * key (never its key). Every protocol decision stays in the channels; this only wires them.
  *
- * Events: 'connection' (conn, peerInfo), 'disconnection' (conn), 'warning' (err: a multifeed
- * refused a channel for a reason other than being closed).
+ * Events: see {@link NetworkerEvents} ('connection', 'disconnection', 'warning').
+ *
+ * @example
+ * ```ts
+ * import Corestore from 'corestore'
+ * import { Multifeed, Networker } from 'multifeed-protocol'
+ *
+ * const store = new Corestore('./storage')
+ * const networker = new Networker(store) // or { swarm }, or { bootstrap, host } for your own DHT
+ * await networker.join(new Multifeed(store, { key: chatKey }))
+ * await networker.join(new Multifeed(store, { key: filesKey })) // same connections
+ * ```
  */
 export class Networker extends EventEmitter {
   readonly store: ReplicatingStore
@@ -110,6 +121,15 @@ export class Networker extends EventEmitter {
   /**
    * Attaches the multifeed to every open connection and to every later one, then announces and
    * looks up its discovery key. Resolves once the swarm has flushed the first announce/lookup.
+   *
+   * Peers that join at the same moment on a fresh DHT may miss each other (each looks up before
+   * the other's announce is stored); until the Networker handles it, let peers join one after
+   * another (each after the previous join resolved), as `npm run demo` does.
+   * @example
+   * ```ts
+   * await networker.join(mf) // announce and look up
+   * await networker.join(mf, { server: false }) // or: only look up
+   * ```
    */
   async join(multifeed: NetworkedMultifeed, opts: JoinOptions = {}): Promise<void> {
     this.assertOpen()
@@ -131,7 +151,14 @@ export class Networker extends EventEmitter {
     await discovery.flushed()
   }
 
-  /** Stops discovery for the multifeed and closes its channels; connections stay for the others. */
+  /**
+   * Stops discovery for the multifeed and closes its channels; connections stay for the others.
+   * @example
+   * ```ts
+   * await networker.leave(mf)
+   * await mf.close()
+   * ```
+   */
   async leave(multifeed: NetworkedMultifeed): Promise<void> {
     assertMultifeed(multifeed)
     const id = idOf(multifeed)
@@ -154,7 +181,16 @@ export class Networker extends EventEmitter {
     return this.swarm.flush()
   }
 
-  /** Leaves every multifeed; destroys the swarm if the networker created it. */
+  /**
+   * Leaves every multifeed; destroys the swarm if the networker created it (a swarm given in the
+   * options is left running). The multifeeds and the store stay open.
+   * @example
+   * ```ts
+   * await networker.destroy()
+   * await mf.close()
+   * await store.close()
+   * ```
+   */
   async destroy(): Promise<void> {
     if (this.destroyed) return
     this.destroyed = true
@@ -174,7 +210,9 @@ export class Networker extends EventEmitter {
     }
     const channels = new Map<string, NetworkedChannel>()
     this.channels.set(conn, channels)
+    logSwarm('connection to %k (%d multifeeds)', info.publicKey, this.joined.size)
     conn.once('close', () => {
+      logSwarm('disconnected from %k', info.publicKey)
       this.channels.delete(conn)
       this.emit('disconnection', conn)
     })

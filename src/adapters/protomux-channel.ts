@@ -16,6 +16,7 @@ import { encodeHandshake } from '../codec/handshake.js'
 import type { ChannelMessage, Handshake, Key } from '../codec/messages.js'
 import type { ConnectionId } from '../state/collection-types.js'
 import { LocalErrorCode, MultifeedError } from './errors.js'
+import { logChannel } from './log.js'
 
 /** A Noise stream as protomux and the capability need it (@hyperswarm/secret-stream). */
 export interface NoiseStream {
@@ -118,9 +119,16 @@ export interface ChannelStats {
 const MESSAGE_COUNT = Object.keys(MessageType).length
 
 /**
- * The multifeed channel on one stream. Events: 'handshake' (RemoteHandshake), 'remote-feeds'
- * (keys), 'synced', 'session-error' (MultifeedError), then 'close'. It never emits 'error'
- * and never destroys the stream: a failure closes only this channel.
+ * The multifeed channel on one stream. Events: see {@link MultifeedChannelEvents} ('handshake',
+ * 'remote-feeds', 'synced', 'session-error', then 'close'). It never emits 'error' and never
+ * destroys the stream: a failure closes only this channel. Made by `mf.attach(stream)` or
+ * `mf.replicate(...)`.
+ * @example
+ * ```ts
+ * const channel = mf.attach(conn)
+ * channel.on('handshake', ({ client, userData }) => console.log(client, userData))
+ * channel.on('session-error', (err) => console.error(err.code, err.remote))
+ * ```
  */
 export class MultifeedChannel extends EventEmitter {
   /** The owner's name for this connection. */
@@ -228,6 +236,7 @@ export class MultifeedChannel extends EventEmitter {
   fail(error: MultifeedError): void {
     if (this.closed || this.error !== null) return
     this.error = error
+    logChannel('%k failed: %s', this.#owner.discoveryKey, error.message)
     this.emit('session-error', error)
   }
 
@@ -236,6 +245,7 @@ export class MultifeedChannel extends EventEmitter {
     if (this.closed) return
     this.closed = true
     this.closedBy = by
+    logChannel('%k closed by %s (%s)', this.#owner.discoveryKey, by, this.error?.code ?? 'ok')
     this.#channel?.close()
     this.mux.unpair(this.#protocolId())
     this.stream.removeListener('close', this.#onStreamClose)
@@ -285,6 +295,7 @@ export class MultifeedChannel extends EventEmitter {
       return
     }
     this.#channel = channel
+    logChannel('%k open as %s', this.#owner.discoveryKey, this.stream.isInitiator ? 'initiator' : 'responder')
     this.#owner.channelOpened(this)
   }
 

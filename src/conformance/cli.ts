@@ -36,8 +36,13 @@ interface CliOptions {
   command: string[]
 }
 
-/** The vectors next to this file's package: test/vectors/ (same path from src/ and dist/). */
-const SHIPPED_VECTORS = fileURLToPath(new URL('../../test/vectors/', import.meta.url))
+/** The vectors of this file's package: test/vectors/, from src/conformance or dist/esm/conformance. */
+const SHIPPED_VECTORS = fileURLToPath(
+  new URL(
+    import.meta.url.endsWith('.ts') ? '../../test/vectors/' : '../../../test/vectors/',
+    import.meta.url,
+  ),
+)
 
 /** This package's implementation as a command: the built server, or the source under tsx. */
 function referenceCommand(): string[] {

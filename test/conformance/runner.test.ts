@@ -143,8 +143,9 @@ describe('multifeed-conformance (the bin)', () => {
   test('the package ships the bin and the vectors it reads', () => {
     const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8'))
     const bin = pkg.bin['multifeed-conformance'] as string
-    // The bin is the build of src/conformance/cli.ts, which finds the vectors at ../../test/vectors.
-    expect(bin).toBe('./dist/conformance/cli.js')
+    // The bin is the ESM build of src/conformance/cli.ts, which finds the vectors at
+    // ../../../test/vectors from there.
+    expect(bin).toBe('./dist/esm/conformance/cli.js')
     expect(readFileSync(`${root}src/conformance/cli.ts`, 'utf8')).toMatch(
       /^#!\/usr\/bin\/env node\n/,
     )
@@ -157,6 +158,6 @@ describe('multifeed-conformance (the bin)', () => {
     for (const file of ['codec.json', 'capability.json', 'traces.json', 'README.md']) {
       expect(packed).toContain(`test/vectors/${file}`)
     }
-    if (existsSync(`${root}dist/conformance/cli.js`)) expect(packed).toContain(bin.slice(2))
+    if (existsSync(`${root}${bin.slice(2)}`)) expect(packed).toContain(bin.slice(2))
   })
 })

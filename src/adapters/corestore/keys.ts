@@ -1,15 +1,18 @@
-/** Parsing of user-given keys (Uint8Array or hex) into 32-byte keys. */
-import b4a from 'b4a'
+/**
+ * Keys as users give them: 32 bytes, 64 hex characters or a 52-character z-base-32 id (what
+ * Hypercore prints as `core.id`), parsed by hypercore-id-encoding like Hypercore itself does.
+ */
+import HypercoreId from 'hypercore-id-encoding'
 import { LocalErrorCode, MultifeedError } from '../errors.js'
 
-const KEY_BYTES = 32
-const HEX_KEY = /^[0-9a-fA-F]{64}$/
-
-/** Returns `key` as 32 bytes, or null if it is neither 32 bytes nor 64 hex characters. */
+/** Returns `key` as 32 bytes, or null if it is not a key in any accepted form. */
 export function parseKey(key: unknown): Uint8Array | null {
-  if (key instanceof Uint8Array) return key.byteLength === KEY_BYTES ? key : null
-  if (typeof key === 'string' && HEX_KEY.test(key)) return b4a.from(key, 'hex')
-  return null
+  if (!(key instanceof Uint8Array) && typeof key !== 'string') return null
+  try {
+    return HypercoreId.decode(key)
+  } catch {
+    return null // wrong length, or characters outside hex or the z-base-32 alphabet
+  }
 }
 
 /** Like {@link parseKey} but throws a MultifeedError ERR_INVALID_KEY. */
@@ -18,8 +21,13 @@ export function requireKey(key: unknown, what: string): Uint8Array {
   if (parsed === null) {
     throw new MultifeedError(
       LocalErrorCode.ERR_INVALID_KEY,
-      `${what} must be 32 bytes or 64 hex characters`,
+      `${what} must be 32 bytes, 64 hex characters or a 52-character z-base-32 id`,
     )
   }
   return parsed
+}
+
+/** The z-base-32 id of a 32-byte key, as Hypercore's `core.id`. */
+export function idOf(key: Uint8Array): string {
+  return HypercoreId.encode(key)
 }

@@ -37,6 +37,7 @@ import type {
 import { toHex } from '../../state/hex.js'
 import type { SessionOptions, SharePolicy, WantPolicy } from '../../state/types.js'
 import { LocalErrorCode, MultifeedError } from '../errors.js'
+import { logStore } from '../log.js'
 import {
   type ChannelOwner,
   MultifeedChannel,
@@ -46,7 +47,13 @@ import {
 } from '../protomux-channel.js'
 import { type FeedLengths, FeedCores } from './feed-cores.js'
 import { FeedList } from './feed-list.js'
-import { parseKey, requireKey } from './keys.js'
+import { idOf, parseKey, requireKey } from './keys.js'
+import {
+  checkMultifeedOptions,
+  checkReplicateArguments,
+  refuseCallback,
+  writerMisuse,
+} from './options.js'
 import { StoreGate } from './store-gate.js'
 import type { ReplicationStream } from './streams.js'
 
@@ -56,13 +63,17 @@ const WRITER_NAME_PREFIX = 'writer/'
 /** Options of a {@link Multifeed}. */
 export interface MultifeedOptions {
   /**
-   * The multifeed key (32 bytes or 64 hex). Absent: a fresh random key, exposed as `mf.key`.
+   * The multifeed key (32 bytes, 64 hex characters or a z-base-32 id). Absent: a fresh random
+   * key, exposed as `mf.key`.
    * The key is never written to disk: keep it and pass it again to reopen the multifeed.
    */
   key?: Uint8Array | string
   /** Hypercore valueEncoding of every feed. */
   valueEncoding?: unknown
-  /** Block encryption key (32 bytes) for all its feeds. Never written to disk. */
+  /**
+   * Block encryption key (32 bytes) for all its feeds. Never written to disk.
+   * Not multifeed 6's `encryptionKey` (the shared secret): that is `key` now.
+   */
   encryptionKey?: Uint8Array
   /** Overrides of the protocol limits (maxFeeds bounds the collection). */
   limits?: Partial<Limits>
@@ -106,11 +117,10 @@ function now(): number {
 /**
  * A multifeed on a Corestore.
  *
- * Events: 'feed' (core, FeedInfo) when a feed joins the collection (also for each persisted feed
- * while loading), 'channel' (channel) for every channel it opens (also when it reopens one for a
- * remote that rejoins a stream), 'remote-feeds' (keys, channel), 'synced' (channel),
- * 'session-error' (MultifeedError, channel). It never emits 'error'. Methods throw or reject with
- * MultifeedErrors (`err.code`).
+ * Events: see {@link MultifeedEvents} ('feed', 'channel', 'remote-feeds', 'synced',
+ * 'session-error', 'warning', 'ready', 'close'). It never emits 'error'. Methods throw or reject
+ * with MultifeedErrors (`err.code`). From ReadyResource it also has `opened`, `closed`, `opening`
+ * and `closing`.
  *
  * Storage: the multifeed lives in the Corestore namespace derived from its discovery key (never
  * from its key), so several multifeeds share one store without mixing. Writers are named cores of
@@ -122,12 +132,30 @@ function now(): number {
  * What travels: while the multifeed is open, a feed of it is replicated on a connection only
  * where its collection agreed to (spec/collection.md); Corestore's own attaching is refused by
  * the store's gate. A blocked feed is served to no one.
+ *
+ * @example
+ * ```ts
+ * import { once } from 'node:events'
+ * import { Multifeed } from 'multifeed-protocol'
+ *
+ * const a = new Multifeed('./a') // a fresh random key: keep a.key
+ * const b = new Multifeed('./b', { key: a.key })
+ * await (await a.writer()).append('hello')
+ * const stream = a.replicate(true)
+ * stream.pipe(b.replicate(false)).pipe(stream)
+ * await once(stream, 'synced')
+ * ```
  */
 export class Multifeed extends ReadyResource implements ChannelOwner {
   /** The multifeed key. Secret: it never goes on the wire or to disk. */
   readonly key: Uint8Array
   /** The discovery key: safe to publish (swarm topic, protomux channel id). */
   readonly discoveryKey: Uint8Array
+  /**
+   * The z-base-32 of the discovery key: a name to show and log. Unlike a Hypercore's `id` (its
+   * public key), never the key: a multifeed's key is its secret.
+   */
+  readonly id: string
   /** This multifeed's namespace session of the Corestore. */
   readonly store: Corestore
   /** Client name sent in every handshake. */
@@ -163,8 +191,20 @@ export class Multifeed extends ReadyResource implements ChannelOwner {
   #draining = false
   #timer: ReturnType<typeof setTimeout> | null = null
 
+  /**
+   * Opens a multifeed in its own namespace of `storeOrPath` (a Corestore, or a directory for a
+   * Corestore it opens and closes itself), and starts loading its feed list.
+   * @throws ERR_INVALID_KEY for a bad `key` or `encryptionKey`, ERR_INVALID_ARGUMENT for a bad
+   * store or a multifeed 6 option (see docs/migration.md).
+   * @example
+   * ```ts
+   * const store = new Corestore('./storage')
+   * const mf = new Multifeed(store, { key, valueEncoding: 'json' })
+   * ```
+   */
   constructor(storeOrPath: Corestore | string, opts: MultifeedOptions = {}) {
     super()
+    checkMultifeedOptions(opts)
     if (typeof storeOrPath === 'string') {
       this.#root = new Corestore(storeOrPath)
       this.#ownsRoot = true
@@ -179,6 +219,7 @@ export class Multifeed extends ReadyResource implements ChannelOwner {
     }
     this.key = opts.key === undefined ? crypto.randomBytes(32) : requireKey(opts.key, 'key')
     this.discoveryKey = discoveryKey(this.key)
+    this.id = idOf(this.discoveryKey)
     this.store = this.#root.namespace(this.discoveryKey)
     this.client = opts.client ?? DEFAULT_CLIENT
     this.userData = opts.userData ?? null
@@ -207,13 +248,29 @@ export class Multifeed extends ReadyResource implements ChannelOwner {
     this.ready().catch(noop) // start loading now; errors surface on the caller's ready()
   }
 
-  /** Every feed (local and remote, blocked included), in the order they joined; [] once closed. */
+  /**
+   * Every feed (local and remote, blocked included), in the order they joined; [] once closed.
+   * Each is a session the multifeed opened for you on first use and closes with it; a feed no
+   * connection replicates stays closed inside the multifeed until you ask for it.
+   * @example
+   * ```ts
+   * await mf.ready()
+   * for (const core of mf.feeds()) console.log(core.id, core.length)
+   * ```
+   */
   feeds(): Hypercore[] {
     if (this.closing || !this.opened) return []
     return this.#collection.members().map(({ key }) => this.#userSession(key))
   }
 
-  /** The feed with this key (bytes or hex), or null. */
+  /**
+   * The feed with this key (32 bytes, hex, or a z-base-32 id such as `core.id`), or null.
+   * @example
+   * ```ts
+   * const core = mf.feed(someCore.id) // or someCore.key, or its hex
+   * if (core) console.log(await core.get(0))
+   * ```
+   */
   feed(key: Uint8Array | string): Hypercore | null {
     const parsed = parseKey(key)
     if (parsed === null || this.closing || !this.opened) return null
@@ -228,8 +285,17 @@ export class Multifeed extends ReadyResource implements ChannelOwner {
   /**
    * The local writer called `name`: created on first use, the same feed afterwards (also after a
    * restart). With `keyPair`, a new writer uses that key pair instead of one derived from the name.
+   * Rejects with ERR_INVALID_ARGUMENT for multifeed 6's `keypair` spelling or a callback, with
+   * ERR_BLOCKED for a removed or blocked writer, and with ERR_COLLECTION_FULL when there is no room.
+   * @example
+   * ```ts
+   * const writer = await mf.writer('notes')
+   * await writer.append(JSON.stringify({ text: 'hi' }))
+   * ```
    */
   writer(name = 'default', opts: { keyPair?: KeyPair } = {}): Promise<Hypercore> {
+    const misuse = writerMisuse(name, opts)
+    if (misuse !== null) return Promise.reject(misuse)
     if (typeof name !== 'string' || name.length === 0) {
       return Promise.reject(
         new MultifeedError(LocalErrorCode.ERR_INVALID_ARGUMENT, 'writer name must be a string'),
@@ -250,8 +316,17 @@ export class Multifeed extends ReadyResource implements ChannelOwner {
    * returns it. The stream emits 'remote-feeds' (keys), 'synced' and 'multifeed-error' (err):
    * a session failure, or ERR_CHANNEL_REJECTED when the remote has no multifeed with this key on
    * the stream. The stream itself is left open.
+   * Replication is always live; `{ live }` (multifeed 6) throws for false and warns for true.
+   * @example
+   * ```ts
+   * const stream = a.replicate(true) // the other peer: b.replicate(false)
+   * stream.pipe(b.replicate(false)).pipe(stream)
+   * stream.on('multifeed-error', (err) => console.error(err.code))
+   * await once(stream, 'synced')
+   * ```
    */
   replicate(isInitiator: boolean | NoiseCarrier, opts: ReplicateOptions = {}): ReplicationStream {
+    checkReplicateArguments(isInitiator, opts)
     this.#assertOpen()
     let stream: ReplicationStream
     if (typeof isInitiator === 'boolean') {
@@ -272,6 +347,13 @@ export class Multifeed extends ReadyResource implements ChannelOwner {
    * Opens this multifeed's channel on a Noise stream that already carries the store's replication
    * (the caller ran `store.replicate(stream)`). One channel per stream: attaching again returns it.
    * A remote without this multifeed refuses the channel: 'session-error' ERR_CHANNEL_REJECTED.
+   * @example
+   * ```ts
+   * swarm.on('connection', (conn) => {
+   *   store.replicate(conn) // once per connection, for every multifeed of the store
+   *   mf.attach(conn).on('synced', () => console.log('synced with', conn.remotePublicKey))
+   * })
+   * ```
    */
   attach(stream: NoiseCarrier, opts: ReplicateOptions = {}): MultifeedChannel {
     this.#assertOpen()
@@ -285,12 +367,20 @@ export class Multifeed extends ReadyResource implements ChannelOwner {
     return channel
   }
 
-  /** Blocks a feed: never offered, requested, accepted or served again. Persisted. */
+  /**
+   * Blocks a feed: never offered, requested, accepted or served again. Persisted. The key may be
+   * bytes, hex or a z-base-32 id.
+   * @example
+   * ```ts
+   * await mf.block(spammer.id)
+   * ```
+   */
   async block(key: Uint8Array | string): Promise<void> {
     const parsed = requireKey(key, 'key')
     await this.#readyForUse()
     await this.#list!.block(parsed)
     this.#input({ type: 'block', key: parsed })
+    logStore('%k blocked feed %k', this.discoveryKey, parsed)
   }
 
   /** Lifts a block (persisted); connections made from now on carry the feed again. */
@@ -299,17 +389,25 @@ export class Multifeed extends ReadyResource implements ChannelOwner {
     await this.#readyForUse()
     await this.#list!.unblock(parsed)
     this.#input({ type: 'unblock', key: parsed })
+    logStore('%k unblocked feed %k', this.discoveryKey, parsed)
   }
 
   /**
    * Removes a feed: blocked as by block(), dropped from the collection, and its blocks cleared
    * unless another multifeed of this Corestore holds it. Nothing stored about other feeds changes.
+   * The key may be bytes, hex or a z-base-32 id.
+   * @example
+   * ```ts
+   * await mf.remove(core.key)
+   * mf.feed(core.key) // null
+   * ```
    */
   async remove(key: Uint8Array | string): Promise<void> {
     const parsed = requireKey(key, 'key')
     await this.#readyForUse()
     const wasMember = this.#collection.isMember(parsed)
     await this.#list!.remove(parsed)
+    logStore('%k removed feed %k', this.discoveryKey, parsed)
     this.#input({ type: 'remove', key: parsed })
     const hex = toHex(parsed)
     this.#names.delete(hex)
@@ -370,6 +468,39 @@ export class Multifeed extends ReadyResource implements ChannelOwner {
     } else {
       this.#forget(channel, 'local', false)
     }
+  }
+
+  /**
+   * Loads the persisted feed list (local writers and remote feeds learned before). Starts on
+   * construction; methods that need the list wait for it, so calling this is optional. Rejects
+   * if the store cannot be opened. Takes no callback (multifeed 6 did): passing one throws
+   * ERR_INVALID_ARGUMENT.
+   * @example
+   * ```ts
+   * const mf = new Multifeed('./storage', { key })
+   * await mf.ready()
+   * console.log(mf.feeds().length) // feeds of earlier runs are back
+   * ```
+   */
+  override ready(callback?: never): Promise<void> {
+    refuseCallback('ready', callback)
+    return super.ready()
+  }
+
+  /**
+   * Closes every channel (each sends a normal Close) and the streams replicate() created, stops
+   * downloads and closes every feed; a Corestore given by path is closed too, one given by the
+   * caller is left open. Idempotent. Takes no callback (multifeed 6 did): passing one throws
+   * ERR_INVALID_ARGUMENT.
+   * @example
+   * ```ts
+   * await mf.close()
+   * mf.closed // true
+   * ```
+   */
+  override close(callback?: never): Promise<void> {
+    refuseCallback('close', callback)
+    return super.close()
   }
 
   // ReadyResource
@@ -461,6 +592,7 @@ export class Multifeed extends ReadyResource implements ChannelOwner {
         break
       }
       case 'add-feeds':
+        logStore('%k %d remote feeds joined', this.discoveryKey, action.feeds.length)
         for (const entry of action.feeds) this.#announce.add(toHex(entry.key))
         this.#list!.addAll(action.feeds.map((entry) => entry.key)).catch((err) =>
           this.emit('warning', err),
@@ -612,6 +744,7 @@ export class Multifeed extends ReadyResource implements ChannelOwner {
     }
     this.#names.set(toHex(core.key), name)
     this.#cores.adopt(core)
+    logStore('%k writer %s joined as %k', this.discoveryKey, name, core.key)
     await this.#list!.add(core.key, name)
     this.emit('feed', this.#userSession(core.key), { local: true, name } satisfies FeedInfo)
     return this.#userSession(core.key)
