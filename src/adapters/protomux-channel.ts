@@ -166,6 +166,8 @@ export class MultifeedChannel extends EventEmitter {
   #channel: Channel | null = null
   /** The remote opened first: protomux holds its open until we create our side. */
   #remoteWaiting = false
+  /** The owner was told the channel is open (its session started). */
+  #announced = false
 
   /** @internal Created by the Multifeed (attach, replicate). */
   constructor(
@@ -275,6 +277,7 @@ export class MultifeedChannel extends EventEmitter {
         this.remoteOpened = true
         this.stats.messagesReceived++
         this.stats.bytesReceived += (body as Uint8Array).byteLength
+        this.#announce()
         this.#owner.remoteOpened(this, body as Uint8Array)
       },
       // A close from the remote before it ever opened is its refusal (protomux's reject).
@@ -295,7 +298,20 @@ export class MultifeedChannel extends EventEmitter {
       return
     }
     this.#channel = channel
-    logChannel('%k open as %s', this.#owner.discoveryKey, this.stream.isInitiator ? 'initiator' : 'responder')
+    // The remote opened first: protomux delivers its open on the next tick. Starting our session
+    // only then keeps a fast answer to our Handshake (a Close) from closing the channel before
+    // the remote's open was seen.
+    if (!this.#remoteWaiting) this.#announce()
+  }
+
+  #announce(): void {
+    if (this.#announced) return
+    this.#announced = true
+    logChannel(
+      '%k open as %s',
+      this.#owner.discoveryKey,
+      this.stream.isInitiator ? 'initiator' : 'responder',
+    )
     this.#owner.channelOpened(this)
   }
 

@@ -110,6 +110,22 @@ export class Collection {
     return this.#feeds.size
   }
 
+  /** The members, in joining order: key, and whether it is a local writer or blocked. */
+  members(): { key: Key; local: boolean; blocked: boolean }[] {
+    const feeds = this.#feeds
+    return feeds.members().map((id) => ({
+      key: feeds.key(id),
+      local: feeds.isLocal(id),
+      blocked: feeds.isBlocked(id),
+    }))
+  }
+
+  /** True when `key` is a member (a local writer or an admitted remote feed). */
+  isMember(key: Key): boolean {
+    const id = this.#feeds.find(key)
+    return id !== NO_ID && this.#feeds.isMember(id)
+  }
+
   /** Connections with a session that has not ended. */
   get connections(): ConnectionId[] {
     return [...this.#connections.keys()]

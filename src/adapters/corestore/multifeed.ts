@@ -45,7 +45,7 @@ import {
   type NoiseStream,
   noiseStreamOf,
 } from '../protomux-channel.js'
-import { type FeedLengths, FeedCores } from './feed-cores.js'
+import { FeedCores, type FeedLengths } from './feed-cores.js'
 import { FeedList } from './feed-list.js'
 import { idOf, parseKey, requireKey } from './keys.js'
 import {
@@ -181,8 +181,6 @@ export class Multifeed extends ReadyResource implements ChannelOwner {
   /** Sessions handed to the user (feed(), feeds(), writer(), 'feed'), closed with the multifeed. */
   readonly #handedOut = new Map<string, Hypercore>()
   readonly #pendingWriters = new Map<string, Promise<Hypercore>>()
-  /** Keys that joined as remote feeds and get their 'feed' event once open. */
-  readonly #announce = new Set<string>()
   readonly #channels = new Map<ConnectionId, MultifeedChannel>()
   readonly #channelByStream = new WeakMap<NoiseStream, MultifeedChannel>()
   readonly #ownedStreams = new Set<ReplicationStream>()
@@ -190,6 +188,8 @@ export class Multifeed extends ReadyResource implements ChannelOwner {
   readonly #queue: CollectionEvent[] = []
   #draining = false
   #timer: ReturnType<typeof setTimeout> | null = null
+  /** User-facing events wait here for the sessions they hand out to be ready, in order. */
+  #events: Promise<void> = Promise.resolve()
 
   /**
    * Opens a multifeed in its own namespace of `storeOrPath` (a Corestore, or a directory for a
@@ -261,6 +261,12 @@ export class Multifeed extends ReadyResource implements ChannelOwner {
   feeds(): Hypercore[] {
     if (this.closing || !this.opened) return []
     return this.#collection.members().map(({ key }) => this.#userSession(key))
+  }
+
+  /** Every feed's key (local and remote, blocked included), in joining order: opens nothing. */
+  keys(): Uint8Array[] {
+    if (this.closing || !this.opened) return []
+    return this.#collection.members().map(({ key }) => key)
   }
 
   /**
@@ -417,7 +423,9 @@ export class Multifeed extends ReadyResource implements ChannelOwner {
       await session?.close()
       return
     }
-    if (!(await FeedList.heldElsewhere(this.#root, this.discoveryKey, parsed))) {
+    if (
+      !(await FeedList.heldElsewhere(rootOf(this.#root), this.discoveryKey, parsed, this.#gate))
+    ) {
       const core = session ?? this.store.get({ ...this.#coreOptions, key: parsed })
       await core.ready()
       if (core.length > 0) await core.clear(0, core.length)
@@ -527,11 +535,15 @@ export class Multifeed extends ReadyResource implements ChannelOwner {
         ? {}
         : { reservedLocalFeeds: this.#reservedLocalFeeds }),
     })
-    for (const stored of this.#list.feeds()) {
-      this.emit('feed', this.#userSession(stored.key), {
-        local: stored.name !== null,
-        name: stored.name,
-      } satisfies FeedInfo)
+    // 'feed' for every persisted feed needs each one open: only done for a listener, so a large
+    // collection nobody listens to opens nothing here.
+    if (this.listenerCount('feed') > 0) {
+      const stored = this.#list.feeds()
+      const sessions = stored.map(({ key }) => this.#userSession(key))
+      await Promise.allSettled(sessions.map((session) => session.ready()))
+      stored.forEach(({ name }, index) => {
+        this.emit('feed', sessions[index]!, { local: name !== null, name } satisfies FeedInfo)
+      })
     }
   }
 
@@ -593,10 +605,10 @@ export class Multifeed extends ReadyResource implements ChannelOwner {
       }
       case 'add-feeds':
         logStore('%k %d remote feeds joined', this.discoveryKey, action.feeds.length)
-        for (const entry of action.feeds) this.#announce.add(toHex(entry.key))
         this.#list!.addAll(action.feeds.map((entry) => entry.key)).catch((err) =>
           this.emit('warning', err),
         )
+        this.#announceJoined(action.feeds.map((entry) => entry.key))
         break
       case 'open-feeds':
         for (const feed of action.feeds) this.#cores.open(feed.key, feed.download)
@@ -612,17 +624,20 @@ export class Multifeed extends ReadyResource implements ChannelOwner {
         break
       case 'remote-feeds': {
         const channel = this.#channels.get(action.conn)
-        this.#announceJoined(action.keys)
         if (channel === undefined) break
-        channel.remoteFeeds(action.keys)
-        this.emit('remote-feeds', action.keys, channel)
+        this.#inOrder(null, () => {
+          channel.remoteFeeds(action.keys)
+          this.emit('remote-feeds', action.keys, channel)
+        })
         break
       }
       case 'synced': {
         const channel = this.#channels.get(action.conn)
         if (channel === undefined) break
-        channel.synced()
-        this.emit('synced', channel)
+        this.#inOrder(null, () => {
+          channel.synced()
+          this.emit('synced', channel)
+        })
         break
       }
       case 'fail': {
@@ -705,13 +720,30 @@ export class Multifeed extends ReadyResource implements ChannelOwner {
     this.#list?.setLengths(feeds)
   }
 
-  /** Remote feeds joined: their 'feed' events, once their cores are open (remote-feeds). */
+  /**
+   * Remote feeds joined: a 'feed' event each, with a ready session, before any later event (the
+   * remote-feeds that reports them). A session is opened only for a listener: a multifeed nobody
+   * listens to keeps closed what no connection replicates.
+   */
   #announceJoined(keys: Key[]): void {
-    for (const key of keys) {
-      const hex = toHex(key)
-      if (!this.#announce.delete(hex)) continue
-      this.emit('feed', this.#userSession(key), { local: false, name: null } satisfies FeedInfo)
+    if (this.listenerCount('feed') === 0) return
+    const sessions = keys.map((key) => this.#userSession(key))
+    const info: FeedInfo = { local: false, name: null }
+    this.#inOrder(Promise.allSettled(sessions.map((s) => s.ready())), () => {
+      for (const session of sessions) if (!session.closed) this.emit('feed', session, info)
+    })
+  }
+
+  /**
+   * Runs `emit` after the events queued before it and after `wait`: a user-facing event never
+   * overtakes an earlier one, and never hands out a session that is not ready.
+   */
+  #inOrder(wait: Promise<unknown> | null, emit: () => void): Promise<void> {
+    const run = () => {
+      if (!this.closing) emit()
     }
+    this.#events = this.#events.then(wait === null ? run : () => wait.then(run, run))
+    return this.#events
   }
 
   /** The user's session of a feed (opened on first use, closed with the multifeed). */
@@ -729,7 +761,10 @@ export class Multifeed extends ReadyResource implements ChannelOwner {
   async #createWriter(name: string, keyPair: KeyPair | undefined): Promise<Hypercore> {
     await this.#readyForUse()
     for (const [hex, known] of this.#names) {
-      if (known === name) return this.#userSession(fromHexKey(hex))
+      if (known !== name) continue
+      const existing = this.#userSession(fromHexKey(hex))
+      await existing.ready()
+      return existing
     }
     const core = keyPair
       ? this.store.get({ ...this.#coreOptions, keyPair })
@@ -744,10 +779,12 @@ export class Multifeed extends ReadyResource implements ChannelOwner {
     }
     this.#names.set(toHex(core.key), name)
     this.#cores.adopt(core)
-    logStore('%k writer %s joined as %k', this.discoveryKey, name, core.key)
     await this.#list!.add(core.key, name)
-    this.emit('feed', this.#userSession(core.key), { local: true, name } satisfies FeedInfo)
-    return this.#userSession(core.key)
+    const session = this.#userSession(core.key)
+    await session.ready()
+    this.emit('feed', session, { local: true, name } satisfies FeedInfo)
+    logStore('%k feed %k joined (local)', this.discoveryKey, core.key)
+    return session
   }
 
   #assertOpen(): void {
