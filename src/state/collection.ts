@@ -134,7 +134,7 @@ export class Collection {
   /** True when the session on `conn` is synced (spec section 9.2). */
   isSynced(conn: ConnectionId): boolean {
     const connection = this.#connections.get(conn)
-    return connection !== undefined && connection.session.synced && connection.waiting.size === 0
+    return connection?.session.synced === true && connection.waiting.size === 0
   }
 
   /** The earliest time a `tick` has something to do, or null. */

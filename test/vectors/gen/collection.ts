@@ -40,7 +40,6 @@ const handshakeHashOf = (conn: ConnectionId): Uint8Array =>
 const key = (byte: number): Key => new Uint8Array(32).fill(byte)
 const A = key(0xa1)
 const B = key(0xb2)
-const C = key(0xc3)
 const L = key(0x1c) // a local writer
 const M = key(0x2d) // another local writer
 
