@@ -121,6 +121,10 @@ declare class Hypercore extends EventEmitter {
   setActive(active: boolean): void
   findingPeers(): () => void
   session(opts?: HypercoreOptions): Hypercore
+  /** Local metadata, persisted with the core and never replicated. */
+  setUserData(key: string, value: Uint8Array | string | null): Promise<void>
+  /** Local metadata written with setUserData, or null. */
+  getUserData(key: string): Promise<Uint8Array | null>
   snapshot(opts?: HypercoreOptions): Hypercore
   replicate(isInitiator: boolean | Duplex | object, opts?: object): unknown
   createReadStream(opts?: ReadStreamOptions): Readable

@@ -13,8 +13,6 @@ export const LocalErrorCode = {
   ERR_INVALID_KEY: 'ERR_INVALID_KEY',
   /** An argument other than a key is invalid. */
   ERR_INVALID_ARGUMENT: 'ERR_INVALID_ARGUMENT',
-  /** The collection already holds maxFeeds feeds. */
-  ERR_LIMIT_EXCEEDED: 'ERR_LIMIT_EXCEEDED',
   /** The feed was blocked or removed. */
   ERR_BLOCKED: 'ERR_BLOCKED',
   /** The same multifeed is already attached to this stream. */
@@ -24,6 +22,8 @@ export const LocalErrorCode = {
    * multifeed with this discovery key there (a different key, or none at all).
    */
   ERR_CHANNEL_REJECTED: 'ERR_CHANNEL_REJECTED',
+  /** No room for another local writer: the collection holds maxFeeds feeds. */
+  ERR_COLLECTION_FULL: 'ERR_COLLECTION_FULL',
   /** A bug or a throwing event listener interrupted the channel. */
   ERR_INTERNAL: 'ERR_INTERNAL',
 } as const

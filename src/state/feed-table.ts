@@ -189,6 +189,11 @@ export class FeedTable {
     return (this.#flags[id]! & ACCEPTED) !== 0
   }
 
+  /** Requested while not in the collection, and the Request not answered yet. */
+  reservesRoom(id: FeedId): boolean {
+    return (this.#flags[id]! & RESERVES_ROOM) !== 0
+  }
+
   isReplicating(id: FeedId): boolean {
     return (this.#flags[id]! & REPLICATING) !== 0
   }

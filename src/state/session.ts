@@ -21,6 +21,7 @@ import { decodeIncoming, type IncomingMessage } from './incoming.js'
 import { OutstandingRequests } from './outstanding-requests.js'
 import { shareEverything, wantEverything } from './policies.js'
 import type {
+  Admission,
   LocalFeed,
   OpenEvent,
   SessionAction,
@@ -69,8 +70,12 @@ export class Session {
   /** Default policies say yes to everything: skip building their argument objects. */
   readonly #wantAll: boolean
   readonly #shareAll: boolean
+  /** Room shared with other sessions of one collection, or null for the session's own rule. */
+  readonly #admission: Admission | null
   #phase: SessionPhase = 'new'
   #settings: OpenSettings | null = null
+  /** The open event's lists while one of them is a function not called yet. */
+  #unloadedView: Pick<OpenEvent, 'feeds' | 'blocked'> | null = null
 
   readonly #feeds = new FeedTable()
   readonly #requests = new OutstandingRequests()
@@ -94,6 +99,7 @@ export class Session {
     this.#share = options.share ?? shareEverything
     this.#wantAll = this.#want === wantEverything
     this.#shareAll = this.#share === shareEverything
+    this.#admission = options.admission ?? null
   }
 
   /** Current phase. */
@@ -104,6 +110,14 @@ export class Session {
   /** True between a `synced` action and the next event that breaks the condition. */
   get synced(): boolean {
     return this.#synced
+  }
+
+  /**
+   * When the handshake deadline passes (caller's clock), while the session waits for the remote
+   * Handshake; null otherwise. A `tick` before it does nothing, so a caller may tick early.
+   */
+  get deadline(): number | null {
+    return this.#phase === 'await-handshake' ? this.#settings!.deadline : null
   }
 
   /** True once the session emitted `close` (every later event returns []). */
@@ -171,6 +185,7 @@ export class Session {
   }
 
   #dispatch(event: Exclude<SessionEvent, OpenEvent>, settings: OpenSettings): SessionAction[] {
+    if (this.#unloadedView !== null && LOCAL_VIEW_EVENTS.has(event.type)) this.#loadView(settings)
     switch (event.type) {
       case 'remote-open':
         return this.#onRemoteOpen(event.body, settings)
@@ -212,14 +227,13 @@ export class Session {
     checkOptionalBytes(event.userData, limits.maxUserDataBytes, 'userData')
     checkKey(event.localCapability, 'localCapability')
     checkKey(event.remoteCapability, 'remoteCapability')
-    if (!Array.isArray(event.feeds)) throw invalidArgument('feeds must be an array')
-    if (!Array.isArray(event.blocked)) throw invalidArgument('blocked must be an array')
-    // Indexed loops here and below: for-of allocated an iterator result per item in these
-    // long loops, which run once per event (often before the engine optimizes them).
     const { feeds, blocked } = event
-    for (let i = 0; i < feeds.length; i++) checkFeed(feeds[i]!, limits)
-    for (let i = 0; i < blocked.length; i++) checkKey(blocked[i], 'blocked key')
-
+    if (typeof feeds !== 'function' && !Array.isArray(feeds)) {
+      throw invalidArgument('feeds must be an array or a function')
+    }
+    if (typeof blocked !== 'function' && !Array.isArray(blocked)) {
+      throw invalidArgument('blocked must be an array or a function')
+    }
     const handshake: Handshake = {
       type: 'handshake',
       major: PROTOCOL_MAJOR,
@@ -235,13 +249,11 @@ export class Session {
         `the Handshake would be ${handshakeBytes} bytes, over maxMessageBytes ${limits.maxMessageBytes}`,
       )
     }
-
-    this.#feeds.reserve(feeds.length + blocked.length)
-    for (let i = 0; i < feeds.length; i++) {
-      const feed = feeds[i]!
-      this.#feeds.setLocal(this.#feeds.idOf(feed.key), feed.length, feed.data)
+    if (typeof feeds === 'function' || typeof blocked === 'function') {
+      this.#unloadedView = { feeds, blocked }
+    } else {
+      this.#applyView(feeds, blocked, limits)
     }
-    for (let i = 0; i < blocked.length; i++) this.#feeds.block(this.#feeds.idOf(blocked[i]!))
     const deadline = event.now + limits.handshakeTimeout
     this.#settings = {
       client: event.client,
@@ -254,6 +266,32 @@ export class Session {
       { type: 'send', message: handshake },
       { type: 'timer', at: deadline },
     ]
+  }
+
+  /** Calls the open event's list functions, once. */
+  #loadView(settings: OpenSettings): void {
+    const { feeds, blocked } = this.#unloadedView!
+    this.#unloadedView = null
+    const list = <T>(value: readonly T[] | (() => readonly T[]), what: string): readonly T[] => {
+      const result = typeof value === 'function' ? value() : value
+      if (!Array.isArray(result)) throw invalidArgument(`${what} must return an array`)
+      return result
+    }
+    this.#applyView(list(feeds, 'feeds'), list(blocked, 'blocked'), settings.limits)
+  }
+
+  /** The local collection view and blocked keys the session starts with (spec 7.2). */
+  #applyView(feeds: readonly LocalFeed[], blocked: readonly Key[], limits: Readonly<Limits>): void {
+    // Indexed loops here and below: for-of allocated an iterator result per item in these
+    // long loops, which run once per event (often before the engine optimizes them).
+    for (let i = 0; i < feeds.length; i++) checkFeed(feeds[i]!, limits)
+    for (let i = 0; i < blocked.length; i++) checkKey(blocked[i], 'blocked key')
+    this.#feeds.reserve(feeds.length + blocked.length)
+    for (let i = 0; i < feeds.length; i++) {
+      const feed = feeds[i]!
+      this.#feeds.setLocal(this.#feeds.idOf(feed.key), feed.length, feed.data)
+    }
+    for (let i = 0; i < blocked.length; i++) this.#feeds.block(this.#feeds.idOf(blocked[i]!))
   }
 
   // ---- spec 7.3: the remote handshake ----
@@ -378,8 +416,7 @@ export class Session {
       feeds.mergeRemoteOffer(id, lengths[i]!, data === null ? null : data[i]!)
       if (feeds.isAccepted(id) || feeds.isBlocked(id) || feeds.requestSeq(id) !== NONE) continue
       if (!this.#wantAll && !this.#want(remoteEntry(feeds, id))) continue
-      const needsRoom = feeds.localLength(id) === NONE
-      if (needsRoom && feeds.collectionSize + feeds.reservedRoom >= maxFeeds) continue
+      if (feeds.localLength(id) === NONE && !this.#reserveRoom(id, maxFeeds)) continue
       feeds.setRequested(id, PENDING_REQUEST)
       wanted[wants++] = id
     }
@@ -472,7 +509,13 @@ export class Session {
     }
     this.#requests.shift()
     const requested = head.ids
-    for (let i = 0; i < requested.length; i++) feeds.clearRequested(requested[i]!)
+    // With shared admission, room reserved for keys left out of the collection is given back.
+    const reserved: FeedId[] | null = this.#admission === null ? null : []
+    for (let i = 0; i < requested.length; i++) {
+      const id = requested[i]!
+      if (reserved !== null && feeds.reservesRoom(id)) reserved.push(id)
+      feeds.clearRequested(id)
+    }
     const stamp = ++this.#stamp
     const added: ManifestEntry[] = new Array(count)
     const started: Key[] = new Array(count)
@@ -499,6 +542,12 @@ export class Session {
     ids.length = acceptances
     this.#unreported.push(ids)
     this.#unreportedCount += acceptances
+    if (reserved !== null) {
+      for (let i = 0; i < reserved.length; i++) {
+        const id = reserved[i]!
+        if (feeds.localLength(id) === NONE) this.#admission!.release(feeds.key(id))
+      }
+    }
     const actions: SessionAction[] = []
     if (added.length > 0) actions.push({ type: 'add-feeds', feeds: added })
     if (started.length > 0) actions.push({ type: 'replicate', keys: started })
@@ -608,6 +657,12 @@ export class Session {
 
   // ---- helpers ----
 
+  /** Spec 7.6 step 2.2: room for a key not in the view (reserved from now on when true). */
+  #reserveRoom(id: FeedId, maxFeeds: number): boolean {
+    if (this.#admission !== null) return this.#admission.reserve(this.#feeds.key(id))
+    return this.#feeds.collectionSize + this.#feeds.reservedRoom < maxFeeds
+  }
+
   /** Rules 4 and 6: offered (and agreed) only if held, not blocked, and the share policy allows. */
   #mayOffer(id: FeedId): boolean {
     const feeds = this.#feeds
@@ -635,6 +690,15 @@ export class Session {
 }
 
 const KEY_BYTES = 32
+
+/** Events that read or change the local collection view (they load a deferred view first). */
+const LOCAL_VIEW_EVENTS = new Set<SessionEvent['type']>([
+  'remote-open',
+  'local-feed',
+  'local-feeds',
+  'local-length',
+  'block',
+])
 
 /** Request sequence number of keys chosen but not yet placed in a Request (within one event). */
 const PENDING_REQUEST = 0

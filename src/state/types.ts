@@ -30,10 +30,15 @@ export interface OpenEvent {
   localCapability: Uint8Array
   /** Capability the remote must send: capability(key, handshakeHash, opposite role). */
   remoteCapability: Uint8Array
-  /** Feeds the local collection holds now (offered subject to the share policy). */
-  feeds: LocalFeed[]
-  /** Keys the user blocked or removed: never offered, requested or accepted. */
-  blocked: Key[]
+  /**
+   * Feeds the local collection holds now (offered subject to the share policy), or a function
+   * that returns them. A function is called once, when the session first needs its view (the
+   * remote Handshake is verified, or a local event arrives before that), so a session whose
+   * remote never proves the key costs nothing per feed.
+   */
+  feeds: readonly LocalFeed[] | (() => readonly LocalFeed[])
+  /** Keys the user blocked or removed: never offered, requested or accepted. Same forms. */
+  blocked: readonly Key[] | (() => readonly Key[])
   /** Overrides of DEFAULT_LIMITS. */
   limits?: Partial<Limits>
 }
@@ -211,7 +216,23 @@ export type WantPolicy = (entry: ManifestEntry) => boolean
 /** Decides which local feeds to offer. Pure; must not mutate. */
 export type SharePolicy = (feed: LocalFeed) => boolean
 
+/**
+ * Room in the local collection for remote feeds (spec: Receiving a Manifest, step 2.2), when
+ * several sessions share one collection: the collection, not each session, decides.
+ */
+export interface Admission {
+  /**
+   * The session is about to request `key`, which is not in its view: true if the collection has
+   * room for it. The room stays reserved for the key until it joins the view or is released.
+   */
+  reserve(key: Key): boolean
+  /** The session no longer needs the room it reserved for `key` (its Request was answered). */
+  release(key: Key): void
+}
+
 export interface SessionOptions {
   want?: WantPolicy
   share?: SharePolicy
+  /** Room shared with other sessions (default: the session's own view and maxFeeds). */
+  admission?: Admission
 }

@@ -6,6 +6,10 @@ export const SessionUsageErrorCode = {
   INVALID_STATE: 'ERR_INVALID_STATE',
   /** An event carries an invalid value (a key that is not 32 bytes, data over its limit...). */
   INVALID_ARGUMENT: 'ERR_INVALID_ARGUMENT',
+  /** A local writer for a key the user blocked or removed. */
+  BLOCKED: 'ERR_BLOCKED',
+  /** A local writer when the collection holds maxFeeds feeds (with the room reserved). */
+  COLLECTION_FULL: 'ERR_COLLECTION_FULL',
 } as const
 export type SessionUsageErrorCodeName =
   (typeof SessionUsageErrorCode)[keyof typeof SessionUsageErrorCode]
@@ -27,6 +31,14 @@ export class SessionUsageError extends Error {
 /** A usage error for an event the current phase does not accept. */
 export function invalidState(message: string): SessionUsageError {
   return new SessionUsageError(SessionUsageErrorCode.INVALID_STATE, message)
+}
+
+/** A local request the collection refuses (a blocked key, no room). */
+export function refused(
+  code: typeof SessionUsageErrorCode.BLOCKED | typeof SessionUsageErrorCode.COLLECTION_FULL,
+  message: string,
+): SessionUsageError {
+  return new SessionUsageError(code, message)
 }
 
 /** A usage error for an invalid local value. */

@@ -6,6 +6,7 @@
 import { fileURLToPath } from 'node:url'
 import { buildCapabilityVectors } from './gen/capability.js'
 import { buildCodecVectors } from './gen/codec.js'
+import { buildCollectionTraceVectors } from './gen/collection.js'
 import { buildMembershipVectors } from './gen/membership.js'
 import { buildTraceVectors } from './gen/traces.js'
 import { writeVectorFile } from './gen/write.js'
@@ -14,6 +15,7 @@ export const VECTOR_FILES: [file: string, build: () => unknown][] = [
   ['codec.json', buildCodecVectors],
   ['capability.json', buildCapabilityVectors],
   ['traces.json', buildTraceVectors],
+  ['collection.json', buildCollectionTraceVectors],
   ['membership.json', buildMembershipVectors],
 ]
 

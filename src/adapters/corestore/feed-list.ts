@@ -1,63 +1,175 @@
 /**
- * The persisted feed list of one multifeed: which feeds it holds (key, local writer name) and
- * which keys the user blocked or removed. An append-only log in a local-only core: a named core
- * of the multifeed's namespace, opened inactive so that Corestore never attaches it to a
- * replication stream. Its key derives from the store's secret primary key, so no peer can name it.
+ * The persisted feed list of one multifeed: which feeds it holds (key, writer name, last known
+ * lengths) and which keys the user blocked or removed. Local-only by construction: it is the
+ * userData of an empty anchor core of the multifeed's namespace, and Hypercore persists userData
+ * locally and never replicates it (hypercore README, "User Data"). The anchor is also governed
+ * by the store's gate, so a peer that knows its key cannot even open a channel for it.
+ *
+ * A store-level registry (userData of one anchor in the root namespace) lists the multifeeds of
+ * the store, so that remove() can tell whether another multifeed still holds a feed.
+ *
+ * Private surface, kept to this module: batched writes and prefix reads go through the core's
+ * storage (`core.state.storage.write()` and `createUserDataStream`, the hypercore-storage API the
+ * hypercore README's atoms section reaches the same way); `test/integration/feed-list.test.ts`
+ * fails if an upgrade moves them.
  */
+import c from 'compact-encoding'
 import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'
-import type { HypercoreOptions } from 'hypercore'
 import { toHex } from '../../state/hex.js'
 import { parseKey } from './keys.js'
+import type { StoreGate } from './store-gate.js'
 
-/** Core name of the list inside the multifeed namespace (writer names use another prefix). */
-export const FEED_LIST_CORE_NAME = 'multifeed/feed-list'
+/** Core name of the anchor inside the multifeed namespace (writer names use another prefix). */
+export const FEED_LIST_CORE_NAME = 'multifeed/local'
+/** The registry's anchor in the root namespace. */
+const REGISTRY_CORE_NAME = 'multifeed/registry'
+/** The feed list of versions up to 0.1, an append-only log of JSON records (migrated once). */
+const LEGACY_CORE_NAME = 'multifeed/feed-list'
 
-type FeedListRecord =
-  | { op: 'add'; key: string; name: string | null }
-  | { op: 'block'; key: string }
-  | { op: 'remove'; key: string }
+const FEED = 'f/'
+const BLOCKED = 'b/'
+const MULTIFEED = 'm/'
+/** Set once the legacy log was read (or found empty). */
+const FORMAT = 'format'
+const FORMAT_VERSION = Uint8Array.of(1)
+const NAME_PRESENT = 1
+
+/** How long grown lengths wait before they are written (they only speed up the next open). */
+const LENGTH_FLUSH_MS = 1000
 
 /** A feed of the collection, as persisted. */
 export interface StoredFeed {
   key: Uint8Array
   /** Local writer name, or null for a feed learned from a peer. */
   name: string | null
+  /** Blocks held without a gap when last written (lower than the truth after a crash). */
+  length: number
   blocked: boolean
 }
 
+interface FeedRecord {
+  /** Joining order (storage returns entries sorted by key). */
+  seq: number
+  name: string | null
+  length: number
+}
+
+/** The value of a feed's entry: flags, joining order, the writer name if any, the held length. */
+const feedRecord = {
+  preencode(state: c.State, record: FeedRecord) {
+    c.uint.preencode(state, record.name === null ? 0 : NAME_PRESENT)
+    c.uint.preencode(state, record.seq)
+    if (record.name !== null) c.string.preencode(state, record.name)
+    c.uint.preencode(state, record.length)
+  },
+  encode(state: c.State, record: FeedRecord) {
+    c.uint.encode(state, record.name === null ? 0 : NAME_PRESENT)
+    c.uint.encode(state, record.seq)
+    if (record.name !== null) c.string.encode(state, record.name)
+    c.uint.encode(state, record.length)
+  },
+  decode(state: c.State): FeedRecord {
+    const flags = c.uint.decode(state)
+    const seq = c.uint.decode(state)
+    const name = (flags & NAME_PRESENT) !== 0 ? c.string.decode(state) : null
+    return { seq, name, length: c.uint.decode(state) }
+  },
+}
+
+interface StorageWrite {
+  putUserData(key: string, value: Uint8Array): void
+  deleteUserData(key: string): void
+  flush(): Promise<unknown>
+}
+
+interface CoreStorage {
+  write(): StorageWrite
+  createUserDataStream(range: {
+    gte: string
+    lt: string
+  }): AsyncIterable<{ key: string; value: Uint8Array }>
+}
+
+/** The storage of a ready core (see the module comment). */
+function storageOf(core: Hypercore): CoreStorage {
+  return (core as unknown as { state: { storage: CoreStorage } }).state.storage
+}
+
 export class FeedList {
-  readonly #core: Hypercore
+  readonly #anchor: Hypercore
+  readonly #gate: StoreGate
   /** Feeds in the order they joined (removed ones dropped). */
-  readonly #feeds = new Map<string, StoredFeed>()
+  readonly #feeds = new Map<string, StoredFeed & { seq: number }>()
+  #nextSeq = 0
   /** Keys blocked or removed (removed keys are blocked forever). */
   readonly #blocked = new Map<string, Uint8Array>()
-  #batch: FeedListRecord[] = []
+  /** userData writes waiting for the next flush (null deletes). */
+  #pending = new Map<string, Uint8Array | null>()
   #flushing: Promise<void> | null = null
+  readonly #grown = new Set<string>()
+  #lengthTimer: ReturnType<typeof setTimeout> | null = null
 
-  private constructor(core: Hypercore) {
-    this.#core = core
+  private constructor(anchor: Hypercore, gate: StoreGate) {
+    this.#anchor = anchor
+    this.#gate = gate
   }
 
-  /** Opens (or creates) the list in `store` and replays it. */
-  static async open(store: Corestore, coreOptions: HypercoreOptions): Promise<FeedList> {
-    const core = store.get({
-      ...coreOptions,
-      name: FEED_LIST_CORE_NAME,
-      valueEncoding: 'json',
-      active: false,
-    })
-    await core.ready()
-    const list = new FeedList(core)
-    for (let index = 0; index < core.length; index++) {
-      list.#apply((await core.get(index)) as FeedListRecord)
+  /** Opens (or creates) the list of the multifeed whose namespace is `store`, and loads it. */
+  static async open(
+    root: Corestore,
+    store: Corestore,
+    discoveryKey: Uint8Array,
+    gate: StoreGate,
+  ): Promise<FeedList> {
+    const anchor = await openAnchor(store, FEED_LIST_CORE_NAME, gate)
+    const list = new FeedList(anchor, gate)
+    await list.#load()
+    if ((await anchor.getUserData(FORMAT)) === null) {
+      await list.#migrate(store)
+      await list.#write(FORMAT, FORMAT_VERSION)
     }
+    await register(root, discoveryKey, gate)
     return list
+  }
+
+  /**
+   * True when a multifeed of the store other than `discoveryKey` holds `key` (so its blocks must
+   * not be cleared).
+   */
+  static async heldElsewhere(
+    root: Corestore,
+    discoveryKey: Uint8Array,
+    key: Uint8Array,
+    gate: StoreGate,
+  ): Promise<boolean> {
+    const registry = await openAnchor(root, REGISTRY_CORE_NAME, gate)
+    const others: string[] = []
+    try {
+      for await (const { key: entry } of storageOf(registry).createUserDataStream({
+        gte: MULTIFEED,
+        lt: prefixEnd(MULTIFEED),
+      })) {
+        const hex = entry.slice(MULTIFEED.length)
+        if (hex !== toHex(discoveryKey)) others.push(hex)
+      }
+    } finally {
+      await closeAnchor(registry, gate)
+    }
+    for (const hex of others) {
+      const anchor = await openAnchor(root.namespace(parseKey(hex)!), FEED_LIST_CORE_NAME, gate)
+      try {
+        if ((await anchor.getUserData(FEED + toHex(key))) !== null) return true
+      } finally {
+        await closeAnchor(anchor, gate)
+      }
+    }
+    return false
   }
 
   /** Persisted feeds in joining order. */
   feeds(): StoredFeed[] {
-    return [...this.#feeds.values()]
+    return [...this.#feeds.values()].map(({ seq: _seq, ...feed }) => feed)
   }
 
   /** Blocked or removed keys. */
@@ -65,60 +177,189 @@ export class FeedList {
     return [...this.#blocked.values()]
   }
 
-  isBlocked(hex: string): boolean {
-    return this.#blocked.has(hex)
+  add(key: Uint8Array, name: string | null): Promise<void> {
+    const hex = toHex(key)
+    const feed = this.#feeds.get(hex)
+    if (feed === undefined) {
+      const seq = this.#nextSeq++
+      this.#feeds.set(hex, { key, name, length: 0, blocked: this.#blocked.has(hex), seq })
+    } else if (name !== null) {
+      feed.name = name
+    }
+    const stored = this.#feeds.get(hex)!
+    return this.#write(FEED + hex, c.encode(feedRecord, stored))
   }
 
-  async add(key: Uint8Array, name: string | null): Promise<void> {
-    await this.#append({ op: 'add', key: toHex(key), name })
+  /** Remote feeds joined (written in one batch). */
+  addAll(keys: Uint8Array[]): Promise<void> {
+    return Promise.all(keys.map((key) => this.add(key, null))).then(noop)
   }
 
-  async block(key: Uint8Array): Promise<void> {
-    await this.#append({ op: 'block', key: toHex(key) })
+  block(key: Uint8Array): Promise<void> {
+    const hex = toHex(key)
+    this.#blocked.set(hex, key)
+    const feed = this.#feeds.get(hex)
+    if (feed !== undefined) feed.blocked = true
+    return this.#write(BLOCKED + hex, Uint8Array.of(1))
   }
 
-  async remove(key: Uint8Array): Promise<void> {
-    await this.#append({ op: 'remove', key: toHex(key) })
+  unblock(key: Uint8Array): Promise<void> {
+    const hex = toHex(key)
+    this.#blocked.delete(hex)
+    const feed = this.#feeds.get(hex)
+    if (feed !== undefined) feed.blocked = false
+    return this.#write(BLOCKED + hex, null)
   }
 
-  close(): Promise<void> {
-    return this.#core.close()
+  /** Out of the list for good, and blocked. */
+  remove(key: Uint8Array): Promise<void> {
+    const hex = toHex(key)
+    this.#feeds.delete(hex)
+    this.#grown.delete(hex)
+    this.#blocked.set(hex, key)
+    this.#pending.set(FEED + hex, null)
+    return this.#write(BLOCKED + hex, Uint8Array.of(1))
   }
 
-  /** Records appended in the same turn of the event loop share one append (one storage flush). */
-  #append(record: FeedListRecord): Promise<void> {
-    this.#apply(record)
-    this.#batch.push(record)
-    this.#flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-      const records = this.#batch.splice(0)
+  /** Lengths seen grow; written within LENGTH_FLUSH_MS (they only speed up the next open). */
+  setLengths(feeds: { key: Uint8Array; length: number }[]): void {
+    for (const { key, length } of feeds) {
+      const hex = toHex(key)
+      const feed = this.#feeds.get(hex)
+      if (feed === undefined || length <= feed.length) continue
+      feed.length = length
+      this.#grown.add(hex)
+    }
+    if (this.#grown.size > 0 && this.#lengthTimer === null) {
+      this.#lengthTimer = setTimeout(() => {
+        this.#lengthTimer = null
+        this.#writeLengths().catch(noop)
+      }, LENGTH_FLUSH_MS)
+      this.#lengthTimer.unref?.()
+    }
+  }
+
+  /** Writes what is pending and closes the anchor. */
+  async close(): Promise<void> {
+    if (this.#lengthTimer !== null) clearTimeout(this.#lengthTimer)
+    await this.#writeLengths()
+    await this.#flushing
+    await closeAnchor(this.#anchor, this.#gate)
+  }
+
+  #writeLengths(): Promise<void> {
+    if (this.#grown.size === 0) return Promise.resolve()
+    let last: Promise<void> = Promise.resolve()
+    for (const hex of this.#grown) {
+      const feed = this.#feeds.get(hex)
+      if (feed !== undefined) last = this.#write(FEED + hex, c.encode(feedRecord, feed))
+    }
+    this.#grown.clear()
+    return last
+  }
+
+  /** Writes of one turn of the event loop share one storage transaction (one flush). */
+  #write(key: string, value: Uint8Array | null): Promise<void> {
+    this.#pending.set(key, value)
+    this.#flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+      const writes = this.#pending
+      this.#pending = new Map()
       this.#flushing = null
-      return this.#core.append(records).then(noop)
+      const tx = storageOf(this.#anchor).write()
+      for (const [entry, data] of writes) {
+        if (data === null) tx.deleteUserData(entry)
+        else tx.putUserData(entry, data)
+      }
+      await tx.flush()
     })
     return this.#flushing
   }
 
-  #apply(record: FeedListRecord): void {
-    const key = parseKey(record?.key)
-    if (key === null) return // not written by this module: skip rather than fail the open
-    const hex = record.key
-    const feed = this.#feeds.get(hex)
-    switch (record.op) {
-      case 'add':
-        if (feed === undefined)
-          this.#feeds.set(hex, { key, name: record.name ?? null, blocked: false })
-        else if (record.name !== null) feed.name = record.name
-        if (this.#blocked.has(hex)) this.#feeds.get(hex)!.blocked = true
-        return
-      case 'block':
-        this.#blocked.set(hex, key)
-        if (feed !== undefined) feed.blocked = true
-        return
-      case 'remove':
-        this.#blocked.set(hex, key)
-        this.#feeds.delete(hex)
-        return
+  async #load(): Promise<void> {
+    const storage = storageOf(this.#anchor)
+    for await (const { key, value } of storage.createUserDataStream({
+      gte: BLOCKED,
+      lt: prefixEnd(BLOCKED),
+    })) {
+      const parsed = parseKey(key.slice(BLOCKED.length))
+      if (parsed !== null) this.#blocked.set(toHex(parsed), parsed)
+      void value
+    }
+    const feeds: (StoredFeed & { seq: number })[] = []
+    for await (const { key, value } of storage.createUserDataStream({
+      gte: FEED,
+      lt: prefixEnd(FEED),
+    })) {
+      const parsed = parseKey(key.slice(FEED.length))
+      if (parsed === null) continue // not written by this module: skip rather than fail the open
+      let record: FeedRecord
+      try {
+        record = c.decode(feedRecord, value)
+      } catch {
+        continue
+      }
+      feeds.push({ key: parsed, ...record, blocked: this.#blocked.has(toHex(parsed)) })
+    }
+    feeds.sort((a, b) => a.seq - b.seq)
+    for (const feed of feeds) this.#feeds.set(toHex(feed.key), feed)
+    this.#nextSeq = feeds.length === 0 ? 0 : feeds[feeds.length - 1]!.seq + 1
+  }
+
+  /** Reads the feed list of versions up to 0.1 (a JSON log core), once. */
+  async #migrate(store: Corestore): Promise<void> {
+    const legacy = await openAnchor(store, LEGACY_CORE_NAME, this.#gate, 'json')
+    try {
+      for (let index = 0; index < legacy.length; index++) {
+        const record = (await legacy.get(index)) as {
+          op?: string
+          key?: string
+          name?: string | null
+        }
+        const key = parseKey(record?.key)
+        if (key === null) continue
+        if (record.op === 'add') await this.add(key, record.name ?? null)
+        else if (record.op === 'block') await this.block(key)
+        else if (record.op === 'remove') await this.remove(key)
+      }
+      if (legacy.length > 0) await legacy.clear(0, legacy.length)
+    } finally {
+      await closeAnchor(legacy, this.#gate)
     }
   }
 }
 
-function noop() {}
+/** An anchor: a named, never appended, governed core whose userData holds records. */
+async function openAnchor(
+  store: Corestore,
+  name: string,
+  gate: StoreGate,
+  valueEncoding?: string,
+): Promise<Hypercore> {
+  const anchor = store.get({ name, active: false, ...(valueEncoding ? { valueEncoding } : {}) })
+  await anchor.ready()
+  gate.govern(anchor.discoveryKey)
+  gate.gateSession(anchor)
+  return anchor
+}
+
+async function closeAnchor(anchor: Hypercore, gate: StoreGate): Promise<void> {
+  gate.release(anchor.discoveryKey, anchor)
+  await anchor.close()
+}
+
+/** Adds the multifeed to the store's registry. */
+async function register(root: Corestore, discoveryKey: Uint8Array, gate: StoreGate): Promise<void> {
+  const registry = await openAnchor(root, REGISTRY_CORE_NAME, gate)
+  try {
+    await registry.setUserData(MULTIFEED + toHex(discoveryKey), Uint8Array.of(1))
+  } finally {
+    await closeAnchor(registry, gate)
+  }
+}
+
+/** The first string after every string that starts with `prefix` (for range reads). */
+function prefixEnd(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)
+}
+
+function noop(): void {}

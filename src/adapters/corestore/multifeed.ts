@@ -1,29 +1,51 @@
 /**
  * Corestore adapter: a multifeed as a collection of Hypercores in its own Corestore namespace,
- * with a persisted feed list, served over any number of protomux channels (one per stream).
+ * served over any number of connections.
+ *
+ * How it works (DEV DOCS). Every decision is the Collection's (src/state/collection.ts,
+ * spec/collection.md): which feeds are members, which connection carries which feed, which
+ * feeds must be open, when growth is re-offered, what a refused or ended session means. This
+ * class owns one Collection and does three things:
+ * 1. turns what happens into collection events, one at a time (`#input`): channel opens and
+ *    bytes from MultifeedChannels, feeds that finished opening and feeds that grew (FeedCores),
+ *    the user's calls (writer, block, unblock, remove, close) and its one timer;
+ * 2. carries out the collection's actions in order: bytes to a channel, cores opened or closed
+ *    (FeedCores), cores attached to or detached from a connection (through the store's gate,
+ *    StoreGate, which also refuses every attach Corestore would make on its own), members
+ *    persisted (FeedList), and events for the user;
+ * 3. keeps what is not the protocol's: the Corestore namespace, writer names, the sessions it
+ *   hands out, and the streams replicate() created.
+ * What it still decides itself, and why that is not the protocol's: how a core is opened and
+ * stored (Corestore), and when to reopen a channel on a stream whose remote left (protomux
+ * pairing, asked for by the collection's `reopen`).
  */
 import Corestore from 'corestore'
 import type Hypercore from 'hypercore'
-import type { Download, HypercoreOptions, KeyPair } from 'hypercore'
+import type { HypercoreOptions, KeyPair } from 'hypercore'
 import crypto from 'hypercore-crypto'
-import type Protomux from 'protomux'
 import ReadyResource from 'ready-resource'
 import { discoveryKey } from '../../codec/capability.js'
 import { DEFAULT_CLIENT, type Limits, PROTOMUX_PROTOCOL } from '../../codec/constants.js'
-import { resolveLimits } from '../../codec/limits.js'
-import type { Key, ManifestEntry } from '../../codec/messages.js'
+import type { Key } from '../../codec/messages.js'
+import { Collection } from '../../state/collection.js'
+import type {
+  CollectionAction,
+  CollectionEvent,
+  ConnectionId,
+  StoredFeed,
+} from '../../state/collection-types.js'
 import { toHex } from '../../state/hex.js'
-import type { LocalFeed, SessionOptions, SharePolicy, WantPolicy } from '../../state/types.js'
+import type { SessionOptions, SharePolicy, WantPolicy } from '../../state/types.js'
 import { LocalErrorCode, MultifeedError } from '../errors.js'
 import { logStore } from '../log.js'
 import {
-  type ChannelHost,
-  type CollectionSnapshot,
+  type ChannelOwner,
   MultifeedChannel,
   type NoiseCarrier,
   type NoiseStream,
   noiseStreamOf,
 } from '../protomux-channel.js'
+import { FeedCores, type FeedLengths } from './feed-cores.js'
 import { FeedList } from './feed-list.js'
 import { idOf, parseKey, requireKey } from './keys.js'
 import {
@@ -32,7 +54,8 @@ import {
   refuseCallback,
   writerMisuse,
 } from './options.js'
-import { isReplicatingOn, type ReplicationStream } from './streams.js'
+import { StoreGate } from './store-gate.js'
+import type { ReplicationStream } from './streams.js'
 
 /** Prefix of writer core names in the namespace (keeps them apart from the feed list). */
 const WRITER_NAME_PREFIX = 'writer/'
@@ -48,12 +71,14 @@ export interface MultifeedOptions {
   /** Hypercore valueEncoding of every feed. */
   valueEncoding?: unknown
   /**
-   * Block encryption key (32 bytes) for all its feeds and its feed list. Never written to disk.
+   * Block encryption key (32 bytes) for all its feeds. Never written to disk.
    * Not multifeed 6's `encryptionKey` (the shared secret): that is `key` now.
    */
   encryptionKey?: Uint8Array
   /** Overrides of the protocol limits (maxFeeds bounds the collection). */
   limits?: Partial<Limits>
+  /** Local writers that remote feeds can never crowd out of maxFeeds (default 16). */
+  reservedLocalFeeds?: number
   /** Which offered feeds to request (default: all). */
   want?: WantPolicy
   /** Which local feeds to offer (default: all). */
@@ -84,17 +109,9 @@ export interface FeedInfo {
   name: string | null
 }
 
-interface Feed {
-  key: Uint8Array
-  hex: string
-  core: Hypercore
-  name: string | null
-  blocked: boolean
-  download: Download | null
-  /** Last held length offered to the channels (local-feed). */
-  announcedLength: number
-  /** Last length reported to the channels for synced (local-length). */
-  reportedLength: number
+/** Milliseconds of the clock the collection runs on (monotonic where available). */
+function now(): number {
+  return performance.now()
 }
 
 /**
@@ -107,18 +124,14 @@ interface Feed {
  *
  * Storage: the multifeed lives in the Corestore namespace derived from its discovery key (never
  * from its key), so several multifeeds share one store without mixing. Writers are named cores of
- * that namespace (same name, same key, across restarts). The feed list is a local-only core of the
- * namespace (see FeedList): it is never attached to a replication stream.
+ * that namespace (same name, same key, across restarts). The feed list is local-only (FeedList).
  *
- * Key on disk: the multifeed key is not persisted at all, neither in the clear nor encrypted
- * (storing it next to the store's primary key would add no protection). Keep `mf.key` and pass it
- * again to reopen: a multifeed opened without a key is a new one. The encryptionKey is not
- * persisted either.
+ * Key on disk: the multifeed key is not persisted at all, neither in the clear nor encrypted.
+ * Keep `mf.key` and pass it again to reopen: a multifeed opened without a key is a new one.
  *
- * Block and remove: a blocked feed stays in feeds() with its data, but is never offered,
- * requested or accepted again, and stops downloading. A removed feed is also cleared and dropped.
- * Corestore still answers a peer that asks for a stored core by its own key (hypercore's rule:
- * whoever knows a core's key may read it); the multifeed protocol never offers it again.
+ * What travels: while the multifeed is open, a feed of it is replicated on a connection only
+ * where its collection agreed to (spec/collection.md); Corestore's own attaching is refused by
+ * the store's gate. A blocked feed is served to no one.
  *
  * @example
  * ```ts
@@ -133,7 +146,7 @@ interface Feed {
  * await once(stream, 'synced')
  * ```
  */
-export class Multifeed extends ReadyResource implements ChannelHost {
+export class Multifeed extends ReadyResource implements ChannelOwner {
   /** The multifeed key. Secret: it never goes on the wire or to disk. */
   readonly key: Uint8Array
   /** The discovery key: safe to publish (swarm topic, protomux channel id). */
@@ -158,19 +171,25 @@ export class Multifeed extends ReadyResource implements ChannelHost {
   readonly #ownsRoot: boolean
   readonly #coreOptions: HypercoreOptions
   readonly #sparse: boolean
-  readonly #maxFeeds: number
+  readonly #reservedLocalFeeds: number | undefined
+  readonly #gate: StoreGate
+  readonly #collection: Collection
+  readonly #cores: FeedCores
   #list: FeedList | null = null
-  readonly #feeds = new Map<string, Feed>()
-  /** Feeds being opened (writers and remote feeds), so that concurrent adds share one open. */
-  readonly #pending = new Map<string, Promise<Feed | null>>()
+  /** Writer names by hex key (local writers only). */
+  readonly #names = new Map<string, string>()
+  /** Sessions handed to the user (feed(), feeds(), writer(), 'feed'), closed with the multifeed. */
+  readonly #handedOut = new Map<string, Hypercore>()
   readonly #pendingWriters = new Map<string, Promise<Hypercore>>()
-  readonly #channels = new Set<MultifeedChannel>()
+  readonly #channels = new Map<ConnectionId, MultifeedChannel>()
   readonly #channelByStream = new WeakMap<NoiseStream, MultifeedChannel>()
   readonly #ownedStreams = new Set<ReplicationStream>()
-  /** Channels whose events are already forwarded to their replicate() stream. */
-  readonly #forwarding = new WeakSet<MultifeedChannel>()
-  readonly #grown = new Set<Feed>()
-  #growthTimer: ReturnType<typeof setImmediate> | null = null
+  #nextConn = 1
+  readonly #queue: CollectionEvent[] = []
+  #draining = false
+  #timer: ReturnType<typeof setTimeout> | null = null
+  /** User-facing events wait here for the sessions they hand out to be ready, in order. */
+  #events: Promise<void> = Promise.resolve()
 
   /**
    * Opens a multifeed in its own namespace of `storeOrPath` (a Corestore, or a directory for a
@@ -205,12 +224,12 @@ export class Multifeed extends ReadyResource implements ChannelHost {
     this.client = opts.client ?? DEFAULT_CLIENT
     this.userData = opts.userData ?? null
     this.limits = opts.limits
-    this.#maxFeeds = resolveLimits(opts.limits).maxFeeds
     this.sessionOptions = {
       ...(opts.want ? { want: opts.want } : {}),
       ...(opts.share ? { share: opts.share } : {}),
     }
     this.#sparse = opts.sparse === true
+    this.#reservedLocalFeeds = opts.reservedLocalFeeds
     const encryption =
       opts.encryptionKey === undefined
         ? null
@@ -219,12 +238,20 @@ export class Multifeed extends ReadyResource implements ChannelHost {
       ...(opts.valueEncoding === undefined ? {} : { valueEncoding: opts.valueEncoding }),
       ...(encryption ? { encryption } : {}),
     }
+    this.#collection = new Collection(this.sessionOptions)
+    this.#gate = StoreGate.of(rootOf(this.#root))
+    this.#cores = new FeedCores(this.store, this.#coreOptions, this.#gate, {
+      opened: (feeds) => this.#input({ type: 'feeds-opened', now: now(), feeds }),
+      grew: (feeds) => this.#grew(feeds),
+      failed: (_key, err) => this.emit('warning', err),
+    })
     this.ready().catch(noop) // start loading now; errors surface on the caller's ready()
   }
 
   /**
    * Every feed (local and remote, blocked included), in the order they joined; [] once closed.
-   * The cores are the multifeed's own: do not close them (remove() does).
+   * Each is a session the multifeed opened for you on first use and closes with it; a feed no
+   * connection replicates stays closed inside the multifeed until you ask for it.
    * @example
    * ```ts
    * await mf.ready()
@@ -232,7 +259,14 @@ export class Multifeed extends ReadyResource implements ChannelHost {
    * ```
    */
   feeds(): Hypercore[] {
-    return [...this.#feeds.values()].map((feed) => feed.core)
+    if (this.closing || !this.opened) return []
+    return this.#collection.members().map(({ key }) => this.#userSession(key))
+  }
+
+  /** Every feed's key (local and remote, blocked included), in joining order: opens nothing. */
+  keys(): Uint8Array[] {
+    if (this.closing || !this.opened) return []
+    return this.#collection.members().map(({ key }) => key)
   }
 
   /**
@@ -245,14 +279,20 @@ export class Multifeed extends ReadyResource implements ChannelHost {
    */
   feed(key: Uint8Array | string): Hypercore | null {
     const parsed = parseKey(key)
-    return parsed === null ? null : (this.#feeds.get(toHex(parsed))?.core ?? null)
+    if (parsed === null || this.closing || !this.opened) return null
+    return this.#collection.isMember(parsed) ? this.#userSession(parsed) : null
+  }
+
+  /** The connections this multifeed has a channel on, whose remote proved the key. */
+  get channels(): MultifeedChannel[] {
+    return [...this.#channels.values()].filter((channel) => channel.remoteClient !== null)
   }
 
   /**
    * The local writer called `name`: created on first use, the same feed afterwards (also after a
    * restart). With `keyPair`, a new writer uses that key pair instead of one derived from the name.
-   * Rejects with ERR_INVALID_ARGUMENT for multifeed 6's `keypair` spelling or a callback. The core
-   * is the multifeed's own, shared with every caller: do not close it (close the multifeed).
+   * Rejects with ERR_INVALID_ARGUMENT for multifeed 6's `keypair` spelling or a callback, with
+   * ERR_BLOCKED for a removed or blocked writer, and with ERR_COLLECTION_FULL when there is no room.
    * @example
    * ```ts
    * const writer = await mf.writer('notes')
@@ -281,7 +321,7 @@ export class Multifeed extends ReadyResource implements ChannelHost {
    * not) and returns it. A stream: uses it (running the store's replication on it if needed) and
    * returns it. The stream emits 'remote-feeds' (keys), 'synced' and 'multifeed-error' (err):
    * a session failure, or ERR_CHANNEL_REJECTED when the remote has no multifeed with this key on
-   * the stream (multifeed 6's "Exchange key did not match remote"). The stream itself is left open.
+   * the stream. The stream itself is left open.
    * Replication is always live; `{ live }` (multifeed 6) throws for false and warns for true.
    * @example
    * ```ts
@@ -296,34 +336,23 @@ export class Multifeed extends ReadyResource implements ChannelHost {
     this.#assertOpen()
     let stream: ReplicationStream
     if (typeof isInitiator === 'boolean') {
-      stream = this.store.replicate(isInitiator) as unknown as ReplicationStream
+      stream = this.#root.replicate(isInitiator) as unknown as ReplicationStream
       this.#ownedStreams.add(stream)
       stream.once('close', () => this.#ownedStreams.delete(stream))
     } else {
       stream = isInitiator as unknown as ReplicationStream
-      if (!isReplicatingOn(this.#root, noiseStreamOf(stream))) this.store.replicate(stream as never)
+      const noise = noiseStreamOf(stream)
+      if (!this.#channelByStream.has(noise)) this.#root.replicate(stream as never)
     }
     const channel = this.attach(stream, opts)
-    if (this.#forwarding.has(channel)) return stream // replicate() twice on one stream
-    this.#forwarding.add(channel)
-    channel.on('remote-feeds', (keys: Key[]) => stream.emit('remote-feeds', keys))
-    channel.on('synced', () => stream.emit('synced'))
-    channel.on('session-error', (err: MultifeedError) => stream.emit('multifeed-error', err))
-    channel.once('close', () => {
-      const rejected = !channel.remoteOpened && channel.closedBy === 'remote'
-      if (!rejected || channel.error !== null || stream.destroyed || this.closing) return
-      const reason = 'the remote has no multifeed with this discovery key on this stream'
-      stream.emit(
-        'multifeed-error',
-        new MultifeedError(LocalErrorCode.ERR_CHANNEL_REJECTED, reason),
-      )
-    })
+    forwardToStream(channel, stream)
     return stream
   }
 
   /**
    * Opens this multifeed's channel on a Noise stream that already carries the store's replication
    * (the caller ran `store.replicate(stream)`). One channel per stream: attaching again returns it.
+   * A remote without this multifeed refuses the channel: 'session-error' ERR_CHANNEL_REJECTED.
    * @example
    * ```ts
    * swarm.on('connection', (conn) => {
@@ -337,23 +366,16 @@ export class Multifeed extends ReadyResource implements ChannelHost {
     const noise = noiseStreamOf(stream)
     const existing = this.#channelByStream.get(noise)
     if (existing && !existing.closed) return existing
-    const channel = new MultifeedChannel(noise, this, opts)
+    const channel = new MultifeedChannel(noise, this, this.#nextConn++, opts.userData)
     this.#channelByStream.set(noise, channel)
-    this.#channels.add(channel)
-    channel.on('remote-feeds', (keys: Key[]) => this.emit('remote-feeds', keys, channel))
-    channel.on('synced', () => this.emit('synced', channel))
-    channel.on('session-error', (err: MultifeedError) => this.emit('session-error', err, channel))
-    channel.once('close', () => {
-      this.#channels.delete(channel)
-      this.#awaitLateRemote(noise, channel, opts)
-    })
+    this.#channels.set(channel.conn, channel)
     this.emit('channel', channel)
     return channel
   }
 
   /**
-   * Blocks a feed: never offered, requested or accepted again; it stops replicating. Persisted.
-   * The key may be bytes, hex or a z-base-32 id.
+   * Blocks a feed: never offered, requested, accepted or served again. Persisted. The key may be
+   * bytes, hex or a z-base-32 id.
    * @example
    * ```ts
    * await mf.block(spammer.id)
@@ -362,18 +384,24 @@ export class Multifeed extends ReadyResource implements ChannelHost {
   async block(key: Uint8Array | string): Promise<void> {
     const parsed = requireKey(key, 'key')
     await this.#readyForUse()
-    const hex = toHex(parsed)
     await this.#list!.block(parsed)
-    const feed = this.#feeds.get(hex)
-    if (feed) this.#stopReplicating(feed)
-    for (const channel of this.#channels) channel.block(parsed)
+    this.#input({ type: 'block', key: parsed })
     logStore('%k blocked feed %k', this.discoveryKey, parsed)
   }
 
+  /** Lifts a block (persisted); connections made from now on carry the feed again. */
+  async unblock(key: Uint8Array | string): Promise<void> {
+    const parsed = requireKey(key, 'key')
+    await this.#readyForUse()
+    await this.#list!.unblock(parsed)
+    this.#input({ type: 'unblock', key: parsed })
+    logStore('%k unblocked feed %k', this.discoveryKey, parsed)
+  }
+
   /**
-   * Removes a feed: blocked as by block(), its core closed, its blocks cleared and the feed
-   * dropped from the collection. Nothing stored about other feeds changes. The key may be bytes,
-   * hex or a z-base-32 id.
+   * Removes a feed: blocked as by block(), dropped from the collection, and its blocks cleared
+   * unless another multifeed of this Corestore holds it. Nothing stored about other feeds changes.
+   * The key may be bytes, hex or a z-base-32 id.
    * @example
    * ```ts
    * await mf.remove(core.key)
@@ -383,63 +411,70 @@ export class Multifeed extends ReadyResource implements ChannelHost {
   async remove(key: Uint8Array | string): Promise<void> {
     const parsed = requireKey(key, 'key')
     await this.#readyForUse()
-    const hex = toHex(parsed)
+    const wasMember = this.#collection.isMember(parsed)
     await this.#list!.remove(parsed)
     logStore('%k removed feed %k', this.discoveryKey, parsed)
-    for (const channel of this.#channels) channel.block(parsed)
-    const feed = this.#feeds.get(hex)
-    if (!feed) return
-    this.#feeds.delete(hex)
-    this.#stopReplicating(feed)
-    if (feed.core.length > 0) await feed.core.clear(0, feed.core.length)
-    await feed.core.close()
-  }
-
-  // ChannelHost
-
-  /** @internal */
-  snapshot(): CollectionSnapshot {
-    const feeds: LocalFeed[] = []
-    for (const feed of this.#feeds.values()) {
-      if (!feed.blocked) feeds.push({ key: feed.key, length: heldLength(feed.core), data: null })
+    this.#input({ type: 'remove', key: parsed })
+    const hex = toHex(parsed)
+    this.#names.delete(hex)
+    const session = this.#handedOut.get(hex)
+    this.#handedOut.delete(hex)
+    if (!wasMember) {
+      await session?.close()
+      return
     }
-    return { feeds, blocked: this.#list?.blocked() ?? [] }
-  }
-
-  /** @internal */
-  async addFeeds(entries: ManifestEntry[]): Promise<void> {
-    const adding: Promise<Feed | null>[] = []
-    for (const entry of entries) {
-      const hex = toHex(entry.key)
-      const pending = this.#pending.get(hex)
-      if (pending) adding.push(pending)
-      else if (this.#feeds.has(hex)) continue
-      // Room is checked here, synchronously, so that concurrent channels cannot overfill it.
-      else if (this.#feeds.size + this.#pending.size < this.#maxFeeds) {
-        adding.push(this.#track(hex, this.#addRemote(entry.key)))
-      }
-    }
-    await Promise.all(adding)
-  }
-
-  /** @internal */
-  replicateOn(mux: Protomux, keys: Key[]): void {
-    mux.cork()
-    try {
-      for (const key of keys) {
-        const core = this.#feeds.get(toHex(key))?.core
-        if (core && !core.closing && !core.replicator?.attached(mux)) core.replicate(mux)
-      }
-    } finally {
-      mux.uncork()
+    if (
+      !(await FeedList.heldElsewhere(rootOf(this.#root), this.discoveryKey, parsed, this.#gate))
+    ) {
+      const core = session ?? this.store.get({ ...this.#coreOptions, key: parsed })
+      await core.ready()
+      if (core.length > 0) await core.clear(0, core.length)
+      await core.close()
+    } else {
+      await session?.close()
     }
   }
 
+  // ChannelOwner (called by MultifeedChannel)
+
   /** @internal */
-  unreplicateOn(mux: Protomux, keys: Key[]): void {
-    for (const key of keys) {
-      const core = this.#feeds.get(toHex(key))?.core
-      if (core) detach(core, mux)
+  channelOpened(channel: MultifeedChannel): void {
+    const stream = channel.stream
+    this.#input({
+      type: 'connection-open',
+      conn: channel.conn,
+      now: now(),
+      role: stream.isInitiator ? 'initiator' : 'responder',
+      handshakeHash: stream.handshakeHash!,
+      ...(channel.userData === undefined ? {} : { userData: channel.userData }),
+    })
+  }
+
+  /** @internal */
+  remoteOpened(channel: MultifeedChannel, body: Uint8Array): void {
+    this.#input({ type: 'remote-open', conn: channel.conn, body })
+  }
+
+  /** @internal */
+  received(channel: MultifeedChannel, messageType: number, body: Uint8Array): void {
+    this.#input({ type: 'message', conn: channel.conn, messageType, body })
+  }
+
+  /** @internal */
+  channelClosed(channel: MultifeedChannel, rejected: boolean): void {
+    if (this.#collection.connections.includes(channel.conn)) {
+      this.#input({ type: 'connection-closed', conn: channel.conn, rejected })
+    } else {
+      this.#forget(channel, 'remote', rejected)
+    }
+  }
+
+  /** @internal */
+  disconnect(channel: MultifeedChannel): void {
+    if (this.#collection.connections.includes(channel.conn)) {
+      this.#input({ type: 'disconnect', conn: channel.conn })
+    } else {
+      this.#forget(channel, 'local', false)
     }
   }
 
@@ -461,9 +496,10 @@ export class Multifeed extends ReadyResource implements ChannelHost {
   }
 
   /**
-   * Closes every channel and the streams replicate() created, stops downloads and closes every
-   * feed; a Corestore given by path is closed too, one given by the caller is left open. Idempotent.
-   * Takes no callback (multifeed 6 did): passing one throws ERR_INVALID_ARGUMENT.
+   * Closes every channel (each sends a normal Close) and the streams replicate() created, stops
+   * downloads and closes every feed; a Corestore given by path is closed too, one given by the
+   * caller is left open. Idempotent. Takes no callback (multifeed 6 did): passing one throws
+   * ERR_INVALID_ARGUMENT.
    * @example
    * ```ts
    * await mf.close()
@@ -479,175 +515,276 @@ export class Multifeed extends ReadyResource implements ChannelHost {
 
   protected override async _open(): Promise<void> {
     await this.store.ready()
-    this.#list = await FeedList.open(this.store, this.#coreOptions)
-    const stored = this.#list.feeds()
-    const opened = await Promise.all(
-      // By key, writers too: a writer made with a custom key pair has no name-derived key, and
-      // hypercore keeps every writer's key pair with the core.
-      stored.map(async ({ key }) => {
-        const core = this.store.get({ ...this.#coreOptions, key })
-        await core.ready()
-        return core
-      }),
-    )
-    stored.forEach(({ key, name, blocked }, index) => {
-      this.#join(key, opened[index]!, name, blocked)
+    this.#list = await FeedList.open(this.#root, this.store, this.discoveryKey, this.#gate)
+    const feeds: StoredFeed[] = []
+    for (const stored of this.#list.feeds()) {
+      if (stored.name !== null) this.#names.set(toHex(stored.key), stored.name)
+      feeds.push({ key: stored.key, local: stored.name !== null, length: stored.length })
+    }
+    this.#input({
+      type: 'open',
+      now: now(),
+      key: this.key,
+      client: this.client,
+      userData: this.userData,
+      feeds,
+      blocked: this.#list.blocked(),
+      ...(this.limits ? { limits: this.limits } : {}),
+      sparse: this.#sparse,
+      ...(this.#reservedLocalFeeds === undefined
+        ? {}
+        : { reservedLocalFeeds: this.#reservedLocalFeeds }),
     })
+    // 'feed' for every persisted feed needs each one open: only done for a listener, so a large
+    // collection nobody listens to opens nothing here.
+    if (this.listenerCount('feed') > 0) {
+      const stored = this.#list.feeds()
+      const sessions = stored.map(({ key }) => this.#userSession(key))
+      await Promise.allSettled(sessions.map((session) => session.ready()))
+      stored.forEach(({ name }, index) => {
+        this.emit('feed', sessions[index]!, { local: name !== null, name } satisfies FeedInfo)
+      })
+    }
   }
 
   protected override async _close(): Promise<void> {
-    for (const channel of this.#channels) channel.close()
+    this.#input({ type: 'close' })
     for (const stream of this.#ownedStreams) stream.destroy()
-    if (this.#growthTimer !== null) clearImmediate(this.#growthTimer)
-    await Promise.allSettled([...this.#pending.values(), ...this.#pendingWriters.values()])
-    for (const feed of this.#feeds.values()) feed.download?.destroy()
-    this.#feeds.clear()
-    await this.store.close() // closes every core opened through the namespace, the list included
+    if (this.#timer !== null) clearTimeout(this.#timer)
+    await Promise.allSettled([...this.#pendingWriters.values()])
+    await this.#cores.closeAll()
+    await Promise.allSettled([...this.#handedOut.values()].map((core) => core.close()))
+    this.#handedOut.clear()
+    await this.#list?.close()
+    await this.store.close() // closes every core opened through the namespace
     if (this.#ownsRoot) await this.#root.close()
   }
 
-  // Internals
+  // Internals: the event loop
+
+  /**
+   * Feeds one event to the collection and carries out its actions, in order, before the next.
+   * An event that arrives while actions are carried out (a channel closing as we close it) waits
+   * its turn. Throws the collection's refusal of a local request (add-local) to the caller.
+   */
+  #input(event: CollectionEvent): void {
+    this.#queue.push(event)
+    if (this.#draining) return
+    this.#draining = true
+    try {
+      for (let next = 0; next < this.#queue.length; next++) {
+        const current = this.#queue[next]!
+        let actions: CollectionAction[]
+        try {
+          actions = this.#collection.handle(current)
+        } catch (err) {
+          if (current === event) throw err // refused local request: the caller's
+          this.emit('warning', err)
+          continue
+        }
+        for (const action of actions) this.#carryOut(action)
+      }
+    } finally {
+      this.#queue.length = 0
+      this.#draining = false
+    }
+  }
+
+  #carryOut(action: CollectionAction): void {
+    switch (action.type) {
+      case 'send':
+        this.#channels.get(action.conn)?.send(action.message)
+        break
+      case 'timer':
+        this.#setTimer(action.at)
+        break
+      case 'remote-handshake': {
+        const { type: _type, conn, ...handshake } = action
+        this.#channels.get(conn)?.handshake(handshake)
+        break
+      }
+      case 'add-feeds':
+        logStore('%k %d remote feeds joined', this.discoveryKey, action.feeds.length)
+        this.#list!.addAll(action.feeds.map((entry) => entry.key)).catch((err) =>
+          this.emit('warning', err),
+        )
+        this.#announceJoined(action.feeds.map((entry) => entry.key))
+        break
+      case 'open-feeds':
+        for (const feed of action.feeds) this.#cores.open(feed.key, feed.download)
+        break
+      case 'close-feeds':
+        for (const key of action.keys) this.#cores.close(key)
+        break
+      case 'attach':
+        this.#attach(action.conn, action.keys)
+        break
+      case 'detach':
+        this.#detach(action.conn, action.keys)
+        break
+      case 'remote-feeds': {
+        const channel = this.#channels.get(action.conn)
+        if (channel === undefined) break
+        this.#inOrder(null, () => {
+          channel.remoteFeeds(action.keys)
+          this.emit('remote-feeds', action.keys, channel)
+        })
+        break
+      }
+      case 'synced': {
+        const channel = this.#channels.get(action.conn)
+        if (channel === undefined) break
+        this.#inOrder(null, () => {
+          channel.synced()
+          this.emit('synced', channel)
+        })
+        break
+      }
+      case 'fail': {
+        const channel = this.#channels.get(action.conn)
+        if (channel === undefined) break
+        const { type: _type, conn: _conn, wireCode, ...failure } = action
+        const error = new MultifeedError(failure.code, failure.message || 'session failed', {
+          ...failure,
+          ...(wireCode === null ? {} : { wireCode }),
+        })
+        channel.fail(error)
+        this.emit('session-error', error, channel)
+        break
+      }
+      case 'closed': {
+        const channel = this.#channels.get(action.conn)
+        if (channel !== undefined) this.#forget(channel, action.by, action.reopen)
+        break
+      }
+    }
+  }
+
+  #attach(conn: ConnectionId, keys: Key[]): void {
+    const channel = this.#channels.get(conn)
+    if (channel === undefined) return
+    const mux = channel.mux
+    mux.cork()
+    try {
+      for (const key of keys) {
+        const core = this.#cores.get(key)
+        if (core && !core.closing) this.#gate.allow(this, core, mux)
+      }
+    } finally {
+      mux.uncork()
+    }
+  }
+
+  #detach(conn: ConnectionId, keys: Key[]): void {
+    const channel = this.#channels.get(conn)
+    if (channel === undefined) return
+    for (const key of keys) {
+      const core = this.#cores.get(key)
+      if (core) this.#gate.disallow(this, core, channel.mux)
+    }
+  }
+
+  /** A channel's session ended: close it, and welcome the remote back if the collection says so. */
+  #forget(channel: MultifeedChannel, by: 'local' | 'remote', reopen: boolean): void {
+    this.#channels.delete(channel.conn)
+    channel.finish(by)
+    const noise = channel.stream
+    if (!reopen || this.closing || noise.destroyed) return
+    // The remote left or refused; if it opens the multifeed again on this stream, that open
+    // reaches this pairing and gets a fresh channel instead of a protomux rejection.
+    channel.mux.pair({ protocol: PROTOMUX_PROTOCOL, id: this.discoveryKey }, () =>
+      this.closing ? undefined : this.attach(noise, { userData: channel.userData ?? null }).ready,
+    )
+  }
+
+  #setTimer(at: number | null): void {
+    if (this.#timer !== null) clearTimeout(this.#timer)
+    this.#timer = null
+    if (at === null) return
+    // A timer may fire a little early; the collection then just restates it.
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = null
+        this.#input({ type: 'tick', now: now() })
+      },
+      Math.max(0, at - now()),
+    )
+    this.#timer.unref?.()
+  }
+
+  #grew(feeds: FeedLengths[]): void {
+    const at = now()
+    for (const feed of feeds) {
+      this.#input({ type: 'feed-length', now: at, ...feed })
+    }
+    this.#list?.setLengths(feeds)
+  }
+
+  /**
+   * Remote feeds joined: a 'feed' event each, with a ready session, before any later event (the
+   * remote-feeds that reports them). A session is opened only for a listener: a multifeed nobody
+   * listens to keeps closed what no connection replicates.
+   */
+  #announceJoined(keys: Key[]): void {
+    if (this.listenerCount('feed') === 0) return
+    const sessions = keys.map((key) => this.#userSession(key))
+    const info: FeedInfo = { local: false, name: null }
+    this.#inOrder(Promise.allSettled(sessions.map((s) => s.ready())), () => {
+      for (const session of sessions) if (!session.closed) this.emit('feed', session, info)
+    })
+  }
+
+  /**
+   * Runs `emit` after the events queued before it and after `wait`: a user-facing event never
+   * overtakes an earlier one, and never hands out a session that is not ready.
+   */
+  #inOrder(wait: Promise<unknown> | null, emit: () => void): Promise<void> {
+    const run = () => {
+      if (!this.closing) emit()
+    }
+    this.#events = this.#events.then(wait === null ? run : () => wait.then(run, run))
+    return this.#events
+  }
+
+  /** The user's session of a feed (opened on first use, closed with the multifeed). */
+  #userSession(key: Key): Hypercore {
+    const hex = toHex(key)
+    let session = this.#handedOut.get(hex)
+    if (session === undefined || session.closed) {
+      session = this.store.get({ ...this.#coreOptions, key })
+      session.ready().catch(noop)
+      this.#handedOut.set(hex, session)
+    }
+    return session
+  }
 
   async #createWriter(name: string, keyPair: KeyPair | undefined): Promise<Hypercore> {
     await this.#readyForUse()
-    const existing = [...this.#feeds.values()].find((feed) => feed.name === name)
-    if (existing) return existing.core
-    this.#assertRoom(1)
+    for (const [hex, known] of this.#names) {
+      if (known !== name) continue
+      const existing = this.#userSession(fromHexKey(hex))
+      await existing.ready()
+      return existing
+    }
     const core = keyPair
       ? this.store.get({ ...this.#coreOptions, keyPair })
       : this.store.get({ ...this.#coreOptions, name: WRITER_NAME_PREFIX + name })
     await core.ready()
-    const hex = toHex(core.key!)
-    if (this.#list!.isBlocked(hex)) {
-      await core.close()
-      throw new MultifeedError(LocalErrorCode.ERR_BLOCKED, `writer ${name} was blocked or removed`)
-    }
-    const known = this.#feeds.get(hex)
-    if (known) {
-      // A key pair of a feed already learned from a peer: it becomes this named writer.
-      await core.close()
-      known.name = name
-      await this.#list!.add(core.key!, name)
-      return known.core
-    }
-    await this.#list!.add(core.key!, name)
     this.#assertOpen()
-    this.#join(core.key!, core, name, false)
-    return core
-  }
-
-  async #addRemote(key: Uint8Array): Promise<Feed | null> {
-    const hex = toHex(key)
-    if (this.closing || this.#list!.isBlocked(hex)) return null
-    const core = this.store.get({ ...this.#coreOptions, key })
-    await core.ready()
-    if (this.closing) return null
-    const feed = this.#join(key, core, null, false) // download starts before the list is written
-    await this.#list!.add(key, null)
-    return feed
-  }
-
-  #track(hex: string, adding: Promise<Feed | null>): Promise<Feed | null> {
-    const settled = adding.catch((err) => {
-      // Only a closing store makes opening a feed fail; the channel must not fail with it.
-      if (!this.closing) this.emit('warning', err)
-      return null
-    })
-    this.#pending.set(hex, settled)
-    return settled.finally(() => this.#pending.delete(hex))
-  }
-
-  /** Puts an opened core into the collection: events, downloads, live announcement. */
-  #join(key: Uint8Array, core: Hypercore, name: string | null, blocked: boolean): Feed {
-    const feed: Feed = {
-      key,
-      hex: toHex(key),
-      core,
-      name,
-      blocked,
-      download: null,
-      announcedLength: heldLength(core),
-      reportedLength: 0,
+    try {
+      this.#input({ type: 'add-local', now: now(), key: core.key, length: core.contiguousLength })
+    } catch (err) {
+      await core.close()
+      throw refusal(err, name)
     }
-    this.#feeds.set(feed.hex, feed)
-    feed.reportedLength = this.#syncedLength(feed)
-    if (blocked) {
-      core.setActive(false)
-    } else if (name === null && !this.#sparse) {
-      feed.download = core.download({ start: 0, end: -1 })
-    }
-    const grew = () => this.#onGrowth(feed)
-    core.on('append', grew)
-    core.on('download', grew)
-    logStore('%k feed %k joined (%s)', this.discoveryKey, key, name ?? 'remote')
-    this.emit('feed', core, { local: name !== null, name } satisfies FeedInfo)
-    if (!blocked) {
-      const offer = { key, length: feed.announcedLength, data: null }
-      for (const channel of this.#channels) channel.localFeed(offer)
-    }
-    return feed
-  }
-
-  /** Lengths are reported once per turn of the event loop, whatever the number of blocks. */
-  #onGrowth(feed: Feed): void {
-    this.#grown.add(feed)
-    if (this.#growthTimer === null) this.#growthTimer = setImmediate(() => this.#reportGrowth())
-  }
-
-  #reportGrowth(): void {
-    this.#growthTimer = null
-    for (const feed of this.#grown) {
-      if (feed.blocked || !this.#feeds.has(feed.hex)) continue
-      const synced = this.#syncedLength(feed)
-      const held = heldLength(feed.core)
-      // local-length drives synced; local-feed re-offers the longer feed to peers that lag.
-      for (const channel of this.#channels) {
-        if (synced > feed.reportedLength) channel.localLength(feed.key, synced)
-        if (held > feed.announcedLength)
-          channel.localFeed({ key: feed.key, length: held, data: null })
-      }
-      feed.reportedLength = Math.max(feed.reportedLength, synced)
-      feed.announcedLength = Math.max(feed.announcedLength, held)
-    }
-    this.#grown.clear()
-  }
-
-  /**
-   * The length that counts for `synced`: the blocks held, or for a sparse multifeed's remote
-   * feed, the length known (its blocks are fetched on demand).
-   */
-  #syncedLength(feed: Feed): number {
-    return this.#sparse && feed.name === null ? feed.core.length : heldLength(feed.core)
-  }
-
-  /**
-   * The remote refused our channel (it lacks this multifeed) or closed it normally (it left). If
-   * it opens the multifeed again on the same stream, that open reaches this pairing and gets a
-   * fresh channel instead of a protomux rejection. A failed channel waits for a new connection.
-   */
-  #awaitLateRemote(noise: NoiseStream, closed: MultifeedChannel, opts: ReplicateOptions): void {
-    if (closed.closedBy !== 'remote' || closed.error !== null) return
-    if (this.closing || noise.destroyed) return
-    closed.mux.pair({ protocol: PROTOMUX_PROTOCOL, id: this.discoveryKey }, () =>
-      this.closing ? undefined : this.attach(noise, opts).ready,
-    )
-  }
-
-  #stopReplicating(feed: Feed): void {
-    feed.blocked = true
-    feed.download?.destroy()
-    feed.download = null
-    feed.core.setActive(false)
-    for (const channel of this.#channels) detach(feed.core, channel.mux)
-  }
-
-  #assertRoom(count: number): void {
-    if (this.#feeds.size + count > this.#maxFeeds) {
-      throw new MultifeedError(
-        LocalErrorCode.ERR_LIMIT_EXCEEDED,
-        `the collection holds maxFeeds (${this.#maxFeeds}) feeds`,
-      )
-    }
+    this.#names.set(toHex(core.key), name)
+    this.#cores.adopt(core)
+    await this.#list!.add(core.key, name)
+    const session = this.#userSession(core.key)
+    await session.ready()
+    this.emit('feed', session, { local: true, name } satisfies FeedInfo)
+    logStore('%k feed %k joined (local)', this.discoveryKey, core.key)
+    return session
   }
 
   #assertOpen(): void {
@@ -661,15 +798,37 @@ export class Multifeed extends ReadyResource implements ChannelHost {
   }
 }
 
-/** Blocks the local copy holds from the start without a gap (what a peer can fetch from us). */
-function heldLength(core: Hypercore): number {
-  return core.contiguousLength
+/** The root of a Corestore session (the gate is per root: all namespaces share its cores). */
+function rootOf(store: Corestore): Corestore {
+  return (store as { root?: Corestore | null }).root ?? store
 }
 
-/** Stops replicating `core` on `mux` (closes its hypercore channel there). */
-function detach(core: Hypercore, mux: Protomux): void {
-  core.replicator?.detachFrom(mux)
-  for (const peer of core.peers) if (peer.protomux === mux) peer.channel.close()
+/** A replicate() stream also carries the channel's events, as multifeed 6's stream did. */
+function forwardToStream(channel: MultifeedChannel, stream: ReplicationStream): void {
+  const forwarded = stream as ReplicationStream & { [FORWARDED]?: true }
+  if (forwarded[FORWARDED]) return
+  forwarded[FORWARDED] = true
+  channel.on('remote-feeds', (keys: Key[]) => stream.emit('remote-feeds', keys))
+  channel.on('synced', () => stream.emit('synced'))
+  channel.on('session-error', (err: MultifeedError) => stream.emit('multifeed-error', err))
+}
+
+const FORWARDED = Symbol('multifeed events forwarded')
+
+/** The collection refused a local writer: the same code, as a MultifeedError. */
+function refusal(err: unknown, name: string): unknown {
+  const code = (err as { code?: string }).code
+  if (code === 'ERR_BLOCKED') {
+    return new MultifeedError(LocalErrorCode.ERR_BLOCKED, `writer ${name} was blocked or removed`)
+  }
+  if (code === 'ERR_COLLECTION_FULL') {
+    return new MultifeedError(LocalErrorCode.ERR_COLLECTION_FULL, (err as Error).message)
+  }
+  return err
+}
+
+function fromHexKey(hex: string): Uint8Array {
+  return parseKey(hex)!
 }
 
 function noop() {}

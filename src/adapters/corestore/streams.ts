@@ -1,7 +1,6 @@
-/** Helpers about Corestore replication streams. */
+/** The replication stream type replicate() returns. */
 import type { EventEmitter } from 'node:events'
-import type Corestore from 'corestore'
-import { type NoiseStream, noiseStreamOf } from '../protomux-channel.js'
+import type { NoiseStream } from '../protomux-channel.js'
 
 /** A stream as store.replicate() returns it (or a Noise stream given to replicate()). */
 export type ReplicationStream = EventEmitter & {
@@ -13,18 +12,4 @@ export type ReplicationStream = EventEmitter & {
   destroyed: boolean
   /** Pipes into `destination` (the other peer's stream) and returns it. */
   pipe<T>(destination: T): T
-}
-
-interface StreamRecord {
-  stream: { noiseStream?: NoiseStream }
-}
-
-/**
- * True when `store` (or any session of its root) already replicates on `noise`. Reads Corestore 7's
- * stream tracker (no public API says it); on a Corestore without one, answers false.
- */
-export function isReplicatingOn(store: Corestore, noise: NoiseStream): boolean {
-  const tracker = (store as unknown as { streamTracker?: { records?: StreamRecord[] } })
-    .streamTracker
-  return (tracker?.records ?? []).some((record) => noiseStreamOf(record.stream as never) === noise)
 }

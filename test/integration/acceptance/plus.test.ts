@@ -226,7 +226,8 @@ describe('plus', () => {
     const h = harness()
     const key = crypto.randomBytes(32)
     const limits = { maxRemoteFeeds: 20, maxFeeds: 5 }
-    const mf = h.multifeed(await h.store(), { key, limits })
+    // One local writer, and room kept for no more (spec/collection.md section 5).
+    const mf = h.multifeed(await h.store(), { key, limits, reservedLocalFeeds: 1 })
     await writerWith(mf, 'local', 'x')
     const failed = once<[MultifeedError]>(mf, 'session-error', { label: 'multifeed' })
     const { raw } = await rawPeerAgainst(h, mf, (hash) =>
@@ -288,6 +289,7 @@ describe('plus', () => {
     await reopened.ready()
     expect(feedKeys(reopened)).toEqual([hex(run.own.key), hex(run.source.key)])
     const own = reopened.feed(run.own.key)!
+    await own.ready() // a session as store.get() gives one
     expect(own.length).toBe(2)
     expect(await own.get(1)).toBe('written during replication')
     const copy = reopened.feed(run.source.key)!

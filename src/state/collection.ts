@@ -1,0 +1,782 @@
+/**
+ * The multifeed collection (spec/collection.md): one peer's multifeed with one Session per
+ * connection, shaped like quinn-proto's Endpoint above its Connections. Sans-IO: `handle` takes
+ * one event and returns the actions to carry out, in order, before the next event. No I/O,
+ * clock, randomness or promises; time arrives as `now`.
+ *
+ * Every decision about the collection as a whole lives here: which feeds are members
+ * (admission under maxFeeds, with room kept for local writers), what is blocked, which feeds
+ * each connection carries (attach only what its session agreed, detach on unreplicate, block,
+ * remove and close), which feeds must be open, how growth is re-offered, how feeds learned on
+ * one connection reach the others, and what a refused or ended session means. The caller only
+ * opens and closes cores, persists, and moves bytes.
+ */
+import { capability } from '../codec/capability.js'
+import type { Limits } from '../codec/constants.js'
+import { resolveLimits } from '../codec/limits.js'
+import type { Key, ManifestEntry } from '../codec/messages.js'
+import { type CollectionFeedId, CollectionFeeds, NO_ID } from './collection-feeds.js'
+import type {
+  AddLocalEvent,
+  CollectionAction,
+  CollectionEvent,
+  CollectionOpenEvent,
+  CollectionOptions,
+  ConnectionFailAction,
+  ConnectionId,
+  ConnectionOpenEvent,
+  FeedLengthEvent,
+  FeedsOpenedEvent,
+  StoredFeed,
+} from './collection-types.js'
+import { Session } from './session.js'
+import type { Admission, LocalFeed, Role, SessionAction, SessionEvent } from './types.js'
+import { invalidArgument, invalidState, refused } from './usage-error.js'
+import {
+  checkBytes,
+  checkClient,
+  checkFeed,
+  checkKey,
+  checkLength,
+  checkOptionalBytes,
+  checkTime,
+} from './validate.js'
+
+/** Default milliseconds between two growth re-offers on one connection. */
+export const DEFAULT_REOFFER_INTERVAL = 100
+/** Default number of local writers that remote feeds can never crowd out. */
+export const DEFAULT_RESERVED_LOCAL_FEEDS = 16
+
+/** Collection phases: `new` accepts only `open`; `closed` is sticky (every event returns []). */
+export type CollectionPhase = 'new' | 'open' | 'closed'
+
+interface Settings {
+  key: Uint8Array
+  client: string
+  userData: Uint8Array | null
+  limits: Readonly<Limits>
+  sparse: boolean
+  reofferInterval: number
+  reservedLocalFeeds: number
+}
+
+/** One connection's session and what the collection tracks for it. */
+interface Connection {
+  readonly id: ConnectionId
+  readonly session: Session
+  /** The remote proved the key (the session is OPEN): local changes reach it from now on. */
+  verified: boolean
+  /** Feeds the session replicates here: attached, or waiting for the feed to open. */
+  readonly replicating: Set<CollectionFeedId>
+  /** The replicating feeds not attached yet because they are still opening. */
+  readonly waiting: Set<CollectionFeedId>
+  /** remote-feeds and synced held back while feeds they speak of are still opening. */
+  held: CollectionAction[]
+  /** Non-member keys this connection's outstanding Requests reserve room for. */
+  readonly reserved: Set<CollectionFeedId>
+  /** Grown feeds to re-offer at the next paced re-offer. */
+  readonly grown: Set<CollectionFeedId>
+  /** Earliest time the next growth re-offer may go out. */
+  nextReofferAt: number
+  /** The failure reported for this connection, if any. */
+  failure: ConnectionFailAction['code'] | null
+}
+
+/**
+ * A sans-IO multifeed collection. Feed it events with {@link Collection.handle} and carry out
+ * the returned actions in order. Local misuse throws a SessionUsageError (ERR_INVALID_STATE,
+ * ERR_INVALID_ARGUMENT, or ERR_BLOCKED / ERR_COLLECTION_FULL for a refused local writer); a
+ * misbehaving peer never throws, it yields `fail` and `closed` for its connection only.
+ */
+export class Collection {
+  readonly #options: CollectionOptions
+  #phase: CollectionPhase = 'new'
+  #settings: Settings | null = null
+  readonly #feeds = new CollectionFeeds()
+  readonly #connections = new Map<ConnectionId, Connection>()
+  /** The `at` of the last timer action (what the caller's timer is set to). */
+  #timerAt: number | null = null
+
+  constructor(options: CollectionOptions = {}) {
+    this.#options = options
+  }
+
+  get phase(): CollectionPhase {
+    return this.#phase
+  }
+
+  /** Members of the collection (local writers and admitted remote feeds). */
+  get size(): number {
+    return this.#feeds.size
+  }
+
+  /** The members, in joining order: key, and whether it is a local writer or blocked. */
+  members(): { key: Key; local: boolean; blocked: boolean }[] {
+    const feeds = this.#feeds
+    return feeds.members().map((id) => ({
+      key: feeds.key(id),
+      local: feeds.isLocal(id),
+      blocked: feeds.isBlocked(id),
+    }))
+  }
+
+  /** True when `key` is a member (a local writer or an admitted remote feed). */
+  isMember(key: Key): boolean {
+    const id = this.#feeds.find(key)
+    return id !== NO_ID && this.#feeds.isMember(id)
+  }
+
+  /** Connections with a session that has not ended. */
+  get connections(): ConnectionId[] {
+    return [...this.#connections.keys()]
+  }
+
+  /** True when the session on `conn` is synced (spec section 9.2). */
+  isSynced(conn: ConnectionId): boolean {
+    const connection = this.#connections.get(conn)
+    return connection?.session.synced === true && connection.waiting.size === 0
+  }
+
+  /** The earliest time a `tick` has something to do, or null. */
+  get deadline(): number | null {
+    let earliest: number | null = null
+    for (const connection of this.#connections.values()) {
+      const at = connection.session.deadline
+      if (at !== null && (earliest === null || at < earliest)) earliest = at
+      if (connection.grown.size > 0) {
+        const next = connection.nextReofferAt
+        if (earliest === null || next < earliest) earliest = next
+      }
+    }
+    return earliest
+  }
+
+  /**
+   * Handles one event and returns the actions to carry out, in order.
+   * @throws SessionUsageError on local misuse, or when a local writer is refused.
+   */
+  handle(event: CollectionEvent): CollectionAction[] {
+    if (event === null || typeof event !== 'object') {
+      throw invalidArgument('event must be an object')
+    }
+    if (this.#phase === 'new') {
+      if (event.type !== 'open') throw invalidState(`${String(event.type)} before open`)
+      return this.#open(event)
+    }
+    if (event.type === 'open') throw invalidState('second open')
+    if (this.#phase === 'closed') return []
+    const out: CollectionAction[] = []
+    this.#dispatch(event, out)
+    if (event.type === 'tick') this.#timerAt = null // the caller's timer fired
+    // After close no connection is left, so the deadline is null.
+    const at = this.deadline
+    if (at !== this.#timerAt) {
+      this.#timerAt = at
+      out.push({ type: 'timer', at })
+    }
+    return out
+  }
+
+  #dispatch(event: Exclude<CollectionEvent, CollectionOpenEvent>, out: CollectionAction[]): void {
+    switch (event.type) {
+      case 'connection-open':
+        this.#connect(event, out)
+        break
+      case 'remote-open':
+        checkBytes(event.body, 'body')
+        this.#toSession(event.conn, { type: 'remote-open', body: event.body }, out)
+        break
+      case 'message': {
+        const { messageType, body } = event
+        checkLength(messageType, 'messageType')
+        checkBytes(body, 'body')
+        this.#toSession(event.conn, { type: 'message', messageType, body }, out)
+        break
+      }
+      case 'connection-closed':
+        this.#onTransportClosed(event.conn, event.rejected === true, out)
+        break
+      case 'disconnect':
+        this.#toSession(event.conn, { type: 'close' }, out)
+        break
+      case 'add-local':
+        this.#addLocal(event, out)
+        break
+      case 'feeds-opened':
+        this.#onFeedsOpened(event, out)
+        break
+      case 'feed-length':
+        this.#onFeedLength(event, out)
+        break
+      case 'block':
+        checkKey(event.key, 'key')
+        this.#block(this.#feeds.idOf(event.key), out)
+        break
+      case 'unblock':
+        checkKey(event.key, 'key')
+        this.#unblock(event.key, out)
+        break
+      case 'remove':
+        checkKey(event.key, 'key')
+        this.#remove(event.key, out)
+        break
+      case 'tick':
+        checkTime(event.now)
+        this.#onTick(event.now, out)
+        break
+      case 'close':
+        this.#close(out)
+        break
+      default:
+        throw invalidArgument(`unknown event type ${String((event as { type?: unknown }).type)}`)
+    }
+  }
+
+  // ---- opening the collection ----
+
+  #open(event: CollectionOpenEvent): CollectionAction[] {
+    let limits: Readonly<Limits>
+    try {
+      limits = resolveLimits(event.limits)
+    } catch (err) {
+      throw invalidArgument(`limits: ${(err as Error).message}`)
+    }
+    checkTime(event.now)
+    checkKey(event.key, 'key')
+    checkClient(event.client, limits)
+    checkOptionalBytes(event.userData, limits.maxUserDataBytes, 'userData')
+    if (!Array.isArray(event.feeds)) throw invalidArgument('feeds must be an array')
+    if (!Array.isArray(event.blocked)) throw invalidArgument('blocked must be an array')
+    const reofferInterval = event.reofferInterval ?? DEFAULT_REOFFER_INTERVAL
+    checkLength(reofferInterval, 'reofferInterval')
+    const reservedLocalFeeds = event.reservedLocalFeeds ?? DEFAULT_RESERVED_LOCAL_FEEDS
+    checkLength(reservedLocalFeeds, 'reservedLocalFeeds')
+    for (const feed of event.feeds) checkStoredFeed(feed, limits)
+    for (const key of event.blocked) checkKey(key, 'blocked key')
+
+    const feeds = this.#feeds
+    feeds.reserve(event.feeds.length + event.blocked.length)
+    for (const stored of event.feeds) {
+      const id = feeds.idOf(stored.key)
+      feeds.admit(id, stored.local, stored.data ?? null)
+      feeds.setLengths(id, stored.length, stored.known ?? stored.length)
+    }
+    for (const key of event.blocked) feeds.setBlocked(feeds.idOf(key), true)
+    this.#settings = {
+      key: event.key,
+      client: event.client,
+      userData: event.userData,
+      limits,
+      sparse: event.sparse === true,
+      reofferInterval,
+      reservedLocalFeeds,
+    }
+    this.#phase = 'open'
+    // Local writers stay open while the collection is: their growth must be seen to be offered.
+    const locals: { key: Key; download: boolean }[] = []
+    for (const id of feeds.members()) {
+      if (!feeds.isLocal(id) || feeds.isBlocked(id)) continue
+      feeds.setOpening(id)
+      locals.push({ key: feeds.key(id), download: false })
+    }
+    return locals.length > 0 ? [{ type: 'open-feeds', feeds: locals }] : []
+  }
+
+  // ---- connections ----
+
+  #connect(event: ConnectionOpenEvent, out: CollectionAction[]): void {
+    const { conn } = event
+    checkConnectionId(conn)
+    if (this.#connections.has(conn)) throw invalidState(`connection ${conn} is already open`)
+    checkTime(event.now)
+    const role = event.role
+    if (role !== 'initiator' && role !== 'responder') {
+      throw invalidArgument(`role must be 'initiator' or 'responder'`)
+    }
+    checkBytes(event.handshakeHash, 'handshakeHash')
+    const settings = this.#settings!
+    const admission: Admission = {
+      reserve: (key) => this.#reserve(connection, key),
+      release: (key) => this.#release(connection, key),
+    }
+    const connection: Connection = {
+      id: conn,
+      session: new Session({ ...this.#options, admission }),
+      verified: false,
+      replicating: new Set(),
+      waiting: new Set(),
+      held: [],
+      reserved: new Set(),
+      grown: new Set(),
+      nextReofferAt: Number.NEGATIVE_INFINITY,
+      failure: null,
+    }
+    let localCapability: Uint8Array
+    let remoteCapability: Uint8Array
+    try {
+      localCapability = capability(settings.key, event.handshakeHash, role)
+      remoteCapability = capability(settings.key, event.handshakeHash, otherRole(role))
+    } catch (err) {
+      throw invalidArgument(`handshakeHash: ${(err as Error).message}`)
+    }
+    const userData = event.userData === undefined ? settings.userData : event.userData
+    // The view is read only once the remote proves the key (a keyless peer costs no per-feed work).
+    const actions = connection.session.handle({
+      type: 'open',
+      now: event.now,
+      role,
+      client: settings.client,
+      userData,
+      localCapability,
+      remoteCapability,
+      feeds: this.#view,
+      blocked: this.#blockedKeys,
+      limits: settings.limits,
+    })
+    this.#connections.set(conn, connection)
+    this.#translate(connection, actions, out)
+  }
+
+  /** Feeds every session offers from: members not blocked, in joining order. */
+  readonly #view = (): LocalFeed[] => {
+    const feeds = this.#feeds
+    const view: LocalFeed[] = []
+    for (const id of feeds.members()) {
+      if (feeds.isBlocked(id)) continue
+      view.push({ key: feeds.key(id), length: feeds.length(id), data: feeds.data(id) })
+    }
+    return view
+  }
+
+  readonly #blockedKeys = (): Key[] => this.#feeds.blocked().map((id) => this.#feeds.key(id))
+
+  #onTransportClosed(conn: ConnectionId, rejected: boolean, out: CollectionAction[]): void {
+    const connection = this.#connections.get(conn)
+    if (connection === undefined) return // already ended: the carrier reports its own close late
+    if (rejected && !connection.verified) {
+      connection.failure = 'ERR_CHANNEL_REJECTED'
+      out.push({
+        type: 'fail',
+        conn,
+        code: 'ERR_CHANNEL_REJECTED',
+        wireCode: null,
+        remote: true,
+        message: 'the remote has no multifeed with this discovery key on this connection',
+      })
+    }
+    this.#run(connection, { type: 'transport-closed' }, out)
+  }
+
+  #toSession(conn: ConnectionId, event: SessionEvent, out: CollectionAction[]): void {
+    checkConnectionId(conn)
+    const connection = this.#connections.get(conn)
+    // Bytes that arrive after the session ended are dropped, as the session itself would.
+    if (connection !== undefined) this.#run(connection, event, out)
+  }
+
+  /** Feeds one event to a connection's session and carries its actions into the collection. */
+  #run(connection: Connection, event: SessionEvent, out: CollectionAction[]): void {
+    const actions = connection.session.handle(event)
+    this.#translate(connection, actions, out)
+  }
+
+  /**
+   * A session's actions as collection actions. Feeds that join the collection here reach the
+   * other connections' sessions after this session's actions (transitive propagation, 7.5).
+   */
+  #translate(connection: Connection, actions: SessionAction[], out: CollectionAction[]): void {
+    const conn = connection.id
+    let joined: CollectionFeedId[] | null = null
+    for (const action of actions) {
+      switch (action.type) {
+        case 'send':
+          out.push({ type: 'send', conn, message: action.message })
+          break
+        case 'timer':
+          break // the collection restates its own deadline after every event
+        case 'remote-handshake': {
+          const { type: _type, ...handshake } = action
+          connection.verified = true
+          out.push({ type: 'remote-handshake', conn, ...handshake })
+          break
+        }
+        case 'add-feeds':
+          joined = this.#admitRemote(action.feeds, out)
+          break
+        case 'replicate':
+          this.#replicate(connection, action.keys, out)
+          break
+        case 'unreplicate':
+          this.#unreplicate(connection, action.keys, out)
+          break
+        case 'remote-feeds':
+        case 'synced':
+          this.#notify(connection, { ...action, conn }, out)
+          break
+        case 'fail': {
+          const { type: _type, ...failure } = action
+          connection.failure = failure.code
+          out.push({ type: 'fail', conn, ...failure })
+          break
+        }
+        case 'close':
+          this.#end(connection, action.by, out)
+          break
+      }
+    }
+    if (joined !== null && joined.length > 0) this.#announce(joined, connection, out)
+  }
+
+  /** Remote feeds a session accepted join the collection (room was reserved for them). */
+  #admitRemote(entries: ManifestEntry[], out: CollectionAction[]): CollectionFeedId[] {
+    const feeds = this.#feeds
+    const added: ManifestEntry[] = []
+    const joined: CollectionFeedId[] = []
+    for (const entry of entries) {
+      const id = feeds.idOf(entry.key)
+      if (feeds.isMember(id) || feeds.isBlocked(id)) continue
+      feeds.admit(id, false, entry.data)
+      added.push({ key: feeds.key(id), length: entry.length, data: entry.data })
+      joined.push(id)
+    }
+    if (added.length > 0) out.push({ type: 'add-feeds', feeds: added })
+    return joined
+  }
+
+  /** New members are offered on every other connection whose remote proved the key. */
+  #announce(ids: CollectionFeedId[], from: Connection | null, out: CollectionAction[]): void {
+    const feeds = this.#feeds
+    const offers: LocalFeed[] = []
+    for (const id of ids) {
+      if (feeds.isMember(id) && !feeds.isBlocked(id)) {
+        offers.push({ key: feeds.key(id), length: feeds.length(id), data: feeds.data(id) })
+      }
+    }
+    if (offers.length === 0) return
+    for (const connection of [...this.#connections.values()]) {
+      if (connection === from || !connection.verified) continue
+      this.#run(connection, { type: 'local-feeds', feeds: offers }, out)
+    }
+  }
+
+  #replicate(connection: Connection, keys: Key[], out: CollectionAction[]): void {
+    const feeds = this.#feeds
+    const attach: Key[] = []
+    const open: { key: Key; download: boolean }[] = []
+    for (const key of keys) {
+      const id = feeds.find(key)
+      if (id === NO_ID || !feeds.isMember(id) || feeds.isBlocked(id)) continue
+      if (connection.replicating.has(id)) continue
+      connection.replicating.add(id)
+      feeds.addUser(id)
+      if (feeds.isOpen(id)) {
+        attach.push(feeds.key(id))
+        continue
+      }
+      connection.waiting.add(id)
+      if (!feeds.isOpening(id)) {
+        feeds.setOpening(id)
+        open.push({ key: feeds.key(id), download: this.#downloads(id) })
+      }
+    }
+    if (open.length > 0) out.push({ type: 'open-feeds', feeds: open })
+    if (attach.length > 0) out.push({ type: 'attach', conn: connection.id, keys: attach })
+  }
+
+  #unreplicate(connection: Connection, keys: Key[], out: CollectionAction[]): void {
+    const feeds = this.#feeds
+    const detach: Key[] = []
+    const idle: CollectionFeedId[] = []
+    for (const key of keys) {
+      const id = feeds.find(key)
+      if (id === NO_ID || !connection.replicating.delete(id)) continue
+      feeds.removeUser(id)
+      if (!connection.waiting.delete(id)) detach.push(feeds.key(id))
+      if (this.#isIdle(id)) idle.push(id)
+    }
+    if (detach.length > 0) out.push({ type: 'detach', conn: connection.id, keys: detach })
+    this.#closeIdle(idle, out)
+    if (connection.waiting.size === 0) this.#releaseHeld(connection, out)
+  }
+
+  /** remote-feeds promises replication started: it waits for the feeds it names to open. */
+  #notify(connection: Connection, action: CollectionAction, out: CollectionAction[]): void {
+    if (connection.waiting.size > 0) connection.held.push(action)
+    else out.push(action)
+  }
+
+  #releaseHeld(connection: Connection, out: CollectionAction[]): void {
+    if (connection.held.length === 0) return
+    for (const action of connection.held) out.push(action)
+    connection.held = []
+  }
+
+  /** The session on a connection closed: nothing of ours travels there any more. */
+  #end(connection: Connection, by: 'local' | 'remote', out: CollectionAction[]): void {
+    const feeds = this.#feeds
+    const detach: Key[] = []
+    const idle: CollectionFeedId[] = []
+    for (const id of connection.replicating) {
+      feeds.removeUser(id)
+      if (!connection.waiting.has(id)) detach.push(feeds.key(id))
+      if (this.#isIdle(id)) idle.push(id)
+    }
+    connection.replicating.clear()
+    connection.waiting.clear()
+    connection.held = []
+    for (const id of connection.reserved) if (!feeds.isMember(id)) feeds.removeReserver(id)
+    connection.reserved.clear()
+    connection.grown.clear()
+    this.#connections.delete(connection.id)
+    if (detach.length > 0) out.push({ type: 'detach', conn: connection.id, keys: detach })
+    this.#closeIdle(idle, out)
+    const reopen =
+      by === 'remote' &&
+      (connection.failure === null || connection.failure === 'ERR_CHANNEL_REJECTED')
+    out.push({ type: 'closed', conn: connection.id, by, reopen })
+  }
+
+  // ---- admission (spec/collection.md, "Room") ----
+
+  #reserve(connection: Connection, key: Key): boolean {
+    const feeds = this.#feeds
+    const id = feeds.idOf(key)
+    if (feeds.isMember(id)) return true
+    if (feeds.isBlocked(id)) return false
+    if (connection.reserved.has(id)) return true
+    if (!feeds.hasReservers(id) && !this.#roomForRemote()) return false
+    feeds.addReserver(id)
+    connection.reserved.add(id)
+    return true
+  }
+
+  #release(connection: Connection, key: Key): void {
+    const feeds = this.#feeds
+    const id = feeds.find(key)
+    if (id === NO_ID || !connection.reserved.delete(id)) return
+    if (!feeds.isMember(id)) feeds.removeReserver(id)
+  }
+
+  /** Remote feeds never take the room kept for the first reservedLocalFeeds local writers. */
+  #roomForRemote(): boolean {
+    const { limits, reservedLocalFeeds } = this.#settings!
+    const feeds = this.#feeds
+    const kept = Math.max(0, reservedLocalFeeds - feeds.localCount)
+    return feeds.size + feeds.reservedCount + kept < limits.maxFeeds
+  }
+
+  // ---- local changes ----
+
+  #addLocal(event: AddLocalEvent, out: CollectionAction[]): void {
+    checkTime(event.now)
+    const settings = this.#settings!
+    checkFeed({ key: event.key, length: event.length, data: event.data ?? null }, settings.limits)
+    const feeds = this.#feeds
+    const found = feeds.find(event.key)
+    if (found !== NO_ID && feeds.isBlocked(found)) {
+      throw refused('ERR_BLOCKED', 'the feed was blocked or removed')
+    }
+    if (found !== NO_ID && feeds.isMember(found)) {
+      // A writer's key pair for a feed learned from a peer: the same member, now local.
+      feeds.admit(found, true, null)
+      feeds.setOpen(found, true)
+      this.#grew(found, event.length, event.length, event.now, out)
+      return
+    }
+    if (feeds.size + feeds.reservedCount >= settings.limits.maxFeeds) {
+      throw refused(
+        'ERR_COLLECTION_FULL',
+        `the collection holds maxFeeds (${settings.limits.maxFeeds}) feeds`,
+      )
+    }
+    const id = feeds.idOf(event.key)
+    feeds.admit(id, true, event.data ?? null)
+    feeds.setOpen(id, true)
+    feeds.setLengths(id, event.length, event.length)
+    this.#announce([id], null, out)
+  }
+
+  #onFeedsOpened(event: FeedsOpenedEvent, out: CollectionAction[]): void {
+    checkTime(event.now)
+    if (!Array.isArray(event.feeds)) throw invalidArgument('feeds must be an array')
+    for (const feed of event.feeds) {
+      checkKey(feed.key, 'feed.key')
+      checkLength(feed.length, 'feed.length')
+      if (feed.known !== undefined) checkLength(feed.known, 'feed.known')
+    }
+    const feeds = this.#feeds
+    const opened: CollectionFeedId[] = []
+    for (const feed of event.feeds) {
+      const id = feeds.find(feed.key)
+      if (id === NO_ID) continue
+      feeds.setOpen(id, true)
+      opened.push(id)
+      if (feeds.isMember(id)) this.#grew(id, feed.length, feed.known ?? feed.length, event.now, out)
+    }
+    for (const connection of [...this.#connections.values()]) {
+      if (connection.waiting.size === 0) continue
+      const attach: Key[] = []
+      for (const id of opened) if (connection.waiting.delete(id)) attach.push(feeds.key(id))
+      if (attach.length > 0) out.push({ type: 'attach', conn: connection.id, keys: attach })
+      if (connection.waiting.size === 0) this.#releaseHeld(connection, out)
+    }
+    this.#closeIdle(
+      opened.filter((id) => this.#isIdle(id)),
+      out,
+    )
+  }
+
+  #onFeedLength(event: FeedLengthEvent, out: CollectionAction[]): void {
+    checkTime(event.now)
+    checkKey(event.key, 'key')
+    checkLength(event.length, 'length')
+    if (event.known !== undefined) checkLength(event.known, 'known')
+    const id = this.#feeds.find(event.key)
+    if (id === NO_ID || !this.#feeds.isMember(id)) return
+    this.#grew(id, event.length, event.known ?? event.length, event.now, out)
+  }
+
+  /**
+   * A feed's lengths: sessions learn the length `synced` compares (local-length), and a longer
+   * held length is re-offered, paced per connection (spec/collection.md, "Growth").
+   */
+  #grew(
+    id: CollectionFeedId,
+    length: number,
+    known: number,
+    now: number,
+    out: CollectionAction[],
+  ): void {
+    const feeds = this.#feeds
+    const before = this.#syncedLength(id)
+    const grew = feeds.setLengths(id, length, known)
+    const after = this.#syncedLength(id)
+    if (feeds.isBlocked(id) || (after === before && !grew)) return
+    const key = feeds.key(id)
+    for (const connection of [...this.#connections.values()]) {
+      if (!connection.verified) continue
+      if (after > before) this.#run(connection, { type: 'local-length', key, length: after }, out)
+      if (!grew || !this.#connections.has(connection.id)) continue
+      connection.grown.add(id)
+      if (now >= connection.nextReofferAt) this.#reoffer(connection, now, out)
+    }
+  }
+
+  /** The length `synced` compares: blocks held, or for a sparse remote feed, blocks known. */
+  #syncedLength(id: CollectionFeedId): number {
+    const feeds = this.#feeds
+    return this.#settings!.sparse && !feeds.isLocal(id) ? feeds.known(id) : feeds.length(id)
+  }
+
+  /** One paced re-offer: every grown feed of the connection, at its current length. */
+  #reoffer(connection: Connection, now: number, out: CollectionAction[]): void {
+    const feeds = this.#feeds
+    const offers: LocalFeed[] = []
+    for (const id of connection.grown) {
+      if (feeds.isMember(id) && !feeds.isBlocked(id)) {
+        offers.push({ key: feeds.key(id), length: feeds.length(id), data: feeds.data(id) })
+      }
+    }
+    connection.grown.clear()
+    connection.nextReofferAt = now + this.#settings!.reofferInterval
+    if (offers.length > 0) this.#run(connection, { type: 'local-feeds', feeds: offers }, out)
+  }
+
+  #block(id: CollectionFeedId, out: CollectionAction[]): void {
+    const feeds = this.#feeds
+    if (feeds.isBlocked(id)) return
+    feeds.setBlocked(id, true)
+    const key = feeds.key(id)
+    // Sessions not verified yet read the blocked list when they are.
+    for (const connection of [...this.#connections.values()]) {
+      if (connection.verified) this.#run(connection, { type: 'block', key }, out)
+    }
+    if (this.#isIdle(id)) this.#closeIdle([id], out)
+  }
+
+  /**
+   * Sessions opened from now on neither know nor apply the block; a session already open keeps
+   * it until it ends (a session's blocks last for its lifetime, spec 7.9).
+   */
+  #unblock(key: Key, out: CollectionAction[]): void {
+    const feeds = this.#feeds
+    const id = feeds.find(key)
+    if (id === NO_ID || !feeds.isBlocked(id)) return
+    feeds.setBlocked(id, false)
+    // A local writer is open while it is in the collection and not blocked.
+    if (feeds.isMember(id) && feeds.isLocal(id) && !feeds.isOpen(id) && !feeds.isOpening(id)) {
+      feeds.setOpening(id)
+      out.push({ type: 'open-feeds', feeds: [{ key: feeds.key(id), download: false }] })
+    }
+  }
+
+  #remove(key: Key, out: CollectionAction[]): void {
+    const feeds = this.#feeds
+    const id = feeds.idOf(key)
+    this.#block(id, out)
+    feeds.drop(id)
+    // Still opening: closed when feeds-opened reports it (a removed feed is idle).
+  }
+
+  #onTick(now: number, out: CollectionAction[]): void {
+    for (const connection of [...this.#connections.values()]) {
+      const deadline = connection.session.deadline
+      if (deadline !== null && now >= deadline) this.#run(connection, { type: 'tick', now }, out)
+      if (!this.#connections.has(connection.id)) continue
+      if (connection.grown.size > 0 && now >= connection.nextReofferAt) {
+        this.#reoffer(connection, now, out)
+      }
+    }
+  }
+
+  #close(out: CollectionAction[]): void {
+    for (const connection of [...this.#connections.values()]) {
+      this.#run(connection, { type: 'close' }, out)
+    }
+    this.#phase = 'closed'
+  }
+
+  // ---- open and closed feeds ----
+
+  /** No connection uses it and it is not a local writer: it need not be open. */
+  #isIdle(id: CollectionFeedId): boolean {
+    const feeds = this.#feeds
+    if (feeds.users(id) > 0) return false
+    if (feeds.isLocal(id) && feeds.isMember(id) && !feeds.isBlocked(id)) return false
+    return feeds.isOpen(id)
+  }
+
+  #closeIdle(ids: CollectionFeedId[], out: CollectionAction[]): void {
+    if (ids.length === 0) return
+    const keys: Key[] = []
+    for (const id of ids) {
+      this.#feeds.setOpen(id, false)
+      keys.push(this.#feeds.key(id))
+    }
+    out.push({ type: 'close-feeds', keys })
+  }
+
+  /** A remote feed of a multifeed that is not sparse is fetched whole. */
+  #downloads(id: CollectionFeedId): boolean {
+    return !this.#settings!.sparse && !this.#feeds.isLocal(id)
+  }
+}
+
+function otherRole(role: Role): Role {
+  return role === 'initiator' ? 'responder' : 'initiator'
+}
+
+function checkConnectionId(conn: unknown): asserts conn is ConnectionId {
+  if (typeof conn !== 'number' || !Number.isSafeInteger(conn)) {
+    throw invalidArgument('conn must be a safe integer')
+  }
+}
+
+function checkStoredFeed(feed: unknown, limits: Readonly<Limits>): void {
+  if (feed === null || typeof feed !== 'object') throw invalidArgument('feed must be an object')
+  const stored = feed as StoredFeed
+  if (typeof stored.local !== 'boolean') throw invalidArgument('feed.local must be a boolean')
+  // The session's rule for a feed it can offer (spec 8.1), checked before anything is applied.
+  checkFeed({ key: stored.key, length: stored.length, data: stored.data ?? null }, limits)
+  if (stored.known !== undefined) checkLength(stored.known, 'feed.known')
+}

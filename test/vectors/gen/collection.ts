@@ -1,0 +1,804 @@
+/**
+ * Collection trace vectors (test/vectors/collection.json): scripted inputs RUN through the
+ * reference Collection, recording the actions after every event. The remote end of each
+ * connection is a real Session with the same multifeed key, so every message is genuine; only
+ * the collection's own inputs and outputs are recorded. collection.test.ts checks that the
+ * checked-in file equals this output and replays every trace step by step.
+ */
+
+import { capability } from '../../../src/codec/capability.js'
+import { decodeMessage, encodeMessage, messageTypeOf } from '../../../src/codec/channel-message.js'
+import { DEFAULT_LIMITS, type Limits } from '../../../src/codec/constants.js'
+import { DecodeError } from '../../../src/codec/errors.js'
+import { decodeHandshake, encodeHandshake } from '../../../src/codec/handshake.js'
+import type { ChannelMessage, Handshake, Key } from '../../../src/codec/messages.js'
+import { Collection } from '../../../src/state/collection.js'
+import type {
+  CollectionAction,
+  CollectionEvent,
+  CollectionOpenEvent,
+  CollectionOptions,
+  ConnectionId,
+  StoredFeed,
+} from '../../../src/state/collection-types.js'
+import { fromHex, toHex } from '../../../src/state/hex.js'
+import { Session } from '../../../src/state/session.js'
+import type { LocalFeed, Role, SessionAction } from '../../../src/state/types.js'
+import { type MessageJson, messageToJson } from './json-form.js'
+
+export const COLLECTION_TRACE_SCHEMA = 'multifeed_collection_traces_v1'
+
+/** Fixed identity for every trace (test values, never real keys). */
+const MULTIFEED_KEY = Uint8Array.from({ length: 32 }, (_, i) => i + 1)
+/** A key of another multifeed (its capabilities never verify here). */
+const STRANGER_KEY = Uint8Array.from({ length: 32 }, (_, i) => 0xff - i)
+
+/** The handshake hash of connection `conn` (distinct per connection). */
+const handshakeHashOf = (conn: ConnectionId): Uint8Array =>
+  Uint8Array.from({ length: 64 }, (_, i) => (0xa0 + conn * 16) ^ i)
+
+const key = (byte: number): Key => new Uint8Array(32).fill(byte)
+const A = key(0xa1)
+const B = key(0xb2)
+const L = key(0x1c) // a local writer
+const M = key(0x2d) // another local writer
+
+// ---- JSON forms ----
+
+export interface StoredFeedJson {
+  key: string
+  local: boolean
+  length: number
+  known: number
+  data: string | null
+}
+
+export interface CollectionTraceConfig {
+  now: number
+  key: string
+  client: string
+  userData: string | null
+  feeds: StoredFeedJson[]
+  blocked: string[]
+  limits?: Partial<Limits>
+  sparse: boolean
+  reofferInterval?: number
+  reservedLocalFeeds?: number
+  want: { onlyKeys: string[] } | null
+  share: { onlyKeys: string[] } | null
+}
+
+type Decoded = MessageJson | { decodeError: string } | null
+
+export type CollectionEventJson =
+  | { type: 'open' }
+  | {
+      type: 'connection-open'
+      conn: number
+      now: number
+      role: Role
+      handshakeHash: string
+      userData?: string | null
+    }
+  | { type: 'remote-open'; conn: number; body: string; decoded: Decoded }
+  | { type: 'message'; conn: number; messageType: number; body: string; decoded: Decoded }
+  | { type: 'connection-closed'; conn: number; rejected: boolean }
+  | { type: 'disconnect'; conn: number }
+  | { type: 'add-local'; now: number; key: string; length: number; data: string | null }
+  | { type: 'feeds-opened'; now: number; feeds: { key: string; length: number; known: number }[] }
+  | { type: 'feed-length'; now: number; key: string; length: number; known: number }
+  | { type: 'block' | 'unblock' | 'remove'; key: string }
+  | { type: 'tick'; now: number }
+  | { type: 'close' }
+
+export type CollectionActionJson = Record<string, unknown> & { type: CollectionAction['type'] }
+
+export type CollectionTraceStep =
+  | { input: CollectionEventJson; expect: CollectionActionJson[] }
+  | { input: CollectionEventJson; throws: string }
+
+export interface CollectionTrace {
+  id: string
+  comment: string
+  covers: string[]
+  config: CollectionTraceConfig
+  steps: CollectionTraceStep[]
+}
+
+const hexOrNull = (bytes: Uint8Array | null | undefined): string | null =>
+  bytes === null || bytes === undefined ? null : toHex(bytes)
+const bytesOrNull = (hex: string | null | undefined): Uint8Array | null =>
+  hex === null || hex === undefined ? null : fromHex(hex)
+
+function annotate(decode: () => Parameters<typeof messageToJson>[0] | null): Decoded {
+  try {
+    const decoded = decode()
+    return decoded === null ? null : messageToJson(decoded)
+  } catch (err) {
+    if (err instanceof DecodeError) return { decodeError: err.code }
+    throw err
+  }
+}
+
+const GENEROUS: Partial<Limits> = { maxEntriesPerMessage: 1 << 20, maxMessageBytes: 1 << 24 }
+
+export function collectionEventToJson(event: CollectionEvent): CollectionEventJson {
+  switch (event.type) {
+    case 'open':
+      return { type: 'open' }
+    case 'connection-open':
+      return {
+        type: 'connection-open',
+        conn: event.conn,
+        now: event.now,
+        role: event.role,
+        handshakeHash: toHex(event.handshakeHash),
+        ...(event.userData === undefined ? {} : { userData: hexOrNull(event.userData) }),
+      }
+    case 'remote-open':
+      return {
+        type: 'remote-open',
+        conn: event.conn,
+        body: toHex(event.body),
+        decoded: annotate(() => decodeHandshake(event.body, GENEROUS)),
+      }
+    case 'message':
+      return {
+        type: 'message',
+        conn: event.conn,
+        messageType: event.messageType,
+        body: toHex(event.body),
+        decoded: annotate(() => decodeMessage(event.messageType, event.body, GENEROUS)),
+      }
+    case 'connection-closed':
+      return { type: 'connection-closed', conn: event.conn, rejected: event.rejected === true }
+    case 'disconnect':
+      return { type: 'disconnect', conn: event.conn }
+    case 'add-local':
+      return {
+        type: 'add-local',
+        now: event.now,
+        key: toHex(event.key),
+        length: event.length,
+        data: hexOrNull(event.data),
+      }
+    case 'feeds-opened':
+      return {
+        type: 'feeds-opened',
+        now: event.now,
+        feeds: event.feeds.map((feed) => ({
+          key: toHex(feed.key),
+          length: feed.length,
+          known: feed.known ?? feed.length,
+        })),
+      }
+    case 'feed-length':
+      return {
+        type: 'feed-length',
+        now: event.now,
+        key: toHex(event.key),
+        length: event.length,
+        known: event.known ?? event.length,
+      }
+    case 'block':
+    case 'unblock':
+    case 'remove':
+      return { type: event.type, key: toHex(event.key) }
+    case 'tick':
+      return { type: 'tick', now: event.now }
+    case 'close':
+      return { type: 'close' }
+  }
+}
+
+export function collectionEventFromJson(
+  json: CollectionEventJson,
+  config: CollectionTraceConfig,
+): CollectionEvent {
+  switch (json.type) {
+    case 'open':
+      return openEventOf(config)
+    case 'connection-open':
+      return {
+        type: 'connection-open',
+        conn: json.conn,
+        now: json.now,
+        role: json.role,
+        handshakeHash: fromHex(json.handshakeHash),
+        ...(json.userData === undefined ? {} : { userData: bytesOrNull(json.userData) }),
+      }
+    case 'remote-open':
+      return { type: 'remote-open', conn: json.conn, body: fromHex(json.body) }
+    case 'message':
+      return {
+        type: 'message',
+        conn: json.conn,
+        messageType: json.messageType,
+        body: fromHex(json.body),
+      }
+    case 'connection-closed':
+      return { type: 'connection-closed', conn: json.conn, rejected: json.rejected }
+    case 'disconnect':
+      return { type: 'disconnect', conn: json.conn }
+    case 'add-local':
+      return {
+        type: 'add-local',
+        now: json.now,
+        key: fromHex(json.key),
+        length: json.length,
+        data: bytesOrNull(json.data),
+      }
+    case 'feeds-opened':
+      return {
+        type: 'feeds-opened',
+        now: json.now,
+        feeds: json.feeds.map((feed) => ({
+          key: fromHex(feed.key),
+          length: feed.length,
+          known: feed.known,
+        })),
+      }
+    case 'feed-length':
+      return {
+        type: 'feed-length',
+        now: json.now,
+        key: fromHex(json.key),
+        length: json.length,
+        known: json.known,
+      }
+    case 'block':
+    case 'unblock':
+    case 'remove':
+      return { type: json.type, key: fromHex(json.key) }
+    case 'tick':
+      return { type: 'tick', now: json.now }
+    case 'close':
+      return { type: 'close' }
+  }
+}
+
+function messageJson(message: Handshake | ChannelMessage) {
+  if (message.type === 'handshake') {
+    return {
+      messageType: null,
+      message: messageToJson(message),
+      body: toHex(encodeHandshake(message)),
+    }
+  }
+  return {
+    messageType: messageTypeOf(message),
+    message: messageToJson(message),
+    body: toHex(encodeMessage(message, GENEROUS)),
+  }
+}
+
+export function collectionActionToJson(action: CollectionAction): CollectionActionJson {
+  switch (action.type) {
+    case 'send':
+      return { type: 'send', conn: action.conn, ...messageJson(action.message) }
+    case 'timer':
+      return { type: 'timer', at: action.at }
+    case 'remote-handshake':
+      return {
+        type: 'remote-handshake',
+        conn: action.conn,
+        major: action.major,
+        minor: action.minor,
+        client: action.client,
+        userData: hexOrNull(action.userData),
+      }
+    case 'add-feeds':
+      return {
+        type: 'add-feeds',
+        feeds: action.feeds.map((entry) => ({
+          key: toHex(entry.key),
+          length: entry.length,
+          data: hexOrNull(entry.data),
+        })),
+      }
+    case 'open-feeds':
+      return {
+        type: 'open-feeds',
+        feeds: action.feeds.map((feed) => ({ key: toHex(feed.key), download: feed.download })),
+      }
+    case 'close-feeds':
+      return { type: 'close-feeds', keys: action.keys.map(toHex) }
+    case 'attach':
+    case 'detach':
+    case 'remote-feeds':
+      return { type: action.type, conn: action.conn, keys: action.keys.map(toHex) }
+    case 'synced':
+      return { type: 'synced', conn: action.conn }
+    case 'fail':
+      return { ...action }
+    case 'closed':
+      return { type: 'closed', conn: action.conn, by: action.by, reopen: action.reopen }
+  }
+}
+
+export function openEventOf(config: CollectionTraceConfig): CollectionOpenEvent {
+  return {
+    type: 'open',
+    now: config.now,
+    key: fromHex(config.key),
+    client: config.client,
+    userData: bytesOrNull(config.userData),
+    feeds: config.feeds.map(
+      (feed): StoredFeed => ({
+        key: fromHex(feed.key),
+        local: feed.local,
+        length: feed.length,
+        known: feed.known,
+        data: bytesOrNull(feed.data),
+      }),
+    ),
+    blocked: config.blocked.map(fromHex),
+    ...(config.limits === undefined ? {} : { limits: config.limits }),
+    sparse: config.sparse,
+    ...(config.reofferInterval === undefined ? {} : { reofferInterval: config.reofferInterval }),
+    ...(config.reservedLocalFeeds === undefined
+      ? {}
+      : { reservedLocalFeeds: config.reservedLocalFeeds }),
+  }
+}
+
+function policyOf(json: { onlyKeys: string[] } | null) {
+  if (json === null) return undefined
+  const allowed = new Set(json.onlyKeys)
+  return (feed: { key: Uint8Array }) => allowed.has(toHex(feed.key))
+}
+
+export function collectionOptionsOf(config: CollectionTraceConfig): CollectionOptions {
+  const want = policyOf(config.want)
+  const share = policyOf(config.share)
+  return { ...(want ? { want } : {}), ...(share ? { share } : {}) }
+}
+
+// ---- the script DSL ----
+
+interface Setup {
+  now?: number
+  feeds?: StoredFeed[]
+  blocked?: Key[]
+  limits?: Partial<Limits>
+  sparse?: boolean
+  reofferInterval?: number
+  reservedLocalFeeds?: number
+  want?: Key[]
+  share?: Key[]
+  userData?: Uint8Array | null
+}
+
+interface RemoteOptions {
+  /** The remote's feeds (it offers them once it verified us). */
+  feeds?: LocalFeed[]
+  /** The remote knows another multifeed key (it fails our capability, we fail its). */
+  stranger?: boolean
+  /** Our role on this connection (the remote has the other). */
+  role?: Role
+}
+
+/** The remote end of one connection: a real Session, and its messages waiting for delivery. */
+interface RemoteEnd {
+  session: Session
+  inbox: CollectionEvent[]
+}
+
+class CollectionScript {
+  readonly steps: CollectionTraceStep[] = []
+  readonly config: CollectionTraceConfig
+  readonly #collection: Collection
+  readonly #remotes = new Map<ConnectionId, RemoteEnd>()
+  now: number
+
+  constructor(setup: Setup) {
+    this.now = setup.now ?? 0
+    this.config = {
+      now: this.now,
+      key: toHex(MULTIFEED_KEY),
+      client: 'multifeed',
+      userData: hexOrNull(setup.userData ?? null),
+      feeds: (setup.feeds ?? []).map((feed) => ({
+        key: toHex(feed.key),
+        local: feed.local,
+        length: feed.length,
+        known: feed.known ?? feed.length,
+        data: hexOrNull(feed.data ?? null),
+      })),
+      blocked: (setup.blocked ?? []).map(toHex),
+      ...(setup.limits ? { limits: setup.limits } : {}),
+      sparse: setup.sparse === true,
+      ...(setup.reofferInterval === undefined ? {} : { reofferInterval: setup.reofferInterval }),
+      ...(setup.reservedLocalFeeds === undefined
+        ? {}
+        : { reservedLocalFeeds: setup.reservedLocalFeeds }),
+      want: setup.want ? { onlyKeys: setup.want.map(toHex) } : null,
+      share: setup.share ? { onlyKeys: setup.share.map(toHex) } : null,
+    }
+    this.#collection = new Collection(collectionOptionsOf(this.config))
+  }
+
+  #step(event: CollectionEvent): this {
+    const input = collectionEventToJson(event)
+    let actions: CollectionAction[]
+    try {
+      actions = this.#collection.handle(event)
+    } catch (err) {
+      const code = (err as { code?: string }).code
+      if (code === undefined) throw err
+      this.steps.push({ input, throws: code })
+      return this
+    }
+    this.steps.push({ input, expect: actions.map(collectionActionToJson) })
+    // Our messages reach the remote sessions at once; their answers wait for deliver().
+    for (const action of actions) {
+      if (action.type === 'send') this.#toRemote(action.conn, action.message)
+    }
+    return this
+  }
+
+  #toRemote(conn: ConnectionId, message: Handshake | ChannelMessage): void {
+    const remote = this.#remotes.get(conn)
+    if (remote === undefined) return
+    const event =
+      message.type === 'handshake'
+        ? ({ type: 'remote-open', body: encodeHandshake(message) } as const)
+        : ({
+            type: 'message',
+            messageType: messageTypeOf(message),
+            body: encodeMessage(message),
+          } as const)
+    this.#fromRemote(conn, remote, remote.session.handle(event))
+  }
+
+  #fromRemote(conn: ConnectionId, remote: RemoteEnd, actions: SessionAction[]): void {
+    for (const action of actions) {
+      if (action.type !== 'send') continue
+      const { message } = action
+      remote.inbox.push(
+        message.type === 'handshake'
+          ? { type: 'remote-open', conn, body: encodeHandshake(message) }
+          : {
+              type: 'message',
+              conn,
+              messageType: messageTypeOf(message),
+              body: encodeMessage(message),
+            },
+      )
+    }
+  }
+
+  open(): this {
+    return this.#step(openEventOf(this.config))
+  }
+
+  /** A connection whose remote runs a session with the given feeds (its messages wait). */
+  connect(conn: ConnectionId, options: RemoteOptions = {}): this {
+    const role = options.role ?? 'initiator'
+    const remoteRole: Role = role === 'initiator' ? 'responder' : 'initiator'
+    const hash = handshakeHashOf(conn)
+    const remoteKey = options.stranger ? STRANGER_KEY : MULTIFEED_KEY
+    const session = new Session()
+    const remote: RemoteEnd = { session, inbox: [] }
+    this.#remotes.set(conn, remote)
+    this.#fromRemote(
+      conn,
+      remote,
+      session.handle({
+        type: 'open',
+        now: this.now,
+        role: remoteRole,
+        client: 'multifeed',
+        userData: null,
+        localCapability: capability(remoteKey, hash, remoteRole),
+        remoteCapability: capability(remoteKey, hash, role),
+        feeds: options.feeds ?? [],
+        blocked: [],
+      }),
+    )
+    return this.#step({ type: 'connection-open', conn, now: this.now, role, handshakeHash: hash })
+  }
+
+  /** A connection whose remote never says anything (it knows only the discovery key). */
+  connectSilent(conn: ConnectionId, role: Role = 'initiator'): this {
+    return this.#step({
+      type: 'connection-open',
+      conn,
+      now: this.now,
+      role,
+      handshakeHash: handshakeHashOf(conn),
+    })
+  }
+
+  /** Delivers the remote's waiting messages on `conn` (all, or the first `count`), one step each. */
+  deliver(conn: ConnectionId, count = Number.POSITIVE_INFINITY): this {
+    const remote = this.#remotes.get(conn)!
+    for (let i = 0; i < count && remote.inbox.length > 0; i++) this.#step(remote.inbox.shift()!)
+    return this
+  }
+
+  /** The remote learns a new local feed (its session offers it when it is verified). */
+  remoteFeed(conn: ConnectionId, feed: LocalFeed): this {
+    const remote = this.#remotes.get(conn)!
+    this.#fromRemote(conn, remote, remote.session.handle({ type: 'local-feed', feed }))
+    return this
+  }
+
+  /** The remote closes its session normally (its Close waits for deliver()). */
+  remoteClose(conn: ConnectionId): this {
+    const remote = this.#remotes.get(conn)!
+    this.#fromRemote(conn, remote, remote.session.handle({ type: 'close' }))
+    return this
+  }
+
+  carrierClosed(conn: ConnectionId, rejected = false): this {
+    return this.#step({ type: 'connection-closed', conn, rejected })
+  }
+
+  disconnect(conn: ConnectionId): this {
+    return this.#step({ type: 'disconnect', conn })
+  }
+
+  addLocal(k: Key, length: number): this {
+    return this.#step({ type: 'add-local', now: this.now, key: k, length, data: null })
+  }
+
+  opened(...feeds: [Key, number, number?][]): this {
+    return this.#step({
+      type: 'feeds-opened',
+      now: this.now,
+      feeds: feeds.map(([k, length, known]) => ({ key: k, length, known: known ?? length })),
+    })
+  }
+
+  length(k: Key, length: number, known?: number): this {
+    return this.#step({
+      type: 'feed-length',
+      now: this.now,
+      key: k,
+      length,
+      known: known ?? length,
+    })
+  }
+
+  block(k: Key): this {
+    return this.#step({ type: 'block', key: k })
+  }
+
+  unblock(k: Key): this {
+    return this.#step({ type: 'unblock', key: k })
+  }
+
+  remove(k: Key): this {
+    return this.#step({ type: 'remove', key: k })
+  }
+
+  at(now: number): this {
+    this.now = now
+    return this
+  }
+
+  tick(now: number): this {
+    this.now = now
+    return this.#step({ type: 'tick', now })
+  }
+
+  close(): this {
+    return this.#step({ type: 'close' })
+  }
+}
+
+interface Definition {
+  id: string
+  comment: string
+  covers: string[]
+  setup: Setup
+  script: (s: CollectionScript) => void
+}
+
+const local = (k: Key, length: number): StoredFeed => ({ key: k, local: true, length })
+const remoteFeed = (k: Key, length: number, known?: number): StoredFeed => ({
+  key: k,
+  local: false,
+  length,
+  ...(known === undefined ? {} : { known }),
+})
+const offer = (k: Key, length: number): LocalFeed => ({ key: k, length, data: null })
+
+/** The scripted traces. Comments name the rule or trap each one checks. */
+const DEFINITIONS: Definition[] = [
+  {
+    id: 'open-opens-local-writers',
+    comment:
+      'At open the local writers that are not blocked are opened (download false); remote members stay closed until a connection replicates them.',
+    covers: ['collection 7'],
+    setup: { feeds: [local(L, 2), remoteFeed(A, 3), local(M, 1)], blocked: [M] },
+    script: (s) => s.open(),
+  },
+  {
+    id: 'attach-after-agreement',
+    comment:
+      'One connection: nothing is attached before the remote is verified; our writer is attached when the remote requests it and we answer; the remote feed it offers is opened (download true) and attached only when feeds-opened reports it, and remote-feeds and synced wait for that attach.',
+    covers: ['collection 4.1', 'collection 6.1', 'collection 6.2', 'collection 7'],
+    setup: { feeds: [local(L, 2)] },
+    script: (s) =>
+      s
+        .open()
+        .opened([L, 2])
+        .connect(1, { feeds: [offer(A, 5)] })
+        .deliver(1)
+        .deliver(1)
+        .opened([A, 0])
+        .length(A, 5),
+  },
+  {
+    id: 'propagation-to-other-connections',
+    comment:
+      'Two verified connections: a feed accepted on connection 1 joins the members (add-feeds) and, after connection 1 actions, is offered on connection 2 in one Manifest; a connection not verified yet gets nothing and starts from the view when it is.',
+    covers: ['collection 4.2', 'collection 4.3', 'spec 7.5'],
+    setup: {},
+    script: (s) =>
+      s
+        .open()
+        .connect(1, { feeds: [offer(A, 1)] })
+        .connect(2)
+        .connect(3)
+        .deliver(2)
+        .deliver(1, 2)
+        .deliver(1)
+        .deliver(2)
+        .deliver(3),
+  },
+  {
+    id: 'keyless-connection',
+    comment:
+      'A silent connection and a connection of another multifeed: neither is attached anything nor offered anything; the stranger fails with ERR_BAD_CAPABILITY, the silent one times out; one timer serves both deadlines.',
+    covers: ['collection 4.1', 'collection 6.1', 'collection 8.3', 'ERR_BAD_CAPABILITY'],
+    setup: { feeds: [local(L, 4)], limits: { handshakeTimeout: 1000 } },
+    script: (s) =>
+      s
+        .open()
+        .opened([L, 4])
+        .connectSilent(1)
+        .at(400)
+        .connect(2, { stranger: true })
+        .deliver(2)
+        .tick(999)
+        .tick(1000),
+  },
+  {
+    id: 'rejected-and-left',
+    comment:
+      'A session the remote refused unopened fails with ERR_CHANNEL_REJECTED (no wire number) and welcomes a reopen; a remote that leaves normally ends with reopen true; our own disconnect sends Close{0}, detaches and ends with reopen false.',
+    covers: ['collection 4.4'],
+    setup: { feeds: [local(L, 1)] },
+    script: (s) =>
+      s
+        .open()
+        .opened([L, 1])
+        .connectSilent(1)
+        .carrierClosed(1, true)
+        .connect(2)
+        .deliver(2)
+        .remoteClose(2)
+        .deliver(2)
+        .connect(3)
+        .deliver(3)
+        .disconnect(3),
+  },
+  {
+    id: 'room-shared-by-connections',
+    comment:
+      'maxFeeds 2, reservedLocalFeeds 1: two connections offer A; its room is reserved once; B then has no room on either connection (1 member slot kept for a local writer) and is not requested; the local writer still fits; a second one is refused with ERR_COLLECTION_FULL.',
+    covers: ['collection 5', 'spec 7.6'],
+    setup: { limits: { maxFeeds: 2 }, reservedLocalFeeds: 1 },
+    script: (s) =>
+      s
+        .open()
+        .connect(1, { feeds: [offer(A, 1), offer(B, 1)] })
+        .connect(2, { feeds: [offer(A, 1)] })
+        .deliver(1, 1)
+        .deliver(2, 1)
+        .deliver(1, 1)
+        .deliver(2, 1)
+        .addLocal(L, 0)
+        .addLocal(M, 0)
+        .deliver(1)
+        .deliver(2),
+  },
+  {
+    id: 'block-unblock-remove',
+    comment:
+      'Blocking an attached feed detaches it on every connection and closes it; a local writer for a blocked key is refused (ERR_BLOCKED); after unblock a new connection carries it again; remove closes it and takes it out of the collection.',
+    covers: ['collection 8.1', 'collection 6.1', 'collection 7'],
+    setup: {},
+    script: (s) =>
+      s
+        .open()
+        .connect(1, { feeds: [offer(A, 2)] })
+        .deliver(1)
+        .opened([A, 0])
+        .block(A)
+        .addLocal(A, 0)
+        .unblock(A)
+        .connect(2, { feeds: [offer(A, 2)] })
+        .deliver(2)
+        .opened([A, 0])
+        .remove(A),
+  },
+  {
+    id: 'growth-paced',
+    comment:
+      'reofferInterval 100: the first growth after a quiet period is re-offered at once; growth within the interval asks for a tick at the next re-offer time (timer 110) and goes out then as one Manifest at the current length (4), not once per growth.',
+    covers: ['collection 8.2', 'collection 8.3', 'spec 7.5'],
+    setup: { feeds: [local(L, 1)], reofferInterval: 100 },
+    script: (s) =>
+      s
+        .open()
+        .opened([L, 1])
+        .connect(1)
+        .deliver(1)
+        .at(10)
+        .length(L, 2)
+        .at(20)
+        .length(L, 3)
+        .at(50)
+        .length(L, 4)
+        .deliver(1)
+        .tick(110)
+        .deliver(1),
+  },
+  {
+    id: 'sparse-synced-by-known-length',
+    comment:
+      'A sparse collection: remote feeds are opened without download, and synced compares the known length, not the blocks held.',
+    covers: ['collection 8.2', 'collection 7', 'spec 9.2'],
+    setup: { sparse: true },
+    script: (s) =>
+      s
+        .open()
+        .connect(1, { feeds: [offer(A, 3)] })
+        .deliver(1)
+        .opened([A, 0, 0])
+        .length(A, 0, 3),
+  },
+  {
+    id: 'close-every-session',
+    comment:
+      'close: every session sends Close{0}, detaches its feeds and ends; then every event is ignored.',
+    covers: ['collection 8.4'],
+    setup: { feeds: [local(L, 1)] },
+    script: (s) =>
+      s.open().opened([L, 1]).connect(1).connect(2).deliver(1).deliver(2).close().tick(50),
+  },
+]
+
+/** Runs every scripted trace through a fresh collection and returns the vector file content. */
+export function buildCollectionTraceVectors() {
+  const traces: CollectionTrace[] = DEFINITIONS.map((definition) => {
+    const script = new CollectionScript(definition.setup)
+    definition.script(script)
+    return {
+      id: definition.id,
+      comment: definition.comment,
+      covers: definition.covers,
+      config: script.config,
+      steps: script.steps,
+    }
+  })
+  return {
+    schema: COLLECTION_TRACE_SCHEMA,
+    version: '1.0',
+    notes: {
+      replay:
+        'For each trace: create a collection with config (want/share null = default policies; otherwise only the listed keys pass), feed each step input in order and compare the actions with expect (or the thrown usage error code with throws).',
+      forms:
+        'Events and actions have the JSON forms of traces.json, with conn on those about one connection; see the vectors README.',
+      informative: 'fail.message and the reasons of Close messages we send are prose.',
+    },
+    multifeedKey: toHex(MULTIFEED_KEY),
+    defaultLimits: { ...DEFAULT_LIMITS },
+    numberOfTraces: traces.length,
+    traces,
+  }
+}
