@@ -39,7 +39,6 @@ import type { SessionOptions, SharePolicy, WantPolicy } from '../../state/types.
 import { LocalErrorCode, MultifeedError } from '../errors.js'
 import { logStore } from '../log.js'
 import {
-  type ChannelOwner,
   MultifeedChannel,
   type NoiseCarrier,
   type NoiseStream,
@@ -146,7 +145,7 @@ function now(): number {
  * await once(stream, 'synced')
  * ```
  */
-export class Multifeed extends ReadyResource implements ChannelOwner {
+export class Multifeed extends ReadyResource {
   /** The multifeed key. Secret: it never goes on the wire or to disk. */
   readonly key: Uint8Array
   /** The discovery key: safe to publish (swarm topic, protomux channel id). */
