@@ -12,6 +12,7 @@ import { runConformance, totals } from '../../src/conformance/runner.js'
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const vectorsDir = `${root}test/vectors/`
 const fixture = `${root}test/conformance/fixtures/faulty.mjs`
+const faultyMembership = `${root}test/conformance/fixtures/faulty-membership.ts`
 const tsx = [process.execPath, '--import', 'tsx']
 
 const vectorCounts = () => {
@@ -20,6 +21,8 @@ const vectorCounts = () => {
     codec: read('codec.json').numberOfTests as number,
     capability: read('capability.json').numberOfTests as number,
     traces: read('traces.json').numberOfTraces as number,
+    // Its tests, plus the two header cases (namespace, multifeed).
+    membership: (read('membership.json').numberOfTests as number) + 2,
   }
 }
 
@@ -45,6 +48,13 @@ describe('conformance runner', () => {
         skipped: 0,
       },
       { suite: 'traces', file: 'traces.json', passed: counts.traces, failed: 0, skipped: 0 },
+      {
+        suite: 'membership',
+        file: 'membership.json',
+        passed: counts.membership,
+        failed: 0,
+        skipped: 0,
+      },
     ])
   })
 
@@ -62,6 +72,7 @@ describe('conformance runner', () => {
         ['codec', counts.codec, 0, 0],
         ['capability', counts.capability, 0, 0],
         ['traces', 0, 0, counts.traces],
+        ['membership', 0, 0, counts.membership],
       ])
     },
   )
@@ -77,9 +88,33 @@ describe('conformance runner', () => {
       ['codec', 0, 0, counts.codec],
       ['capability', 0, counts.capability, 0],
       ['traces', 0, 0, counts.traces],
+      ['membership', 0, 0, counts.membership],
     ])
     const failure = report.results.find((r) => r.status === 'fail')!
     expect(failure.reason).toMatch(/expected "[0-9a-f]{64}", got "0{64}"/)
+  })
+
+  test('membership faults fail exactly the vectors that catch them', async () => {
+    const failing = async (...faults: string[]) => {
+      const report = await runConformance({
+        command: tsx[0]!,
+        args: [...tsx.slice(1), faultyMembership, ...faults],
+        vectorsDir,
+        suites: ['membership'],
+      })
+      expect(totals(report).skipped).toBe(0)
+      return report.results.filter((r) => r.status === 'fail')
+    }
+    // An add that beats a remove: every set with a removed feed; a lax verify: the forged one.
+    const addWins = await failing('add-wins', 'any-signature')
+    expect(addWins.map((r) => r.id)).toEqual(['10', '42', '43', '45', '46', '48'])
+    expect(addWins[0]!.reason).toBe('signatureValid: expected false, got true')
+    expect(addWins[1]!.reason).toMatch(/^delivery 0 in one batch: members: expected \["a2/)
+    // Waiting operations stored later but not reported: every set, once delivered in reverse.
+    const forgetful = await failing('forget-waiting')
+    const resolutionIds = forgetful.map((r) => Number(r.id))
+    expect(resolutionIds).toEqual(Array.from({ length: 12 }, (_, i) => 42 + i))
+    for (const r of forgetful) expect(r.reason).toMatch(/^delivery 1 one at a time: stored: /)
   })
 
   test('an implementation that crashes fails the vector in progress and every later one', async () => {
@@ -155,7 +190,13 @@ describe('multifeed-conformance (the bin)', () => {
         encoding: 'utf8',
       }),
     )[0].files.map((f: { path: string }) => f.path)
-    for (const file of ['codec.json', 'capability.json', 'traces.json', 'README.md']) {
+    for (const file of [
+      'codec.json',
+      'capability.json',
+      'traces.json',
+      'membership.json',
+      'README.md',
+    ]) {
       expect(packed).toContain(`test/vectors/${file}`)
     }
     if (existsSync(`${root}${bin.slice(2)}`)) expect(packed).toContain(bin.slice(2))
