@@ -547,9 +547,15 @@ export class Multifeed extends ReadyResource {
   }
 
   protected override async _close(): Promise<void> {
+    // Every session sends a normal Close and the collection detaches everything it attached.
+    // The Hypercore channels that closes are awaited until fully closed (their message handlers
+    // settled) before any core closes: Hypercore's replicator otherwise reads storage after the
+    // core closed and rejects with nobody to catch it (research-14 section 5).
+    const replicating = this.#cores.peerChannels()
     this.#input({ type: 'close' })
-    for (const stream of this.#ownedStreams) stream.destroy()
     if (this.#timer !== null) clearTimeout(this.#timer)
+    await Promise.allSettled(replicating.map((channel) => channel.fullyClosed()))
+    await Promise.allSettled([...this.#ownedStreams].map(destroyAndWait))
     await Promise.allSettled([...this.#pendingWriters.values()])
     await this.#cores.closeAll()
     await Promise.allSettled([...this.#handedOut.values()].map((core) => core.close()))
@@ -677,8 +683,10 @@ export class Multifeed extends ReadyResource {
   #detach(conn: ConnectionId, keys: Key[]): void {
     const channel = this.#channels.get(conn)
     if (channel === undefined) return
-    for (const key of keys) {
-      const core = this.#cores.get(key)
+    // Last attached first: each attach added a 'close' listener to the stream, and Node removes
+    // listeners in O(n) from the newest, so the reverse order keeps a large detach linear.
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const core = this.#cores.get(keys[i]!)
       if (core) this.#gate.disallow(this, core, channel.mux)
     }
   }
@@ -795,6 +803,14 @@ export class Multifeed extends ReadyResource {
     await this.ready()
     this.#assertOpen()
   }
+}
+
+/** Destroys a stream we created and resolves once it closed. */
+function destroyAndWait(stream: ReplicationStream): Promise<void> {
+  if (stream.destroyed) return Promise.resolve()
+  const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()))
+  stream.destroy()
+  return closed
 }
 
 /** The root of a Corestore session (the gate is per root: all namespaces share its cores). */
