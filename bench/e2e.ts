@@ -118,9 +118,15 @@ function pairedRatio(subject: RunTiming[], floor: RunTiming[], field: keyof RunT
   return Number(median(ratios).toFixed(3))
 }
 
+/**
+ * The writer side: a store holding N one-block writers of one multifeed. The multifeed is open
+ * only during a multifeed run: while it is open it keeps its feeds from plain Corestore
+ * replication (the store's gate), which would stop the floor.
+ */
 export interface Source {
   store: Corestore
-  multifeed: Multifeed
+  /** The multifeed key. */
+  key: Uint8Array
   keys: Uint8Array[]
   setupMs: number
   close(): Promise<void>
@@ -141,15 +147,16 @@ export async function createSource(dir: string, n: number): Promise<Source> {
       }),
     )
   }
-  const keys = multifeed.feeds().map((core) => core.key as Uint8Array)
+  const keys = multifeed.keys()
   if (keys.length !== n) throw new Error(`source has ${keys.length} feeds, expected ${n}`)
+  const key = multifeed.key
+  await multifeed.close()
   return {
     store,
-    multifeed,
+    key,
     keys,
     setupMs: performance.now() - start,
     async close() {
-      await multifeed.close()
       await store.close()
     },
   }
@@ -159,9 +166,14 @@ export async function multifeedRun(
   source: Source,
   dir: string,
 ): Promise<RunTiming & { syncedMs: number | null }> {
+  const writers = new Multifeed(source.store, {
+    key: source.key,
+    limits: limitsFor(source.keys.length),
+  })
+  await writers.ready()
   const store = new Corestore(dir)
   const multifeed = new Multifeed(store, {
-    key: source.multifeed.key,
+    key: source.key,
     limits: limitsFor(source.keys.length),
   })
   await multifeed.ready()
@@ -175,7 +187,7 @@ export async function multifeedRun(
   })
   const initiator = source.store.replicate(true)
   const responder = store.replicate(false)
-  const sourceChannel = source.multifeed.attach(initiator)
+  const sourceChannel = writers.attach(initiator)
   multifeed.attach(responder)
   const stop = pipeStreams(initiator, responder)
   try {
@@ -187,6 +199,7 @@ export async function multifeedRun(
     sourceChannel.close()
     stop()
     await multifeed.close()
+    await writers.close()
     await store.close()
   }
 }

@@ -70,6 +70,15 @@ export class FeedCores {
     return this.#open.get(toHex(key))?.core
   }
 
+  /** The Hypercore channels our open cores replicate on now (to await their full close). */
+  peerChannels(): { fullyClosed(): Promise<void> }[] {
+    const channels: { fullyClosed(): Promise<void> }[] = []
+    for (const { core } of this.#open.values()) {
+      for (const peer of core.peers) channels.push(peer.channel)
+    }
+    return channels
+  }
+
   /** Number of open cores. */
   get size(): number {
     return this.#open.size

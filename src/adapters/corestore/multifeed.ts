@@ -172,6 +172,8 @@ export class Multifeed extends ReadyResource {
   readonly #sparse: boolean
   readonly #reservedLocalFeeds: number | undefined
   readonly #gate: StoreGate
+  /** Discovery keys this multifeed keeps governed while open: every member and blocked key. */
+  readonly #governed = new Map<string, Uint8Array>()
   readonly #collection: Collection
   readonly #cores: FeedCores
   #list: FeedList | null = null
@@ -383,6 +385,7 @@ export class Multifeed extends ReadyResource {
   async block(key: Uint8Array | string): Promise<void> {
     const parsed = requireKey(key, 'key')
     await this.#readyForUse()
+    this.#govern(parsed)
     await this.#list!.block(parsed)
     this.#input({ type: 'block', key: parsed })
     logStore('%k blocked feed %k', this.discoveryKey, parsed)
@@ -410,6 +413,7 @@ export class Multifeed extends ReadyResource {
   async remove(key: Uint8Array | string): Promise<void> {
     const parsed = requireKey(key, 'key')
     await this.#readyForUse()
+    this.#govern(parsed)
     const wasMember = this.#collection.isMember(parsed)
     await this.#list!.remove(parsed)
     logStore('%k removed feed %k', this.discoveryKey, parsed)
@@ -516,7 +520,9 @@ export class Multifeed extends ReadyResource {
     await this.store.ready()
     this.#list = await FeedList.open(this.#root, this.store, this.discoveryKey, this.#gate)
     const feeds: StoredFeed[] = []
+    for (const key of this.#list.blocked()) this.#govern(key)
     for (const stored of this.#list.feeds()) {
+      this.#govern(stored.key)
       if (stored.name !== null) this.#names.set(toHex(stored.key), stored.name)
       feeds.push({ key: stored.key, local: stored.name !== null, length: stored.length })
     }
@@ -547,14 +553,22 @@ export class Multifeed extends ReadyResource {
   }
 
   protected override async _close(): Promise<void> {
+    // Every session sends a normal Close and the collection detaches everything it attached.
+    // The Hypercore channels that closes are awaited until fully closed (their message handlers
+    // settled) before any core closes: Hypercore's replicator otherwise reads storage after the
+    // core closed and rejects with nobody to catch it (research-14 section 5).
+    const replicating = this.#cores.peerChannels()
     this.#input({ type: 'close' })
-    for (const stream of this.#ownedStreams) stream.destroy()
     if (this.#timer !== null) clearTimeout(this.#timer)
+    await Promise.allSettled(replicating.map((channel) => channel.fullyClosed()))
+    await Promise.allSettled([...this.#ownedStreams].map(destroyAndWait))
     await Promise.allSettled([...this.#pendingWriters.values()])
     await this.#cores.closeAll()
     await Promise.allSettled([...this.#handedOut.values()].map((core) => core.close()))
     this.#handedOut.clear()
     await this.#list?.close()
+    for (const discoveryKey of this.#governed.values()) this.#gate.release(discoveryKey, null)
+    this.#governed.clear()
     await this.store.close() // closes every core opened through the namespace
     if (this.#ownsRoot) await this.#root.close()
   }
@@ -604,6 +618,7 @@ export class Multifeed extends ReadyResource {
       }
       case 'add-feeds':
         logStore('%k %d remote feeds joined', this.discoveryKey, action.feeds.length)
+        for (const entry of action.feeds) this.#govern(entry.key)
         this.#list!.addAll(action.feeds.map((entry) => entry.key)).catch((err) =>
           this.emit('warning', err),
         )
@@ -677,8 +692,10 @@ export class Multifeed extends ReadyResource {
   #detach(conn: ConnectionId, keys: Key[]): void {
     const channel = this.#channels.get(conn)
     if (channel === undefined) return
-    for (const key of keys) {
-      const core = this.#cores.get(key)
+    // Last attached first: each attach added a 'close' listener to the stream, and Node removes
+    // listeners in O(n) from the newest, so the reverse order keeps a large detach linear.
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const core = this.#cores.get(keys[i]!)
       if (core) this.#gate.disallow(this, core, channel.mux)
     }
   }
@@ -694,6 +711,19 @@ export class Multifeed extends ReadyResource {
     channel.mux.pair({ protocol: PROTOMUX_PROTOCOL, id: this.discoveryKey }, () =>
       this.closing ? undefined : this.attach(noise, { userData: channel.userData ?? null }).ready,
     )
+  }
+
+  /**
+   * From now on, and until the multifeed closes, the feed `key` attaches to a connection only
+   * where a collection attached it: also when it is closed here and a remote asks Corestore for
+   * it, or another part of the application opens it.
+   */
+  #govern(key: Uint8Array): void {
+    const hex = toHex(key)
+    if (this.#governed.has(hex)) return
+    const discoveryKey = crypto.discoveryKey(key)
+    this.#governed.set(hex, discoveryKey)
+    this.#gate.govern(discoveryKey)
   }
 
   #setTimer(at: number | null): void {
@@ -777,6 +807,7 @@ export class Multifeed extends ReadyResource {
       throw refusal(err, name)
     }
     this.#names.set(toHex(core.key), name)
+    this.#govern(core.key)
     this.#cores.adopt(core)
     await this.#list!.add(core.key, name)
     const session = this.#userSession(core.key)
@@ -795,6 +826,14 @@ export class Multifeed extends ReadyResource {
     await this.ready()
     this.#assertOpen()
   }
+}
+
+/** Destroys a stream we created and resolves once it closed. */
+function destroyAndWait(stream: ReplicationStream): Promise<void> {
+  if (stream.destroyed) return Promise.resolve()
+  const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()))
+  stream.destroy()
+  return closed
 }
 
 /** The root of a Corestore session (the gate is per root: all namespaces share its cores). */
