@@ -4,8 +4,10 @@ import { fileURLToPath } from 'node:url'
 import { run as runChain } from './chain.js'
 import { run as runCodec } from './codec.js'
 import { run as runE2e } from './e2e.js'
+import { run as runMf6 } from './mf6.js'
 import { type BenchSection, printSection } from './report.js'
 import { run as runState } from './state.js'
+import { run as runSwarm } from './swarm.js'
 
 /**
  * `npm run bench`: every section, printed as tables and written to bench/results/latest.json
@@ -28,6 +30,26 @@ const sections: { id: string; run: () => Promise<BenchSection> }[] = [
         // Small N is cheap and noisy: more repetitions there.
         sizes: quick ? [100, 1000] : [100, 1000, 10_000],
         repetitions: (n) => (quick ? (n <= 100 ? 5 : 3) : n <= 100 ? 15 : n <= 1000 ? 9 : 5),
+        log,
+      }),
+  },
+  {
+    id: 'swarm',
+    run: () =>
+      runSwarm({
+        sizes: quick ? [100] : [100, 1000],
+        repetitions: (n) => (quick ? 2 : n <= 100 ? 9 : 5),
+        log,
+      }),
+  },
+  {
+    id: 'mf6',
+    run: () =>
+      runMf6({
+        sizes: quick ? [100] : [100, 1000, 10_000],
+        rounds: (n) => (quick ? 2 : n <= 100 ? 5 : 3),
+        capMs: 5 * 60_000,
+        judgedSizes: [1000, 10_000],
         log,
       }),
   },
