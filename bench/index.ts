@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { run as runChain } from './chain.js'
 import { run as runCodec } from './codec.js'
 import { run as runE2e } from './e2e.js'
+import { run as runLive } from './live.js'
 import { run as runMf6 } from './mf6.js'
 import { type BenchSection, printSection } from './report.js'
 import { run as runState } from './state.js'
@@ -53,6 +54,7 @@ const sections: { id: string; run: () => Promise<BenchSection> }[] = [
         log,
       }),
   },
+  { id: 'live', run: () => runLive({ blocks: quick ? 200 : 10_000, peers: 10, log }) },
   { id: 'chain', run: () => runChain({ feeds: quick ? 100 : 1000, log }) },
 ]
 
