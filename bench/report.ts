@@ -163,10 +163,13 @@ export function summaryLines(sections: BenchSection[]): string[] {
   for (const section of sections) {
     for (const { row, column, figure } of judgedFigures(section)) {
       if (figure.verdict === 'met') continue
+      // Where: the row's first plain cell (e.g. feeds 1000) and, in a one-figure-per-row
+      // table, the figure's name instead of its column's.
       const first = Object.entries(row).find(([, cell]) => !isJudged(cell))
-      const where = first ? `${first[0]} ${first[1]}` : ''
+      const where = first ? ` ${first[0]} ${first[1]}` : ''
+      const name = typeof row['figure'] === 'string' ? row['figure'] : column
       lines.push(
-        `${verdictText(figure)}: ${section.name.split(':')[0]} ${where}, ${column} = ${showFigure(figure)} (target ${figure.target})${figure.why ? `; ${figure.why}` : ''}`,
+        `${verdictText(figure)}: ${section.name.split(':')[0]}${where}, ${name} = ${showFigure(figure)} (target ${figure.target})${figure.why ? `; ${figure.why}` : ''}`,
       )
     }
   }

@@ -94,7 +94,7 @@ export async function run(opts: ScaleOptions): Promise<BenchSection> {
       `Sizes ${opts.sizes.join(', ')}. Each size: a child process builds the fixture, a fresh child (the victim) reopens it and measures; each step is capped at ${opts.capMs / 1000} s (the child is killed; "over cap").`,
       'reopen: new Multifeed + ready() on the reopened Corestore. close: multifeed.close() + store.close() (detail: the multifeed alone).',
       'retained B/feed: (heap + external) after gc with the reopened multifeed idle, minus the same with only the Corestore open, / N.',
-      'keyless CPU: the victim process CPU from accepting a TCP connection (it runs multifeed.replicate() on it) until it is calm again after the peer,',
+      'keyless CPU: once the victim is calm, its process CPU (all threads) from accepting a TCP connection (it runs multifeed.replicate() on it) until it is calm again after the peer,',
       'which has a Corestore but not the multifeed key, waited for the connection to go quiet (250 ms) and disconnected. The keyless peer runs in the parent process.',
       `Targets (issue 14 item 5): at ${TARGET_SIZE} feeds reopen and close < 2 s each and within 80x of ${BASE_SIZE} feeds; every size: <= 2 KB retained per known feed, keyless connect + disconnect < 10 ms CPU.`,
       `The ${TARGET_SIZE} size runs in the full run and with BENCH_SCALE_MAX=${TARGET_SIZE}; without it the 2 s and 80x targets have no figure.`,
@@ -161,7 +161,7 @@ function victimRows(
       n,
       'reopen s',
       time('reopen'),
-      `new Multifeed + ready() (the Corestore opened before: ${seconds(run.steps.get('reopen')?.['storeMs'])} s)`,
+      `new Multifeed + ready() (the Corestore opened before: ${seconds(run.steps.get('store')?.['ms'])} s)`,
     ),
     row(n, `reopen vs ${BASE_SIZE}`, growth('reopen'), 'linear would be N / 1000'),
     row(
