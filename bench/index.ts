@@ -88,7 +88,7 @@ const results: BenchSection[] = []
 const started = new Date()
 for (const section of sections) {
   if (only && !only.includes(section.id)) continue
-  const result = await section.run()
+  const result = { id: section.id, ...(await section.run()) }
   printSection(result)
   results.push(result)
 }

@@ -24,6 +24,8 @@ export type Cell = string | number | Judged
 
 /** One section of `npm run bench`: printed as a table and written to the JSON result. */
 export interface BenchSection {
+  /** The section's id for BENCH_ONLY (set by bench/index.ts). */
+  id?: string
   name: string
   rows: Record<string, Cell>[]
   notes?: string[]
@@ -169,7 +171,7 @@ export function summaryLines(sections: BenchSection[]): string[] {
       const where = first ? ` ${first[0]} ${first[1]}` : ''
       const name = typeof row['figure'] === 'string' ? row['figure'] : column
       lines.push(
-        `${verdictText(figure)}: ${section.name.split(':')[0]}${where}, ${name} = ${showFigure(figure)} (target ${figure.target})${figure.why ? `; ${figure.why}` : ''}`,
+        `${verdictText(figure)}: ${section.id ?? section.name.split(':')[0]}${where}, ${name} = ${showFigure(figure)} (target ${figure.target})${figure.why ? `; ${figure.why}` : ''}`,
       )
     }
   }
