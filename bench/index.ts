@@ -78,6 +78,14 @@ const sections: { id: string; run: () => Promise<BenchSection> }[] = [
   },
 ]
 
+/** Cap on each measured step of scale: 3 minutes, BENCH_SCALE_CAP_S=<seconds> to change it. */
+function scaleCapMs(): number {
+  const setting = process.env['BENCH_SCALE_CAP_S']
+  const seconds = setting ? Number(setting) : 180
+  if (!(seconds > 0)) throw new Error(`BENCH_SCALE_CAP_S=${setting}: not a number of seconds`)
+  return seconds * 1000
+}
+
 const unknown = only?.filter((id) => !sections.some((section) => section.id === id)) ?? []
 if (unknown.length > 0) {
   const ids = sections.map((section) => section.id).join(', ')
