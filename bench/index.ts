@@ -15,7 +15,8 @@ import { run as runSwarm } from './swarm.js'
  * `npm run bench`: every section, printed as tables with each figure's target and verdict, and
  * written to bench/results/latest.json (plus a timestamped copy). BENCH_QUICK=1 shrinks sizes
  * and repetitions for a smoke run; BENCH_ONLY=e2e,chain,... runs a subset; BENCH_SCALE_MAX sets
- * the largest size of the scale section. bench/README.md lists every section and target.
+ * the largest size of the scale section and BENCH_SCALE_CAP_S its cap per step. bench/README.md
+ * lists every section, variable and target.
  */
 const quick = process.env['BENCH_QUICK'] === '1'
 const only = process.env['BENCH_ONLY']?.split(',').map((s) => s.trim())
@@ -74,7 +75,8 @@ const sections: { id: string; run: () => Promise<BenchSection> }[] = [
   { id: 'chain', run: () => runChain({ feeds: quick ? 100 : 1000, log }) },
   {
     id: 'scale',
-    run: () => runScale({ sizes: scaleSizes(), capMs: 3 * 60_000, fixtureCapMs: 20 * 60_000, log }),
+    run: () =>
+      runScale({ sizes: scaleSizes(), capMs: scaleCapMs(), fixtureCapMs: 30 * 60_000, log }),
   },
 ]
 
