@@ -82,11 +82,12 @@ export async function run(opts: Mf6Options): Promise<BenchSection> {
             `mf6 N=${n} round ${r + 1}/${rounds}: multifeed 6 ${showPeer(last)} ms (setup ${last.setupMs === null ? 'n/a' : round(last.setupMs)}), ours ${ours.at(-1)!.wallMs.toFixed(0)} ms`,
           )
           if (!last.ok) {
-            // Another round would only wait out the cap again.
-            if (r + 1 < rounds)
+            // Another round would only wait out the cap (or the crash) again.
+            if (r + 1 < rounds) {
               notes.push(
-                `N=${n}: rounds stopped after round ${r + 1}: multifeed 6 ran over the cap.`,
+                `N=${n}: rounds stopped after round ${r + 1}: multifeed 6 ${last.stopped}.`,
               )
+            }
             break
           }
         }
