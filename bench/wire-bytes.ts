@@ -18,6 +18,7 @@
  * over the channels) and the rest from the tap: live.ts reads bytes only through ByteMeter.
  */
 import type { Duplex } from 'node:stream'
+import c from 'compact-encoding'
 
 /** Secret-stream framing per write: uint24 length + 17 bytes (secretstream ABYTES). */
 const TRANSPORT_OVERHEAD = 3 + 17
@@ -85,7 +86,7 @@ export class WireTap implements ByteMeter {
       part.messages += messages
       parts.set(protocol, part)
     }
-    const state = { buffer: frame, start: 0 }
+    const state = { buffer: frame, start: 0, end: frame.byteLength }
     try {
       const id = readUint(state)
       const body = frame.subarray(state.start)
@@ -114,18 +115,19 @@ export class WireTap implements ByteMeter {
    * the message that follows them.
    */
   private countBatch(
-    state: { buffer: Uint8Array; start: number },
+    state: DecodeState,
     protocols: Map<number, string>,
     add: (protocol: string, bytes: number, messages: number) => void,
   ): void {
     let mark = 0
     let id = readUint(state)
-    while (state.start < state.buffer.byteLength) {
+    while (state.start < state.end) {
       const length = readUint(state)
       if (length === 0) {
         id = readUint(state)
         continue
       }
+      if (state.start + length > state.end) throw new RangeError('batch ends early')
       const body = state.buffer.subarray(state.start, state.start + length)
       state.start += length
       add(ownerOf(id, body, protocols), state.start - mark, 1)
@@ -141,13 +143,11 @@ export class WireTap implements ByteMeter {
  */
 function ownerOf(id: number, body: Uint8Array, protocols: Map<number, string>): string {
   if (id !== 0) return protocols.get(id) ?? UNSEEN
-  const state = { buffer: body, start: 0 }
+  const state = { buffer: body, start: 0, end: body.byteLength }
   const type = readUint(state)
   if (type === 1) {
     const localId = readUint(state)
-    const length = readUint(state)
-    if (state.start + length > body.byteLength) throw new RangeError('frame ends early')
-    const protocol = new TextDecoder().decode(body.subarray(state.start, state.start + length))
+    const protocol = c.string.decode(state)
     protocols.set(localId, protocol)
     return protocol
   }
@@ -155,16 +155,9 @@ function ownerOf(id: number, body: Uint8Array, protocols: Map<number, string>): 
   return CONTROL
 }
 
-/** compact-encoding's uint: < 0xfd in one byte, else 0xfd + u16, 0xfe + u32, 0xff + u64. */
-function readUint(state: { buffer: Uint8Array; start: number }): number {
-  const { buffer } = state
-  if (state.start >= buffer.byteLength) throw new RangeError('frame ends early')
-  const first = buffer[state.start++]!
-  if (first < 0xfd) return first
-  const width = first === 0xfd ? 2 : first === 0xfe ? 4 : 8
-  if (state.start + width > buffer.byteLength) throw new RangeError('frame ends early')
-  let value = 0
-  for (let i = width - 1; i >= 0; i--) value = value * 256 + buffer[state.start + i]!
-  state.start += width
-  return value
+type DecodeState = { buffer: Uint8Array; start: number; end: number }
+
+/** compact-encoding's uint, as protomux encodes every id, type and length. */
+function readUint(state: DecodeState): number {
+  return c.uint.decode(state)
 }
