@@ -152,6 +152,11 @@ function victimRows(
   }
   const memory = run.steps.get('memory')
   const keyless = run.steps.get('keyless')
+  const baseline = run.steps.get('keyless-baseline')
+  const share =
+    keyless && baseline
+      ? Math.round((Number(keyless['cpuMs']) - Number(baseline['cpuMs'])) * 10) / 10
+      : null
   const close = run.steps.get('close')
   const perFeed = memory
     ? Math.round(Number(memory['heapPerFeed']) + Number(memory['externalPerFeed']))
@@ -175,12 +180,22 @@ function victimRows(
     row(
       n,
       'keyless connect+disconnect CPU ms',
-      keyless
-        ? judge(Math.round(Number(keyless['cpuMs']) * 10) / 10, '< 10 ms')
-        : judge(null, '< 10 ms', { shown: missing('keyless') }),
+      keyless ? Math.round(Number(keyless['cpuMs']) * 10) / 10 : missing('keyless'),
       keyless
         ? `over ${Math.round(Number(keyless['windowMs']))} ms; idle CPU over as long: ${Number(keyless['idleCpuMs']).toFixed(1)} ms`
         : '',
+    ),
+    row(
+      n,
+      'keyless, plain Corestore CPU ms',
+      baseline ? Math.round(Number(baseline['cpuMs']) * 10) / 10 : missing('keyless-baseline'),
+      'the same visit before the multifeed opened: TCP, Noise and Corestore replication alone',
+    ),
+    row(
+      n,
+      "keyless, the multifeed's share CPU ms",
+      judge(share, '< 10 ms', share === null ? { shown: missing('keyless') } : {}),
+      'median of 5 visits with the multifeed minus the median of 5 plain visits',
     ),
     row(
       n,

@@ -780,9 +780,13 @@ export class Multifeed extends ReadyResource {
     const hex = toHex(key)
     let session = this.#handedOut.get(hex)
     if (session === undefined || session.closed) {
-      session = this.store.get({ ...this.#coreOptions, key })
-      session.ready().catch(noop)
-      this.#handedOut.set(hex, session)
+      const created = this.store.get({ ...this.#coreOptions, key })
+      created.ready().then(() => {
+        this.#gate.gateSession(created)
+        this.#cores.follow(created)
+      }, noop)
+      this.#handedOut.set(hex, created)
+      session = created
     }
     return session
   }
@@ -806,15 +810,17 @@ export class Multifeed extends ReadyResource {
       await core.close()
       throw refusal(err, name)
     }
-    this.#names.set(toHex(core.key), name)
+    const hex = toHex(core.key)
+    this.#names.set(hex, name)
     this.#govern(core.key)
-    this.#cores.adopt(core)
+    this.#gate.gateSession(core)
+    // The core that made the writer is the user's session of it from now on.
+    this.#handedOut.set(hex, core)
+    this.#cores.follow(core)
     await this.#list!.add(core.key, name)
-    const session = this.#userSession(core.key)
-    await session.ready()
-    this.emit('feed', session, { local: true, name } satisfies FeedInfo)
+    this.emit('feed', core, { local: true, name } satisfies FeedInfo)
     logStore('%k feed %k joined (local)', this.discoveryKey, core.key)
-    return session
+    return core
   }
 
   #assertOpen(): void {
