@@ -30,7 +30,14 @@ import type {
   StoredFeed,
 } from './collection-types.js'
 import { Session } from './session.js'
-import type { Admission, LocalFeed, Role, SessionAction, SessionEvent } from './types.js'
+import type {
+  Admission,
+  LocalFeed,
+  Role,
+  SessionAction,
+  SessionEvent,
+  SyncProgress,
+} from './types.js'
 import { invalidArgument, invalidState, refused } from './usage-error.js'
 import {
   checkBytes,
@@ -129,6 +136,18 @@ export class Collection {
   /** Connections with a session that has not ended. */
   get connections(): ConnectionId[] {
     return [...this.#connections.keys()]
+  }
+
+  /**
+   * The session on `conn`'s progress (Session.progress); `synced` is also false while a feed it
+   * reported waits to open. Null for a connection without a session.
+   */
+  progress(conn: ConnectionId): SyncProgress | null {
+    const connection = this.#connections.get(conn)
+    if (connection === undefined) return null
+    const progress = connection.session.progress()
+    progress.synced = progress.synced && connection.waiting.size === 0
+    return progress
   }
 
   /** True when the session on `conn` is synced (spec section 9.2). */

@@ -35,7 +35,7 @@ import type {
   StoredFeed,
 } from '../../state/collection-types.js'
 import { toHex } from '../../state/hex.js'
-import type { SessionOptions, SharePolicy, WantPolicy } from '../../state/types.js'
+import type { SessionOptions, SharePolicy, SyncProgress, WantPolicy } from '../../state/types.js'
 import { LocalErrorCode, MultifeedError } from '../errors.js'
 import { logStore } from '../log.js'
 import {
@@ -189,6 +189,7 @@ export class Multifeed extends ReadyResource {
   readonly #queue: CollectionEvent[] = []
   #draining = false
   #timer: ReturnType<typeof setTimeout> | null = null
+  #progressTimer: ReturnType<typeof setImmediate> | null = null
   /** User-facing events wait here for the sessions they hand out to be ready, in order. */
   #events: Promise<void> = Promise.resolve()
 
@@ -284,9 +285,50 @@ export class Multifeed extends ReadyResource {
     return this.#collection.isMember(parsed) ? this.#userSession(parsed) : null
   }
 
-  /** The connections this multifeed has a channel on, whose remote proved the key. */
+  /** The connections this multifeed has a channel on, whose remote proved the key (its peers). */
   get channels(): MultifeedChannel[] {
     return [...this.#channels.values()].filter((channel) => channel.remoteClient !== null)
+  }
+
+  /**
+   * True when there is a peer and every peer's session is synced: each holds every feed it
+   * accepted at the length the remote advertised (spec 9.2). A late listener asks this instead
+   * of waiting for a 'synced' that already fired.
+   */
+  get synced(): boolean {
+    const peers = this.channels
+    return peers.length > 0 && peers.every((channel) => channel.synced)
+  }
+
+  /**
+   * Progress over every peer, for a progress bar: the counts of each peer's session summed (a feed
+   * two peers offered counts twice), `synced` as {@link Multifeed.synced}, and the peer count.
+   * Computed on each call, linear in the feeds.
+   * @example
+   * ```ts
+   * mf.on('progress', (p) => console.log(`${p.blocksHeld}/${p.blocksAdvertised} blocks from ${p.peers} peers`))
+   * ```
+   */
+  progress(): SyncProgress & { peers: number } {
+    const total = {
+      feedsAccepted: 0,
+      feedsHeld: 0,
+      blocksAdvertised: 0,
+      blocksHeld: 0,
+      synced: false,
+      peers: 0,
+    }
+    for (const channel of this.channels) {
+      const progress = channel.progress
+      if (progress === null) continue
+      total.peers++
+      total.feedsAccepted += progress.feedsAccepted
+      total.feedsHeld += progress.feedsHeld
+      total.blocksAdvertised += progress.blocksAdvertised
+      total.blocksHeld += progress.blocksHeld
+    }
+    total.synced = this.synced
+    return total
   }
 
   /**
@@ -473,6 +515,11 @@ export class Multifeed extends ReadyResource {
   }
 
   /** @internal */
+  progressOf(channel: MultifeedChannel): SyncProgress | null {
+    return this.#collection.progress(channel.conn)
+  }
+
+  /** @internal */
   disconnect(channel: MultifeedChannel): void {
     if (this.#collection.connections.includes(channel.conn)) {
       this.#input({ type: 'disconnect', conn: channel.conn })
@@ -560,6 +607,7 @@ export class Multifeed extends ReadyResource {
     const replicating = this.#cores.peerChannels()
     this.#input({ type: 'close' })
     if (this.#timer !== null) clearTimeout(this.#timer)
+    if (this.#progressTimer !== null) clearImmediate(this.#progressTimer)
     await Promise.allSettled(replicating.map((channel) => channel.fullyClosed()))
     await Promise.allSettled([...this.#ownedStreams].map(destroyAndWait))
     await Promise.allSettled([...this.#pendingWriters.values()])
@@ -581,6 +629,7 @@ export class Multifeed extends ReadyResource {
    * its turn. Throws the collection's refusal of a local request (add-local) to the caller.
    */
   #input(event: CollectionEvent): void {
+    if (PROGRESS_EVENTS.has(event.type)) this.#progressSoon()
     this.#queue.push(event)
     if (this.#draining) return
     this.#draining = true
@@ -613,7 +662,7 @@ export class Multifeed extends ReadyResource {
         break
       case 'remote-handshake': {
         const { type: _type, conn, ...handshake } = action
-        this.#channels.get(conn)?.handshake(handshake)
+        this.#channels.get(conn)?.notifyHandshake(handshake)
         break
       }
       case 'add-feeds':
@@ -640,7 +689,7 @@ export class Multifeed extends ReadyResource {
         const channel = this.#channels.get(action.conn)
         if (channel === undefined) break
         this.#inOrder(null, () => {
-          channel.remoteFeeds(action.keys)
+          channel.notifyRemoteFeeds(action.keys)
           this.emit('remote-feeds', action.keys, channel)
         })
         break
@@ -649,7 +698,7 @@ export class Multifeed extends ReadyResource {
         const channel = this.#channels.get(action.conn)
         if (channel === undefined) break
         this.#inOrder(null, () => {
-          channel.synced()
+          channel.notifySynced()
           this.emit('synced', channel)
         })
         break
@@ -724,6 +773,17 @@ export class Multifeed extends ReadyResource {
     const discoveryKey = crypto.discoveryKey(key)
     this.#governed.set(hex, discoveryKey)
     this.#gate.govern(discoveryKey)
+  }
+
+  /** 'progress' once per turn of the event loop after anything that moves it, for listeners. */
+  #progressSoon(): void {
+    if (this.#progressTimer !== null) return
+    this.#progressTimer = setImmediate(() => {
+      this.#progressTimer = null
+      if (this.closing) return
+      for (const channel of this.channels) channel.reportProgress()
+      if (this.listenerCount('progress') > 0) this.emit('progress', this.progress())
+    })
   }
 
   #setTimer(at: number | null): void {
@@ -833,6 +893,17 @@ export class Multifeed extends ReadyResource {
     this.#assertOpen()
   }
 }
+
+/** Events after which a progress display may change. */
+const PROGRESS_EVENTS = new Set<CollectionEvent['type']>([
+  'message',
+  'feeds-opened',
+  'feed-length',
+  'block',
+  'remove',
+  'connection-closed',
+  'disconnect',
+])
 
 /** Destroys a stream we created and resolves once it closed. */
 function destroyAndWait(stream: ReplicationStream): Promise<void> {
