@@ -245,6 +245,7 @@ export class Multifeed extends ReadyResource {
     this.#cores = new FeedCores(this.store, this.#coreOptions, this.#gate, {
       opened: (feeds) => this.#input({ type: 'feeds-opened', now: now(), feeds }),
       grew: (feeds) => this.#grew(feeds),
+      truncated: (key, length) => this.#input({ type: 'feed-truncate', key, length }),
       failed: (_key, err) => this.emit('warning', err),
     })
     this.ready().catch(noop) // start loading now; errors surface on the caller's ready()
