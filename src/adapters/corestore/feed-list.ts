@@ -8,6 +8,12 @@
  * A store-level registry (userData of one anchor in the root namespace) lists the multifeeds of
  * the store, so that remove() can tell whether another multifeed still holds a feed.
  *
+ * While the list is open, the gate governs every key it names (members and blocked keys) and the
+ * multifeed's metadata cores (anchor, registry, legacy list), whether or not they are open: a core
+ * Corestore opens later for any reason (a remote asking by discovery key, a session the user
+ * opens) is then gated from its first moment, so a closed member or a blocked feed is served to
+ * no one the collection did not attach it for.
+ *
  * Private surface, kept to this module: batched writes and prefix reads go through the core's
  * storage (`core.state.storage.write()` and `createUserDataStream`, the hypercore-storage API the
  * hypercore README's atoms section reaches the same way); `test/integration/feed-list.test.ts`
@@ -16,6 +22,7 @@
 import c from 'compact-encoding'
 import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'
+import crypto from 'hypercore-crypto'
 import { toHex } from '../../state/hex.js'
 import { parseKey } from './keys.js'
 import type { StoreGate } from './store-gate.js'
@@ -109,10 +116,13 @@ export class FeedList {
   #flushing: Promise<void> | null = null
   readonly #grown = new Set<string>()
   #lengthTimer: ReturnType<typeof setTimeout> | null = null
+  /** Discovery keys of the metadata cores governed while the list is open (anchor excluded). */
+  readonly #metadata: Uint8Array[]
 
-  private constructor(anchor: Hypercore, gate: StoreGate) {
+  private constructor(anchor: Hypercore, gate: StoreGate, metadata: Uint8Array[]) {
     this.#anchor = anchor
     this.#gate = gate
+    this.#metadata = metadata
   }
 
   /** Opens (or creates) the list of the multifeed whose namespace is `store`, and loads it. */
@@ -122,8 +132,21 @@ export class FeedList {
     discoveryKey: Uint8Array,
     gate: StoreGate,
   ): Promise<FeedList> {
-    const anchor = await openAnchor(store, FEED_LIST_CORE_NAME, gate)
-    const list = new FeedList(anchor, gate)
+    // The registry and the legacy list are opened only for a moment, but a peer that knows their
+    // keys must not get them at any other moment either: governed for the list's lifetime.
+    const metadata = [
+      await discoveryKeyOfNamed(root, REGISTRY_CORE_NAME),
+      await discoveryKeyOfNamed(store, LEGACY_CORE_NAME),
+    ]
+    for (const discoveryKey of metadata) gate.govern(discoveryKey)
+    let anchor: Hypercore
+    try {
+      anchor = await openAnchor(store, FEED_LIST_CORE_NAME, gate)
+    } catch (err) {
+      for (const discoveryKey of metadata) gate.release(discoveryKey, null)
+      throw err
+    }
+    const list = new FeedList(anchor, gate, metadata)
     await list.#load()
     if ((await anchor.getUserData(FORMAT)) === null) {
       await list.#migrate(store)
@@ -181,6 +204,7 @@ export class FeedList {
     const hex = toHex(key)
     const feed = this.#feeds.get(hex)
     if (feed === undefined) {
+      this.#govern(hex, key)
       const seq = this.#nextSeq++
       this.#feeds.set(hex, { key, name, length: 0, blocked: this.#blocked.has(hex), seq })
     } else if (name !== null) {
@@ -197,6 +221,7 @@ export class FeedList {
 
   block(key: Uint8Array): Promise<void> {
     const hex = toHex(key)
+    this.#govern(hex, key)
     this.#blocked.set(hex, key)
     const feed = this.#feeds.get(hex)
     if (feed !== undefined) feed.blocked = true
@@ -205,15 +230,17 @@ export class FeedList {
 
   unblock(key: Uint8Array): Promise<void> {
     const hex = toHex(key)
-    this.#blocked.delete(hex)
     const feed = this.#feeds.get(hex)
+    const wasBlocked = this.#blocked.delete(hex)
     if (feed !== undefined) feed.blocked = false
+    else if (wasBlocked) this.#gate.release(discoveryKeyOf(key), null) // named nowhere else now
     return this.#write(BLOCKED + hex, null)
   }
 
   /** Out of the list for good, and blocked. */
   remove(key: Uint8Array): Promise<void> {
     const hex = toHex(key)
+    this.#govern(hex, key) // stays governed: it is blocked from now on
     this.#feeds.delete(hex)
     this.#grown.delete(hex)
     this.#blocked.set(hex, key)
@@ -244,7 +271,17 @@ export class FeedList {
     if (this.#lengthTimer !== null) clearTimeout(this.#lengthTimer)
     await this.#writeLengths()
     await this.#flushing
+    for (const { key } of this.#feeds.values()) this.#gate.release(discoveryKeyOf(key), null)
+    for (const [hex, key] of this.#blocked) {
+      if (!this.#feeds.has(hex)) this.#gate.release(discoveryKeyOf(key), null)
+    }
+    for (const discoveryKey of this.#metadata) this.#gate.release(discoveryKey, null)
     await closeAnchor(this.#anchor, this.#gate)
+  }
+
+  /** Governs a key the list did not name yet (one govern per key, released at close). */
+  #govern(hex: string, key: Uint8Array): void {
+    if (!this.#feeds.has(hex) && !this.#blocked.has(hex)) this.#gate.govern(discoveryKeyOf(key))
   }
 
   #writeLengths(): Promise<void> {
@@ -301,7 +338,12 @@ export class FeedList {
       feeds.push({ key: parsed, ...record, blocked: this.#blocked.has(toHex(parsed)) })
     }
     feeds.sort((a, b) => a.seq - b.seq)
-    for (const feed of feeds) this.#feeds.set(toHex(feed.key), feed)
+    for (const key of this.#blocked.values()) this.#gate.govern(discoveryKeyOf(key))
+    for (const feed of feeds) {
+      const hex = toHex(feed.key)
+      if (!this.#blocked.has(hex)) this.#gate.govern(discoveryKeyOf(feed.key))
+      this.#feeds.set(hex, feed)
+    }
     this.#nextSeq = feeds.length === 0 ? 0 : feeds[feeds.length - 1]!.seq + 1
   }
 
@@ -335,11 +377,28 @@ async function openAnchor(
   gate: StoreGate,
   valueEncoding?: string,
 ): Promise<Hypercore> {
+  // Governed before Corestore opens it, so no remote open can reach it ungated meanwhile.
+  const discoveryKey = await discoveryKeyOfNamed(store, name)
+  gate.govern(discoveryKey)
   const anchor = store.get({ name, active: false, ...(valueEncoding ? { valueEncoding } : {}) })
-  await anchor.ready()
-  gate.govern(anchor.discoveryKey)
+  try {
+    await anchor.ready()
+  } catch (err) {
+    gate.release(discoveryKey, null)
+    throw err
+  }
   gate.gateSession(anchor)
   return anchor
+}
+
+/** The discovery key of the named core `name` of `store`'s namespace, without opening it. */
+async function discoveryKeyOfNamed(store: Corestore, name: string): Promise<Uint8Array> {
+  const { publicKey } = await store.createKeyPair(name)
+  return discoveryKeyOf(publicKey)
+}
+
+function discoveryKeyOf(key: Uint8Array): Uint8Array {
+  return crypto.discoveryKey(key)
 }
 
 async function closeAnchor(anchor: Hypercore, gate: StoreGate): Promise<void> {
