@@ -5,8 +5,9 @@
  * locally and never replicates it (hypercore README, "User Data"). The anchor is also governed
  * by the store's gate, so a peer that knows its key cannot even open a channel for it.
  *
- * A store-level registry (userData of one anchor in the root namespace) lists the multifeeds of
- * the store, so that remove() can tell whether another multifeed still holds a feed.
+ * A store-level registry (userData of one anchor in the root namespace of the root store) lists
+ * the multifeeds of the store with the key of each one's anchor, so that remove() can tell whether
+ * another multifeed still holds a feed, whichever namespace or session of the store it was given.
  *
  * While the list is open, the gate governs every key it names (members and blocked keys) and the
  * multifeed's metadata cores (anchor, registry, legacy list), whether or not they are open: a core
@@ -135,7 +136,7 @@ export class FeedList {
     // The registry and the legacy list are opened only for a moment, but a peer that knows their
     // keys must not get them at any other moment either: governed for the list's lifetime.
     const metadata = [
-      await discoveryKeyOfNamed(root, REGISTRY_CORE_NAME),
+      await discoveryKeyOfNamed(rootOf(root), REGISTRY_CORE_NAME),
       await discoveryKeyOfNamed(store, LEGACY_CORE_NAME),
     ]
     for (const discoveryKey of metadata) gate.govern(discoveryKey)
@@ -152,7 +153,7 @@ export class FeedList {
       await list.#migrate(store)
       await list.#write(FORMAT, FORMAT_VERSION)
     }
-    await register(root, discoveryKey, gate)
+    await register(rootOf(root), discoveryKey, anchor.key, gate)
     return list
   }
 
@@ -166,21 +167,29 @@ export class FeedList {
     key: Uint8Array,
     gate: StoreGate,
   ): Promise<boolean> {
+    root = rootOf(root)
     const registry = await openAnchor(root, REGISTRY_CORE_NAME, gate)
-    const others: string[] = []
+    const others: { hex: string; anchorKey: Uint8Array | null }[] = []
     try {
-      for await (const { key: entry } of storageOf(registry).createUserDataStream({
+      for await (const { key: entry, value } of storageOf(registry).createUserDataStream({
         gte: MULTIFEED,
         lt: prefixEnd(MULTIFEED),
       })) {
         const hex = entry.slice(MULTIFEED.length)
-        if (hex !== toHex(discoveryKey)) others.push(hex)
+        if (hex === toHex(discoveryKey)) continue
+        others.push({ hex, anchorKey: value.byteLength === 32 ? value : null })
       }
     } finally {
       await closeAnchor(registry, gate)
     }
-    for (const hex of others) {
-      const anchor = await openAnchor(root.namespace(parseKey(hex)!), FEED_LIST_CORE_NAME, gate)
+    for (const { hex, anchorKey } of others) {
+      // By the anchor's key: the other multifeed may live in any namespace of the store. An entry
+      // without one (written before keys were recorded) names a multifeed of the root namespace.
+      const anchor =
+        anchorKey === null
+          ? await openAnchor(root.namespace(parseKey(hex)!), FEED_LIST_CORE_NAME, gate)
+          : await openAnchorByKey(root, anchorKey, gate)
+      if (anchor === null) continue // its list is gone: it holds nothing
       try {
         if ((await anchor.getUserData(FEED + toHex(key))) !== null) return true
       } finally {
@@ -391,6 +400,31 @@ async function openAnchor(
   return anchor
 }
 
+/** An anchor by its key (null if the store does not hold it), governed like openAnchor's. */
+async function openAnchorByKey(
+  root: Corestore,
+  key: Uint8Array,
+  gate: StoreGate,
+): Promise<Hypercore | null> {
+  const discoveryKey = discoveryKeyOf(key)
+  gate.govern(discoveryKey)
+  const anchor = root.get({ key, active: false, createIfMissing: false })
+  try {
+    await anchor.ready()
+  } catch {
+    gate.release(discoveryKey, null)
+    await anchor.close().catch(noop)
+    return null
+  }
+  gate.gateSession(anchor)
+  return anchor
+}
+
+/** The root of a Corestore session or namespace: the registry lives in its root namespace. */
+function rootOf(store: Corestore): Corestore {
+  return store.root ?? store
+}
+
 /** The discovery key of the named core `name` of `store`'s namespace, without opening it. */
 async function discoveryKeyOfNamed(store: Corestore, name: string): Promise<Uint8Array> {
   const { publicKey } = await store.createKeyPair(name)
@@ -406,11 +440,16 @@ async function closeAnchor(anchor: Hypercore, gate: StoreGate): Promise<void> {
   await anchor.close()
 }
 
-/** Adds the multifeed to the store's registry. */
-async function register(root: Corestore, discoveryKey: Uint8Array, gate: StoreGate): Promise<void> {
+/** Adds the multifeed (its discovery key, its anchor's key) to the store's registry. */
+async function register(
+  root: Corestore,
+  discoveryKey: Uint8Array,
+  anchorKey: Uint8Array,
+  gate: StoreGate,
+): Promise<void> {
   const registry = await openAnchor(root, REGISTRY_CORE_NAME, gate)
   try {
-    await registry.setUserData(MULTIFEED + toHex(discoveryKey), Uint8Array.of(1))
+    await registry.setUserData(MULTIFEED + toHex(discoveryKey), anchorKey)
   } finally {
     await closeAnchor(registry, gate)
   }
