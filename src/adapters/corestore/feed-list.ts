@@ -118,12 +118,11 @@ export class FeedList {
   readonly #grown = new Set<string>()
   #lengthTimer: ReturnType<typeof setTimeout> | null = null
   /** Discovery keys of the metadata cores governed while the list is open (anchor excluded). */
-  readonly #metadata: Uint8Array[]
+  readonly #metadata: Uint8Array[] = []
 
-  private constructor(anchor: Hypercore, gate: StoreGate, metadata: Uint8Array[]) {
+  private constructor(anchor: Hypercore, gate: StoreGate) {
     this.#anchor = anchor
     this.#gate = gate
-    this.#metadata = metadata
   }
 
   /** Opens (or creates) the list of the multifeed whose namespace is `store`, and loads it. */
@@ -133,27 +132,22 @@ export class FeedList {
     discoveryKey: Uint8Array,
     gate: StoreGate,
   ): Promise<FeedList> {
-    // The registry and the legacy list are opened only for a moment, but a peer that knows their
-    // keys must not get them at any other moment either: governed for the list's lifetime.
-    const metadata = [
-      await discoveryKeyOfNamed(rootOf(root), REGISTRY_CORE_NAME),
-      await discoveryKeyOfNamed(store, LEGACY_CORE_NAME),
-    ]
-    for (const discoveryKey of metadata) gate.govern(discoveryKey)
-    let anchor: Hypercore
-    try {
-      anchor = await openAnchor(store, FEED_LIST_CORE_NAME, gate)
-    } catch (err) {
-      for (const discoveryKey of metadata) gate.release(discoveryKey, null)
-      throw err
-    }
-    const list = new FeedList(anchor, gate, metadata)
+    const anchor = await openAnchor(store, FEED_LIST_CORE_NAME, gate)
+    const list = new FeedList(anchor, gate)
     await list.#load()
-    if ((await anchor.getUserData(FORMAT)) === null) {
-      await list.#migrate(store)
-      await list.#write(FORMAT, FORMAT_VERSION)
+    // The legacy list and the registry are open only for a moment, but a peer that knows their
+    // keys must not get them at any other moment either: governed for the list's lifetime.
+    const legacy = await openAnchor(store, LEGACY_CORE_NAME, gate, 'json')
+    try {
+      list.#holdGoverned(legacy.discoveryKey)
+      if ((await anchor.getUserData(FORMAT)) === null) {
+        await list.#migrate(legacy)
+        await list.#write(FORMAT, FORMAT_VERSION)
+      }
+    } finally {
+      await closeAnchor(legacy, gate)
     }
-    await register(rootOf(root), discoveryKey, anchor.key, gate)
+    list.#holdGoverned(await register(rootOf(root), discoveryKey, anchor.key, gate))
     return list
   }
 
@@ -189,7 +183,6 @@ export class FeedList {
         anchorKey === null
           ? await openAnchor(root.namespace(parseKey(hex)!), FEED_LIST_CORE_NAME, gate)
           : await openAnchorByKey(root, anchorKey, gate)
-      if (anchor === null) continue // its list is gone: it holds nothing
       try {
         if ((await anchor.getUserData(FEED + toHex(key))) !== null) return true
       } finally {
@@ -288,6 +281,12 @@ export class FeedList {
     await closeAnchor(this.#anchor, this.#gate)
   }
 
+  /** Keeps a metadata core governed until the list closes. */
+  #holdGoverned(discoveryKey: Uint8Array): void {
+    this.#gate.govern(discoveryKey)
+    this.#metadata.push(discoveryKey)
+  }
+
   /** Governs a key the list did not name yet (one govern per key, released at close). */
   #govern(hex: string, key: Uint8Array): void {
     if (!this.#feeds.has(hex) && !this.#blocked.has(hex)) this.#gate.govern(discoveryKeyOf(key))
@@ -357,25 +356,20 @@ export class FeedList {
   }
 
   /** Reads the feed list of versions up to 0.1 (a JSON log core), once. */
-  async #migrate(store: Corestore): Promise<void> {
-    const legacy = await openAnchor(store, LEGACY_CORE_NAME, this.#gate, 'json')
-    try {
-      for (let index = 0; index < legacy.length; index++) {
-        const record = (await legacy.get(index)) as {
-          op?: string
-          key?: string
-          name?: string | null
-        }
-        const key = parseKey(record?.key)
-        if (key === null) continue
-        if (record.op === 'add') await this.add(key, record.name ?? null)
-        else if (record.op === 'block') await this.block(key)
-        else if (record.op === 'remove') await this.remove(key)
+  async #migrate(legacy: Hypercore): Promise<void> {
+    for (let index = 0; index < legacy.length; index++) {
+      const record = (await legacy.get(index)) as {
+        op?: string
+        key?: string
+        name?: string | null
       }
-      if (legacy.length > 0) await legacy.clear(0, legacy.length)
-    } finally {
-      await closeAnchor(legacy, this.#gate)
+      const key = parseKey(record?.key)
+      if (key === null) continue
+      if (record.op === 'add') await this.add(key, record.name ?? null)
+      else if (record.op === 'block') await this.block(key)
+      else if (record.op === 'remove') await this.remove(key)
     }
+    if (legacy.length > 0) await legacy.clear(0, legacy.length)
   }
 }
 
@@ -386,10 +380,23 @@ async function openAnchor(
   gate: StoreGate,
   valueEncoding?: string,
 ): Promise<Hypercore> {
-  // Governed before Corestore opens it, so no remote open can reach it ungated meanwhile.
-  const discoveryKey = await discoveryKeyOfNamed(store, name)
-  gate.govern(discoveryKey)
   const anchor = store.get({ name, active: false, ...(valueEncoding ? { valueEncoding } : {}) })
+  await anchor.ready()
+  gate.govern(anchor.discoveryKey)
+  gate.gateSession(anchor)
+  return anchor
+}
+
+/** Another multifeed's anchor, by its key, governed like openAnchor's. */
+async function openAnchorByKey(
+  root: Corestore,
+  key: Uint8Array,
+  gate: StoreGate,
+): Promise<Hypercore> {
+  // Governed first: a core opened by key alone is readable, and could be fetched if stored empty.
+  const discoveryKey = discoveryKeyOf(key)
+  gate.govern(discoveryKey)
+  const anchor = root.get({ key, active: false })
   try {
     await anchor.ready()
   } catch (err) {
@@ -400,35 +407,9 @@ async function openAnchor(
   return anchor
 }
 
-/** An anchor by its key (null if the store does not hold it), governed like openAnchor's. */
-async function openAnchorByKey(
-  root: Corestore,
-  key: Uint8Array,
-  gate: StoreGate,
-): Promise<Hypercore | null> {
-  const discoveryKey = discoveryKeyOf(key)
-  gate.govern(discoveryKey)
-  const anchor = root.get({ key, active: false, createIfMissing: false })
-  try {
-    await anchor.ready()
-  } catch {
-    gate.release(discoveryKey, null)
-    await anchor.close().catch(noop)
-    return null
-  }
-  gate.gateSession(anchor)
-  return anchor
-}
-
 /** The root of a Corestore session or namespace: the registry lives in its root namespace. */
 function rootOf(store: Corestore): Corestore {
   return store.root ?? store
-}
-
-/** The discovery key of the named core `name` of `store`'s namespace, without opening it. */
-async function discoveryKeyOfNamed(store: Corestore, name: string): Promise<Uint8Array> {
-  const { publicKey } = await store.createKeyPair(name)
-  return discoveryKeyOf(publicKey)
 }
 
 function discoveryKeyOf(key: Uint8Array): Uint8Array {
@@ -440,16 +421,20 @@ async function closeAnchor(anchor: Hypercore, gate: StoreGate): Promise<void> {
   await anchor.close()
 }
 
-/** Adds the multifeed (its discovery key, its anchor's key) to the store's registry. */
+/**
+ * Adds the multifeed (its discovery key, its anchor's key) to the store's registry; returns the
+ * registry's discovery key.
+ */
 async function register(
   root: Corestore,
   discoveryKey: Uint8Array,
   anchorKey: Uint8Array,
   gate: StoreGate,
-): Promise<void> {
+): Promise<Uint8Array> {
   const registry = await openAnchor(root, REGISTRY_CORE_NAME, gate)
   try {
     await registry.setUserData(MULTIFEED + toHex(discoveryKey), anchorKey)
+    return registry.discoveryKey
   } finally {
     await closeAnchor(registry, gate)
   }
