@@ -72,6 +72,70 @@ describe('blocking stops serving', () => {
     expect(await tryFetch(thief5)).toBe('REQUEST_TIMEOUT')
   })
 
+  test('a blocked feed is no longer relayed: a member connected at the time gets no new block of it through the blocking peer', async () => {
+    const key = crypto.randomBytes(32)
+    const relayStore = await store()
+    const relay = await multifeed(relayStore, { key })
+    const sourceStore = await store()
+    const source = await multifeed(sourceStore, { key })
+    const abusive = await writer(source, 'abusive', 'a0')
+    const fine = await writer(source, 'fine', 'f0')
+    const readerStore = await store()
+    const reader = await multifeed(readerStore, { key })
+    // source - relay - reader: the reader gets everything through the relay only.
+    const up = link(relayStore, sourceStore, [[relay, source]])
+    const down = link(relayStore, readerStore, [[relay, reader]])
+    await Promise.all([up.synced, down.synced])
+    await eventually('the reader holds both feeds', () => {
+      return (
+        reader.feed(abusive.key)?.contiguousLength === 1 &&
+        reader.feed(fine.key)?.contiguousLength === 1
+      )
+    })
+
+    await relay.block(abusive.key)
+    await abusive.append(b4a.from('a1'))
+    await fine.append(b4a.from('f1'))
+    // The unblocked feed still flows through the relay, the blocked one does not.
+    expect(
+      b4a.toString((await reader.feed(fine.key)!.get(1, { timeout: 5000 })) as Uint8Array),
+    ).toBe('f1')
+    await expect(reader.feed(abusive.key)!.get(1, { timeout: 600 })).rejects.toMatchObject({
+      code: 'REQUEST_TIMEOUT',
+    })
+    expect(await relay.feed(abusive.key)!.has(1)).toBe(false) // nor does the relay fetch it
+  })
+
+  test('while the multifeed is closed, its store serves a blocked feed to a key holder: only remove() protects the data then (limit of blocking)', async () => {
+    const key = crypto.randomBytes(32)
+    const victimStore = await store()
+    const victim = await multifeed(victimStore, { key })
+    const sourceStore = await store()
+    const source = await multifeed(sourceStore, { key })
+    const blocked = await writer(source, 'blocked', 'b0')
+    const first = link(victimStore, sourceStore, [[victim, source]])
+    await first.synced
+    await eventually(
+      'the victim holds the feed',
+      () => victim.feed(blocked.key)?.contiguousLength === 1,
+    )
+    await disconnect(first.pair)
+    await victim.block(blocked.key)
+    await victim.close() // the application keeps the store open for other uses
+
+    // No multifeed governs the feed now: Corestore answers a key holder from storage.
+    const thief = await keyHolder(victimStore, await store(), blocked.key)
+    expect(await tryFetch(thief, 0, 5000)).toBe('block:b0')
+    await disconnect(thief.pair)
+
+    // remove() clears the blocks: with the multifeed closed again, there is nothing to fetch.
+    const reopened = await multifeed(victimStore, { key })
+    await reopened.remove(blocked.key)
+    await reopened.close()
+    const late = await keyHolder(victimStore, await store(), blocked.key)
+    expect(await tryFetch(late)).toBe('REQUEST_TIMEOUT')
+  })
+
   test('unblock(K): a new connection carries K again; a session that saw the block keeps it', async () => {
     const key = crypto.randomBytes(32)
     const victimStore = await store()
@@ -149,6 +213,14 @@ describe('blocking stops serving', () => {
       expect(replicator.attached(thiefMux)).toBe(false)
       expect(await tryFetch(thief)).toBe('REQUEST_TIMEOUT')
       expect(thief.peersAdded).toBe(0)
+
+      // Path 3: the user replicating the feed by hand on a stream (Hypercore's core.replicate)
+      // is refused the same way: a governed feed travels only where its collection attached it.
+      const handMade = noisePair()
+      own.replicate(handMade[0])
+      await handMade[0].opened
+      expect(asked).toContain(handMade[0].userData)
+      expect(replicator.attached(handMade[0].userData)).toBe(false)
     } finally {
       replicator.attachTo = gated
     }

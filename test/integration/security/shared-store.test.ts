@@ -32,7 +32,7 @@ async function onDisk(s: Corestore, key: Uint8Array) {
 }
 
 describe('multifeeds sharing a Corestore', () => {
-  test("Y.block(K) and Y.remove(K) leave X's replication of K and X's data untouched", async () => {
+  test("Y.block(K), Y.remove(K) and Y.close() leave X's replication of K and X's data untouched", async () => {
     const kx = crypto.randomBytes(32)
     const ky = crypto.randomBytes(32)
     const identity = crypto.keyPair()
@@ -70,13 +70,18 @@ describe('multifeeds sharing a Corestore', () => {
       expect(text(await mine.get(index, { wait: false }))).toBe(value)
     }
 
+    // Y closing (its gate allowances and governance released) leaves X's replication of K alone.
+    await y.close()
+    await shared.append(b4a.from('k3'))
+    expect(await fetched(copy, 3)).toBe('k3')
+
     // A new member of X (connected after Y blocked and removed K) gets K from the victim alone.
     await disconnect(connection.pair)
     const laterStore = await store()
     const later = await multifeed(laterStore, { key: kx })
     const second = link(victimStore, laterStore, [[x, later]])
     await second.synced
-    expect(await fetched(later.feed(shared.key)!, 2)).toBe('k2')
+    expect(await fetched(later.feed(shared.key)!, 3)).toBe('k3')
   })
 
   for (const where of ['the root store', 'a namespace of the store'] as const) {
