@@ -17,8 +17,8 @@
  *
  * Private surface, kept to this module: batched writes and prefix reads go through the core's
  * storage (`core.state.storage.write()` and `createUserDataStream`, the hypercore-storage API the
- * hypercore README's atoms section reaches the same way); `test/integration/feed-list.test.ts`
- * fails if an upgrade moves them.
+ * hypercore README's atoms section reaches the same way); `test/integration/security/feed-list.test.ts`
+ * (entries written in a batch, read back after a restart) fails if an upgrade moves them.
  */
 import c from 'compact-encoding'
 import type Corestore from 'corestore'

@@ -13,7 +13,8 @@
  * opened by Corestore for a remote's request is governed before it can attach. A refused open
  * from the remote is then rejected by protomux, exactly as for a core the store does not have.
  * This is the least fragile seam found: it replaces one method on objects we are handed, reads
- * no private field, and `test/integration/gate.test.ts` fails if an upgrade adds a path around it.
+ * no private field, and the canary in `test/integration/security/blocking.test.ts` fails if an
+ * upgrade adds a path around it.
  */
 import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'
