@@ -119,6 +119,8 @@ export class FeedList {
   #lengthTimer: ReturnType<typeof setTimeout> | null = null
   /** Discovery keys of the metadata cores governed while the list is open (anchor excluded). */
   readonly #metadata: Uint8Array[] = []
+  /** The discovery key of every key the list names (computed once: it is hashed). */
+  readonly #governed = new Map<string, Uint8Array>()
 
   private constructor(anchor: Hypercore, gate: StoreGate) {
     this.#anchor = anchor
@@ -233,9 +235,9 @@ export class FeedList {
   unblock(key: Uint8Array): Promise<void> {
     const hex = toHex(key)
     const feed = this.#feeds.get(hex)
-    const wasBlocked = this.#blocked.delete(hex)
+    this.#blocked.delete(hex)
     if (feed !== undefined) feed.blocked = false
-    else if (wasBlocked) this.#gate.release(discoveryKeyOf(key), null) // named nowhere else now
+    else this.#ungovern(hex) // named nowhere else now
     return this.#write(BLOCKED + hex, null)
   }
 
@@ -273,10 +275,8 @@ export class FeedList {
     if (this.#lengthTimer !== null) clearTimeout(this.#lengthTimer)
     await this.#writeLengths()
     await this.#flushing
-    for (const { key } of this.#feeds.values()) this.#gate.release(discoveryKeyOf(key), null)
-    for (const [hex, key] of this.#blocked) {
-      if (!this.#feeds.has(hex)) this.#gate.release(discoveryKeyOf(key), null)
-    }
+    for (const discoveryKey of this.#governed.values()) this.#gate.release(discoveryKey, null)
+    this.#governed.clear()
     for (const discoveryKey of this.#metadata) this.#gate.release(discoveryKey, null)
     await closeAnchor(this.#anchor, this.#gate)
   }
@@ -289,7 +289,17 @@ export class FeedList {
 
   /** Governs a key the list did not name yet (one govern per key, released at close). */
   #govern(hex: string, key: Uint8Array): void {
-    if (!this.#feeds.has(hex) && !this.#blocked.has(hex)) this.#gate.govern(discoveryKeyOf(key))
+    if (this.#governed.has(hex)) return
+    const discoveryKey = discoveryKeyOf(key)
+    this.#gate.govern(discoveryKey)
+    this.#governed.set(hex, discoveryKey)
+  }
+
+  #ungovern(hex: string): void {
+    const discoveryKey = this.#governed.get(hex)
+    if (discoveryKey === undefined) return
+    this.#governed.delete(hex)
+    this.#gate.release(discoveryKey, null)
   }
 
   #writeLengths(): Promise<void> {
@@ -346,10 +356,10 @@ export class FeedList {
       feeds.push({ key: parsed, ...record, blocked: this.#blocked.has(toHex(parsed)) })
     }
     feeds.sort((a, b) => a.seq - b.seq)
-    for (const key of this.#blocked.values()) this.#gate.govern(discoveryKeyOf(key))
+    for (const [hex, key] of this.#blocked) this.#govern(hex, key)
     for (const feed of feeds) {
       const hex = toHex(feed.key)
-      if (!this.#blocked.has(hex)) this.#gate.govern(discoveryKeyOf(feed.key))
+      this.#govern(hex, feed.key)
       this.#feeds.set(hex, feed)
     }
     this.#nextSeq = feeds.length === 0 ? 0 : feeds[feeds.length - 1]!.seq + 1
