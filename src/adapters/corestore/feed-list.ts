@@ -9,16 +9,15 @@
  * the multifeeds of the store with the key of each one's anchor, so that remove() can tell whether
  * another multifeed still holds a feed, whichever namespace or session of the store it was given.
  *
- * While the list is open, the gate governs every key it names (members and blocked keys) and the
- * multifeed's metadata cores (anchor, registry, legacy list), whether or not they are open: a core
- * Corestore opens later for any reason (a remote asking by discovery key, a session the user
- * opens) is then gated from its first moment, so a closed member or a blocked feed is served to
- * no one the collection did not attach it for.
+ * While the list is open, the gate governs the multifeed's metadata cores (the anchor, the legacy
+ * list, the store's registry), whether or not they are open: a peer that knows their keys gets no
+ * channel for them (the Multifeed governs the members and blocked keys the same way).
  *
  * Private surface, kept to this module: batched writes and prefix reads go through the core's
  * storage (`core.state.storage.write()` and `createUserDataStream`, the hypercore-storage API the
- * hypercore README's atoms section reaches the same way); `test/integration/security/feed-list.test.ts`
- * (entries written in a batch, read back after a restart) fails if an upgrade moves them.
+ * hypercore README's atoms section reaches the same way);
+ * `test/integration/security/feed-list.test.ts` (entries written in a batch, read back after a
+ * restart) fails if an upgrade moves them.
  */
 import c from 'compact-encoding'
 import type Corestore from 'corestore'
@@ -119,8 +118,6 @@ export class FeedList {
   #lengthTimer: ReturnType<typeof setTimeout> | null = null
   /** Discovery keys of the metadata cores governed while the list is open (anchor excluded). */
   readonly #metadata: Uint8Array[] = []
-  /** The discovery key of every key the list names (computed once: it is hashed). */
-  readonly #governed = new Map<string, Uint8Array>()
 
   private constructor(anchor: Hypercore, gate: StoreGate) {
     this.#anchor = anchor
@@ -208,7 +205,6 @@ export class FeedList {
     const hex = toHex(key)
     const feed = this.#feeds.get(hex)
     if (feed === undefined) {
-      this.#govern(hex, key)
       const seq = this.#nextSeq++
       this.#feeds.set(hex, { key, name, length: 0, blocked: this.#blocked.has(hex), seq })
     } else if (name !== null) {
@@ -225,7 +221,6 @@ export class FeedList {
 
   block(key: Uint8Array): Promise<void> {
     const hex = toHex(key)
-    this.#govern(hex, key)
     this.#blocked.set(hex, key)
     const feed = this.#feeds.get(hex)
     if (feed !== undefined) feed.blocked = true
@@ -234,17 +229,15 @@ export class FeedList {
 
   unblock(key: Uint8Array): Promise<void> {
     const hex = toHex(key)
-    const feed = this.#feeds.get(hex)
     this.#blocked.delete(hex)
+    const feed = this.#feeds.get(hex)
     if (feed !== undefined) feed.blocked = false
-    else this.#ungovern(hex) // named nowhere else now
     return this.#write(BLOCKED + hex, null)
   }
 
   /** Out of the list for good, and blocked. */
   remove(key: Uint8Array): Promise<void> {
     const hex = toHex(key)
-    this.#govern(hex, key) // stays governed: it is blocked from now on
     this.#feeds.delete(hex)
     this.#grown.delete(hex)
     this.#blocked.set(hex, key)
@@ -275,8 +268,6 @@ export class FeedList {
     if (this.#lengthTimer !== null) clearTimeout(this.#lengthTimer)
     await this.#writeLengths()
     await this.#flushing
-    for (const discoveryKey of this.#governed.values()) this.#gate.release(discoveryKey, null)
-    this.#governed.clear()
     for (const discoveryKey of this.#metadata) this.#gate.release(discoveryKey, null)
     await closeAnchor(this.#anchor, this.#gate)
   }
@@ -285,21 +276,6 @@ export class FeedList {
   #holdGoverned(discoveryKey: Uint8Array): void {
     this.#gate.govern(discoveryKey)
     this.#metadata.push(discoveryKey)
-  }
-
-  /** Governs a key the list did not name yet (one govern per key, released at close). */
-  #govern(hex: string, key: Uint8Array): void {
-    if (this.#governed.has(hex)) return
-    const discoveryKey = discoveryKeyOf(key)
-    this.#gate.govern(discoveryKey)
-    this.#governed.set(hex, discoveryKey)
-  }
-
-  #ungovern(hex: string): void {
-    const discoveryKey = this.#governed.get(hex)
-    if (discoveryKey === undefined) return
-    this.#governed.delete(hex)
-    this.#gate.release(discoveryKey, null)
   }
 
   #writeLengths(): Promise<void> {
@@ -356,12 +332,7 @@ export class FeedList {
       feeds.push({ key: parsed, ...record, blocked: this.#blocked.has(toHex(parsed)) })
     }
     feeds.sort((a, b) => a.seq - b.seq)
-    for (const [hex, key] of this.#blocked) this.#govern(hex, key)
-    for (const feed of feeds) {
-      const hex = toHex(feed.key)
-      this.#govern(hex, feed.key)
-      this.#feeds.set(hex, feed)
-    }
+    for (const feed of feeds) this.#feeds.set(toHex(feed.key), feed)
     this.#nextSeq = feeds.length === 0 ? 0 : feeds[feeds.length - 1]!.seq + 1
   }
 

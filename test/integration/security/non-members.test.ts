@@ -121,11 +121,11 @@ describe('a connection carries nothing of a multifeed it was not agreed for', ()
     await disconnect(toMember.pair)
   })
 
-  // Fails until Multifeed.#createWriter (src/adapters/corestore/multifeed.ts) governs the new
-  // writer's discovery key before it calls store.get: derive it first (store.createKeyPair(name)
-  // for a named writer, the given keyPair otherwise), gate.govern() it, open the core, and let
-  // FeedCores.adopt() take over. Today the core opens ungoverned and active, Corestore attaches it
-  // to every stream when it starts downloading (attachAll), and only then does adopt() govern it.
+  // Fails until Multifeed.#createWriter (src/adapters/corestore/multifeed.ts) governs a new
+  // writer before any active session of it exists: open it first with `active: false`, govern its
+  // discovery key (#govern, gateSession), then open the active session. Today the active session
+  // opens ungoverned, Corestore attaches the new core to every stream as it starts downloading
+  // (attachAll), and only then is it governed.
   test.fails('a writer created while a keyless peer is connected is not opened to it', async () => {
     const victimStore = await store()
     const plain = victimStore.get({ name: 'another application' })
