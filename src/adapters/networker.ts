@@ -60,7 +60,10 @@ export interface ReplicatingStore {
 }
 
 export interface NetworkerOptions {
-  /** A swarm to use. The networker never destroys a swarm it was given, nor its connections. */
+  /**
+   * A swarm to use. The networker never destroys a swarm it was given, and its destroy() leaves
+   * that swarm's connections open; while it runs, it closes those that carry nothing.
+   */
   swarm?: Hyperswarm
   /** DHT for the swarm the networker creates (Hyperswarm destroys it with the swarm). */
   dht?: DHT
