@@ -218,7 +218,9 @@ export class Networker extends EventEmitter {
     multifeed.on('channel', onchannel)
     const entry: Joined = { multifeed, discovery, onchannel }
     this.joined.set(id, entry)
-    for (const link of this.links.values()) this.attach(link, id, multifeed)
+    for (const link of this.links.values()) {
+      if (link.closing === null) this.attach(link, id, multifeed)
+    }
     await discovery.flushed()
     this.hold(this.discoverAgain(id, entry))
   }

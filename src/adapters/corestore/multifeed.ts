@@ -36,7 +36,6 @@ import type {
 } from '../../state/collection-types.js'
 import { toHex } from '../../state/hex.js'
 import type { SessionOptions, SharePolicy, WantPolicy } from '../../state/types.js'
-import { drainConnection } from '../drain.js'
 import { LocalErrorCode, MultifeedError } from '../errors.js'
 import { logStore } from '../log.js'
 import {
@@ -548,7 +547,6 @@ export class Multifeed extends ReadyResource {
   }
 
   protected override async _close(): Promise<void> {
-    await Promise.all([...this.#ownedStreams].map(drainConnection)) // see drain.ts
     this.#input({ type: 'close' })
     for (const stream of this.#ownedStreams) stream.destroy()
     if (this.#timer !== null) clearTimeout(this.#timer)
