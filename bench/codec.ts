@@ -1,7 +1,7 @@
 /**
  * Codec cost against the floor: encoding and decoding a 1000-key message with our strict
  * codec vs plain compact-encoding `c.array(c.fixed32)` on the same keys, in one process.
- * Target (brief): Manifest within 1.5x.
+ * Target: each message within 1.5x of the floor (Manifest, the brief's figure, and Request).
  */
 import c from 'compact-encoding'
 import {
@@ -11,11 +11,11 @@ import {
   MessageType,
   type Request,
 } from '../src/codec/index.js'
-import type { BenchSection } from './report.js'
+import { type BenchSection, judge } from './report.js'
 
 const KEY_COUNT = 1000
 const ROUNDS = 41
-const TARGET_RATIO = 1.5
+const TARGET = 'x floor <= 1.5'
 
 interface Subject {
   name: string
@@ -79,18 +79,20 @@ export async function run(): Promise<BenchSection> {
   ]
   const samples = measure(subjects, 300)
   const floor = samples.get('c.array(c.fixed32)')!
-  const rows = subjects.map((subject) => ({
-    codec: subject.name,
-    keys: KEY_COUNT,
-    'ns/op (encode+decode)': Math.round(median(samples.get(subject.name)!)),
-    'x floor': Number(pairedRatio(samples.get(subject.name)!, floor).toFixed(2)),
-  }))
-  const manifestRatio = pairedRatio(samples.get('Manifest')!, floor)
+  const rows = subjects.map((subject, index) => {
+    const ratio = Number(pairedRatio(samples.get(subject.name)!, floor).toFixed(2))
+    return {
+      codec: subject.name,
+      keys: KEY_COUNT,
+      'ns/op (encode+decode)': Math.round(median(samples.get(subject.name)!)),
+      // subjects[0] is the floor itself; every message of ours has the same target.
+      'x floor': index === 0 ? ratio : judge(ratio, TARGET),
+    }
+  })
   return {
     name: 'Codec: 1000-key message, encode + decode vs c.array(c.fixed32)',
     rows,
     notes: [
-      `Manifest ratio ${manifestRatio.toFixed(2)} (target <= ${TARGET_RATIO}): ${manifestRatio <= TARGET_RATIO ? 'met' : 'NOT met'}.`,
       'Manifest entries carry a 1-byte length and no data; the floor encodes the bare keys.',
       `x floor: median over ${ROUNDS} rounds of the ratio within a round (subjects run back to back); the ratio is what counts, not the absolute times.`,
     ],

@@ -21,7 +21,6 @@ const PEERS = [
   { name: 'bob', entries: 120 },
   { name: 'carol', entries: 60 },
 ]
-const TOTAL_BLOCKS = PEERS.reduce((sum, p) => sum + p.entries, 0)
 
 interface Peer {
   name: string
@@ -68,8 +67,9 @@ async function main(): Promise<void> {
 
     console.log(`\nsynced in ${syncMs.toFixed(0)} ms (joins included)\n`)
     for (const peer of peers) {
-      console.log(`${peer.name} holds ${peer.multifeed.feeds().length} feeds:`)
+      console.log(`${peer.name} holds ${peer.multifeed.keys().length} feeds:`)
       for (const core of peer.multifeed.feeds()) {
+        await core.ready() // feeds() hands out sessions as store.get() does
         const owner = PEERS[peers.findIndex((p) => p.multifeed.feed(core.key!)?.writable)]?.name
         const last = await core.get(core.length - 1)
         const id = b4a.toString(core.key!, 'hex').slice(0, 12)
@@ -88,38 +88,59 @@ async function main(): Promise<void> {
   }
 }
 
-/** Every peer holds every peer's feed at full length; prints a progress line meanwhile. */
+/**
+ * Every peer is synced with every other peer; prints a progress line from the multifeeds'
+ * 'progress' events meanwhile (peers, feeds held / accepted, blocks held / advertised).
+ */
 async function waitForSync(peers: Peer[]): Promise<void> {
-  const deadline = performance.now() + SYNC_TIMEOUT_MS
-  const progress = (): number[] =>
-    peers.map((peer) =>
-      peer.multifeed.feeds().reduce((sum, core) => sum + core.contiguousLength, 0),
-    )
   const interactive = process.stdout.isTTY
   let lastPrinted = 0
-  for (;;) {
-    const held = progress()
-    const done = held.every((blocks) => blocks === TOTAL_BLOCKS)
-    const line = peers
-      .map(
-        (peer, i) =>
-          `${peer.name} ${peer.multifeed.feeds().length}/${peers.length} feeds ${held[i]}/${TOTAL_BLOCKS} blocks`,
-      )
+  const line = (): string =>
+    peers
+      .map(({ name, multifeed }) => {
+        const p = multifeed.progress()
+        return `${name} ${p.peers} peers, feeds ${p.feedsHeld}/${p.feedsAccepted}, blocks ${p.blocksHeld}/${p.blocksAdvertised}`
+      })
       .join(' | ')
-    const now = performance.now()
-    if (interactive) process.stdout.write(`\rsyncing: ${line}   `)
-    else if (done || now - lastPrinted >= 250) {
-      console.log(`syncing: ${line}`)
-      lastPrinted = now
-    }
-    if (done) break
-    if (now > deadline) {
+  const done = (): boolean =>
+    peers.every(
+      ({ multifeed }) =>
+        multifeed.synced &&
+        multifeed.channels.length === peers.length - 1 &&
+        multifeed.keys().length === peers.length,
+    )
+  await new Promise<void>((resolve, reject) => {
+    const timeout = setTimeout(() => {
+      finish()
       if (interactive) process.stdout.write('\n')
-      throw new Error(`peers not in sync after ${SYNC_TIMEOUT_MS / 1000} s (${line})`)
+      reject(new Error(`peers not in sync after ${SYNC_TIMEOUT_MS / 1000} s (${line()})`))
+    }, SYNC_TIMEOUT_MS)
+    const onProgress = (): void => {
+      const now = performance.now()
+      if (interactive) process.stdout.write(`\rsyncing: ${line()}   `)
+      else if (now - lastPrinted >= 250) {
+        console.log(`syncing: ${line()}`)
+        lastPrinted = now
+      }
+      if (!done()) return
+      finish()
+      if (interactive) process.stdout.write('\n')
+      else console.log(`syncing: ${line()}`)
+      resolve()
     }
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  if (interactive) process.stdout.write('\n')
+    const finish = (): void => {
+      clearTimeout(timeout)
+      for (const { multifeed } of peers) {
+        multifeed.off('progress', onProgress)
+        multifeed.off('synced', onProgress)
+      }
+    }
+    for (const { multifeed } of peers) {
+      multifeed.on('progress', onProgress)
+      multifeed.on('synced', onProgress)
+    }
+    onProgress() // in sync already (a late listener asks instead of waiting)
+  })
 }
 
 main().then(

@@ -29,7 +29,8 @@ export interface DownloadRange {
 export interface HypercorePeer {
   protomux: unknown
   remotePublicKey: Uint8Array
-  channel: { close(): void }
+  /** The peer's protomux channel ('hypercore/alpha'). */
+  channel: { close(): void; fullyClosed(): Promise<void> }
 }
 
 export interface HypercoreOptions {

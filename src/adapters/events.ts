@@ -8,6 +8,7 @@ import type NoiseSecretStream from '@hyperswarm/secret-stream'
 import type Hypercore from 'hypercore'
 import type { PeerInfo } from 'hyperswarm'
 import type { Key } from '../codec/messages.js'
+import type { SyncProgress } from '../state/types.js'
 import type { FeedInfo } from './corestore/multifeed.js'
 import type { MultifeedError } from './errors.js'
 import type { NetworkedMultifeed } from './networker.js'
@@ -23,6 +24,8 @@ export interface MultifeedEvents {
   'remote-feeds': (keys: Key[], channel: MultifeedChannel) => void
   /** Every feed accepted on `channel` is held at the length the remote advertised. */
   synced: (channel: MultifeedChannel) => void
+  /** Progress over every peer moved (at most once per turn of the event loop). */
+  progress: (progress: SyncProgress & { peers: number }) => void
   /** A channel failed (the code says why); only that channel closed. */
   'session-error': (err: MultifeedError, channel: MultifeedChannel) => void
   /** A remote feed could not be opened (the store failed); the channel goes on. */
@@ -41,6 +44,8 @@ export interface MultifeedChannelEvents {
   'remote-feeds': (keys: Key[]) => void
   /** Every accepted feed is held at the length the remote advertised. */
   synced: () => void
+  /** This connection's progress moved (at most once per turn of the event loop). */
+  progress: (progress: SyncProgress) => void
   /** The channel failed (the code says why); 'close' follows. */
   'session-error': (err: MultifeedError) => void
   /** The channel closed (`closedBy` and `error` say how). */

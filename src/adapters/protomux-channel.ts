@@ -15,6 +15,7 @@ import { type Limits, MessageType, PROTOMUX_PROTOCOL } from '../codec/constants.
 import { encodeHandshake } from '../codec/handshake.js'
 import type { ChannelMessage, Handshake, Key } from '../codec/messages.js'
 import type { ConnectionId } from '../state/collection-types.js'
+import type { SyncProgress } from '../state/types.js'
 import { LocalErrorCode, MultifeedError } from './errors.js'
 import { logChannel } from './log.js'
 
@@ -92,6 +93,8 @@ export interface ChannelOwner {
   channelClosed(channel: MultifeedChannel, rejected: boolean): void
   /** The user closes the channel. */
   disconnect(channel: MultifeedChannel): void
+  /** The channel's session's progress, or null once it ended. */
+  progressOf(channel: MultifeedChannel): SyncProgress | null
 }
 
 /** The remote's verified handshake, as the 'handshake' event carries it. */
@@ -198,6 +201,27 @@ export class MultifeedChannel extends EventEmitter {
       .catch((err) => this.fail(internal(err)))
   }
 
+  /**
+   * How far this connection's session got with the remote's feeds: feeds accepted and held at the
+   * advertised length, the blocks that takes, and whether it is synced. Null before the session
+   * opens and after it ends. Computed on each read (linear in the feeds it knows).
+   */
+  get progress(): SyncProgress | null {
+    return this.closed ? null : this.#owner.progressOf(this)
+  }
+
+  /** True while this connection's session is synced (spec 9.2). */
+  get synced(): boolean {
+    return this.progress?.synced === true
+  }
+
+  /** @internal Emits 'progress' (when someone listens). */
+  reportProgress(): void {
+    if (this.listenerCount('progress') === 0) return
+    const progress = this.progress
+    if (progress !== null) this.emit('progress', progress)
+  }
+
   /** Asks the owner to end the session here (a Close with code 0, then the channel closes). */
   close(): void {
     if (!this.closed) this.#owner.disconnect(this)
@@ -218,19 +242,19 @@ export class MultifeedChannel extends EventEmitter {
   }
 
   /** @internal The remote proved the key. */
-  handshake(remote: RemoteHandshake): void {
+  notifyHandshake(remote: RemoteHandshake): void {
     this.remoteClient = remote.client
     this.remoteUserData = remote.userData
     this.emit('handshake', remote)
   }
 
   /** @internal The remote's offer is settled. */
-  remoteFeeds(keys: Key[]): void {
+  notifyRemoteFeeds(keys: Key[]): void {
     this.emit('remote-feeds', keys)
   }
 
   /** @internal The session is synced. */
-  synced(): void {
+  notifySynced(): void {
     this.emit('synced')
   }
 

@@ -20,7 +20,8 @@ Starts <command>, speaks the line protocol of test/vectors/README.md on its stdi
 and runs it through every vector. --reference runs this package's own implementation.
 
 options:
-  --suite <name>    run only this suite (repeatable): codec, capability, traces
+  --suite <name>    run only this suite (repeatable): codec, capability, traces,
+                    membership
   --vectors <dir>   vector files to use (default: the ones shipped with this package)
   --timeout <ms>    time allowed per response (default 30000)
   --no-skips        a skipped vector counts as a failure

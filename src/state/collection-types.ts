@@ -95,8 +95,8 @@ export interface DisconnectEvent {
 }
 
 /**
- * A local writer joins the collection (held open by the caller). Throws ERR_BLOCKED for a
- * blocked key and ERR_COLLECTION_FULL when there is no room: nothing changes then.
+ * A local writer joins the collection. Throws ERR_BLOCKED for a blocked key and
+ * ERR_COLLECTION_FULL when there is no room: nothing changes then.
  */
 export interface AddLocalEvent {
   type: 'add-local'
@@ -113,7 +113,10 @@ export interface FeedsOpenedEvent {
   feeds: { key: Key; length: number; known?: number }[]
 }
 
-/** An open feed's local copy changed: `length` blocks held without a gap, `known` its length. */
+/**
+ * A member's local copy changed: `length` blocks held without a gap, `known` its length. The
+ * caller reports it for every copy it holds open (the collection's, or one the user holds).
+ */
 export interface FeedLengthEvent {
   type: 'feed-length'
   now: number

@@ -30,7 +30,14 @@ import type {
   StoredFeed,
 } from './collection-types.js'
 import { Session } from './session.js'
-import type { Admission, LocalFeed, Role, SessionAction, SessionEvent } from './types.js'
+import type {
+  Admission,
+  LocalFeed,
+  Role,
+  SessionAction,
+  SessionEvent,
+  SyncProgress,
+} from './types.js'
 import { invalidArgument, invalidState, refused } from './usage-error.js'
 import {
   checkBytes,
@@ -131,6 +138,18 @@ export class Collection {
     return [...this.#connections.keys()]
   }
 
+  /**
+   * The session on `conn`'s progress (Session.progress); `synced` is also false while a feed it
+   * reported waits to open. Null for a connection without a session.
+   */
+  progress(conn: ConnectionId): SyncProgress | null {
+    const connection = this.#connections.get(conn)
+    if (connection === undefined) return null
+    const progress = connection.session.progress()
+    progress.synced = progress.synced && connection.waiting.size === 0
+    return progress
+  }
+
   /** True when the session on `conn` is synced (spec section 9.2). */
   isSynced(conn: ConnectionId): boolean {
     const connection = this.#connections.get(conn)
@@ -214,7 +233,7 @@ export class Collection {
         break
       case 'unblock':
         checkKey(event.key, 'key')
-        this.#unblock(event.key, out)
+        this.#unblock(event.key)
         break
       case 'remove':
         checkKey(event.key, 'key')
@@ -272,14 +291,7 @@ export class Collection {
       reservedLocalFeeds,
     }
     this.#phase = 'open'
-    // Local writers stay open while the collection is: their growth must be seen to be offered.
-    const locals: { key: Key; download: boolean }[] = []
-    for (const id of feeds.members()) {
-      if (!feeds.isLocal(id) || feeds.isBlocked(id)) continue
-      feeds.setOpening(id)
-      locals.push({ key: feeds.key(id), download: false })
-    }
-    return locals.length > 0 ? [{ type: 'open-feeds', feeds: locals }] : []
+    return []
   }
 
   // ---- connections ----
@@ -579,7 +591,6 @@ export class Collection {
     if (found !== NO_ID && feeds.isMember(found)) {
       // A writer's key pair for a feed learned from a peer: the same member, now local.
       feeds.admit(found, true, null)
-      feeds.setOpen(found, true)
       this.#grew(found, event.length, event.length, event.now, out)
       return
     }
@@ -591,7 +602,6 @@ export class Collection {
     }
     const id = feeds.idOf(event.key)
     feeds.admit(id, true, event.data ?? null)
-    feeds.setOpen(id, true)
     feeds.setLengths(id, event.length, event.length)
     this.#announce([id], null, out)
   }
@@ -698,16 +708,11 @@ export class Collection {
    * Sessions opened from now on neither know nor apply the block; a session already open keeps
    * it until it ends (a session's blocks last for its lifetime, spec 7.9).
    */
-  #unblock(key: Key, out: CollectionAction[]): void {
+  #unblock(key: Key): void {
     const feeds = this.#feeds
     const id = feeds.find(key)
     if (id === NO_ID || !feeds.isBlocked(id)) return
     feeds.setBlocked(id, false)
-    // A local writer is open while it is in the collection and not blocked.
-    if (feeds.isMember(id) && feeds.isLocal(id) && !feeds.isOpen(id) && !feeds.isOpening(id)) {
-      feeds.setOpening(id)
-      out.push({ type: 'open-feeds', feeds: [{ key: feeds.key(id), download: false }] })
-    }
   }
 
   #remove(key: Key, out: CollectionAction[]): void {
@@ -738,12 +743,9 @@ export class Collection {
 
   // ---- open and closed feeds ----
 
-  /** No connection uses it and it is not a local writer: it need not be open. */
+  /** Open while no connection uses it: it need not be. */
   #isIdle(id: CollectionFeedId): boolean {
-    const feeds = this.#feeds
-    if (feeds.users(id) > 0) return false
-    if (feeds.isLocal(id) && feeds.isMember(id) && !feeds.isBlocked(id)) return false
-    return feeds.isOpen(id)
+    return this.#feeds.users(id) === 0 && this.#feeds.isOpen(id)
   }
 
   #closeIdle(ids: CollectionFeedId[], out: CollectionAction[]): void {

@@ -28,6 +28,7 @@ import type {
   SessionEvent,
   SessionOptions,
   SharePolicy,
+  SyncProgress,
   WantPolicy,
 } from './types.js'
 import { invalidArgument, invalidState } from './usage-error.js'
@@ -110,6 +111,32 @@ export class Session {
   /** True between a `synced` action and the next event that breaks the condition. */
   get synced(): boolean {
     return this.#synced
+  }
+
+  /**
+   * Counts of the remote's accepted feeds held at their advertised lengths (spec 9.2). Computed
+   * on each call, in time linear in the feeds the session knows: read it for a progress display,
+   * not after every event.
+   */
+  progress(): SyncProgress {
+    const feeds = this.#feeds
+    const progress: SyncProgress = {
+      feedsAccepted: 0,
+      feedsHeld: 0,
+      blocksAdvertised: 0,
+      blocksHeld: 0,
+      synced: this.#synced,
+    }
+    for (let id = 0; id < feeds.size; id++) {
+      if (!feeds.isAccepted(id)) continue
+      const advertised = Math.max(0, feeds.remoteLength(id))
+      const local = Math.max(0, feeds.localLength(id))
+      progress.feedsAccepted++
+      if (local >= advertised) progress.feedsHeld++
+      progress.blocksAdvertised += advertised
+      progress.blocksHeld += Math.min(local, advertised)
+    }
+    return progress
   }
 
   /**

@@ -236,3 +236,20 @@ export interface SessionOptions {
   /** Room shared with other sessions (default: the session's own view and maxFeeds). */
   admission?: Admission
 }
+
+/**
+ * How far a session got with the remote's feeds (spec 9.2): of the feeds accepted from the remote,
+ * how many the local copy holds at the length the remote advertised, and the blocks that takes.
+ */
+export interface SyncProgress {
+  /** Feeds accepted from the remote (not blocked since). */
+  feedsAccepted: number
+  /** Accepted feeds held at least at the length the remote advertised. */
+  feedsHeld: number
+  /** Sum of the lengths the remote advertised for the accepted feeds. */
+  blocksAdvertised: number
+  /** Sum over the accepted feeds of the local length, up to the advertised one. */
+  blocksHeld: number
+  /** The session is synced (spec 9.2). */
+  synced: boolean
+}

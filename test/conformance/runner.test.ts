@@ -1,7 +1,8 @@
 /**
  * The conformance runner (src/conformance) against real implementations: the TypeScript
- * reference passes every vector, the Python example passes the codec and capability suites and
- * has the traces skipped, and deliberately faulty implementations fail as they should.
+ * reference passes every vector, the Python example passes the codec, capability and
+ * membership suites and has the traces skipped, and deliberately faulty implementations fail as
+ * they should.
  */
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
@@ -12,6 +13,7 @@ import { runConformance, totals } from '../../src/conformance/runner.js'
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const vectorsDir = `${root}test/vectors/`
 const fixture = `${root}test/conformance/fixtures/faulty.mjs`
+const faultyMembership = `${root}test/conformance/fixtures/faulty-membership.ts`
 const tsx = [process.execPath, '--import', 'tsx']
 
 const vectorCounts = () => {
@@ -20,6 +22,8 @@ const vectorCounts = () => {
     codec: read('codec.json').numberOfTests as number,
     capability: read('capability.json').numberOfTests as number,
     traces: read('traces.json').numberOfTraces as number,
+    // Its tests, plus the two header cases (namespace, multifeed).
+    membership: (read('membership.json').numberOfTests as number) + 2,
   }
 }
 
@@ -45,11 +49,18 @@ describe('conformance runner', () => {
         skipped: 0,
       },
       { suite: 'traces', file: 'traces.json', passed: counts.traces, failed: 0, skipped: 0 },
+      {
+        suite: 'membership',
+        file: 'membership.json',
+        passed: counts.membership,
+        failed: 0,
+        skipped: 0,
+      },
     ])
   })
 
   test.skipIf(!python)(
-    'the Python example passes codec and capability; its traces are skipped, not failed (skipped without python3)',
+    'the Python example passes codec, capability and membership; its traces are skipped, not failed (skipped without python3)',
     async () => {
       const report = await runConformance({
         command: 'python3',
@@ -62,6 +73,7 @@ describe('conformance runner', () => {
         ['codec', counts.codec, 0, 0],
         ['capability', counts.capability, 0, 0],
         ['traces', 0, 0, counts.traces],
+        ['membership', counts.membership, 0, 0],
       ])
     },
   )
@@ -77,9 +89,35 @@ describe('conformance runner', () => {
       ['codec', 0, 0, counts.codec],
       ['capability', 0, counts.capability, 0],
       ['traces', 0, 0, counts.traces],
+      ['membership', 0, 0, counts.membership],
     ])
     const failure = report.results.find((r) => r.status === 'fail')!
     expect(failure.reason).toMatch(/expected "[0-9a-f]{64}", got "0{64}"/)
+  })
+
+  test('membership faults fail exactly the vectors that catch them', async () => {
+    const report = await runConformance({
+      command: tsx[0]!,
+      args: [...tsx.slice(1), faultyMembership, 'any-signature', 'add-wins', 'forget-waiting'],
+      vectorsDir,
+      suites: ['membership'],
+    })
+    expect(totals(report).skipped).toBe(0)
+    const reasons = Object.fromEntries(
+      report.results.filter((r) => r.status === 'fail').map((r) => [r.id, r.reason]),
+    )
+    // A lax verify: the forged signature only.
+    expect(reasons['10']).toBe('signatureValid: expected false, got true')
+    // An add that beats a remove: every set with a removed feed, in the first replay already.
+    const removedFeeds = ['42', '43', '45', '46', '48']
+    for (const id of removedFeeds) {
+      expect(reasons[id]).toMatch(/^delivery 0 in one batch: members: expected /)
+    }
+    // Waiting operations stored later but not reported: every other set, once delivered in
+    // reverse one at a time.
+    const others = ['44', '47', '49', '50', '51', '52', '53']
+    for (const id of others) expect(reasons[id]).toMatch(/^delivery 1 one at a time: stored: /)
+    expect(Object.keys(reasons).sort()).toEqual(['10', ...removedFeeds, ...others].sort())
   })
 
   test('an implementation that crashes fails the vector in progress and every later one', async () => {
@@ -155,7 +193,13 @@ describe('multifeed-conformance (the bin)', () => {
         encoding: 'utf8',
       }),
     )[0].files.map((f: { path: string }) => f.path)
-    for (const file of ['codec.json', 'capability.json', 'traces.json', 'README.md']) {
+    for (const file of [
+      'codec.json',
+      'capability.json',
+      'traces.json',
+      'membership.json',
+      'README.md',
+    ]) {
       expect(packed).toContain(`test/vectors/${file}`)
     }
     if (existsSync(`${root}${bin.slice(2)}`)) expect(packed).toContain(bin.slice(2))

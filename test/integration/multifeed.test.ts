@@ -13,7 +13,7 @@ import { Multifeed, type MultifeedError } from '../../src/index.js'
 import { contiguous, multifeed, next, tempDir, tempStore } from './multifeed-helpers.js'
 
 const hex = (key: Uint8Array) => b4a.toString(key, 'hex')
-const keysOf = (mf: Multifeed) => mf.feeds().map((core) => hex(core.key))
+const keysOf = (mf: Multifeed) => mf.keys().map(hex)
 
 /** Pipes a.replicate(true) into b.replicate(false); resolves when both sides are synced. */
 async function sync(a: Multifeed, b: Multifeed) {
@@ -286,5 +286,62 @@ describe('Multifeed', () => {
     expect(err.code).toBe('ERR_COLLECTION_FULL')
     await expect(mf.block('00')).rejects.toMatchObject({ code: 'ERR_INVALID_KEY' })
     expect(mf.feed('zz')).toBeNull()
+  })
+
+  test('sync state: a getter per connection and for the multifeed, and progress with counts', async () => {
+    const a = multifeed(await tempStore())
+    const b = multifeed(await tempStore(), { key: a.key })
+    const writer = await a.writer()
+    await writer.append(['one', 'two', 'three'].map((text) => b4a.from(text)))
+    expect(b.synced).toBe(false) // no peer yet
+    const seen: { blocksHeld: number; blocksAdvertised: number; peers: number }[] = []
+    b.on('progress', (progress) => seen.push(progress))
+    const [, rb] = await sync(a, b)
+    // A listener that comes after 'synced' asks instead of waiting forever.
+    expect(b.synced).toBe(true)
+    const [channel] = b.channels
+    expect(channel?.synced).toBe(true)
+    expect(channel?.progress).toEqual({
+      feedsAccepted: 1,
+      feedsHeld: 1,
+      blocksAdvertised: 3,
+      blocksHeld: 3,
+      synced: true,
+    })
+    expect(b.progress()).toEqual({
+      feedsAccepted: 1,
+      feedsHeld: 1,
+      blocksAdvertised: 3,
+      blocksHeld: 3,
+      synced: true,
+      peers: 1,
+    })
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(seen.length).toBeGreaterThan(0)
+    expect(seen.at(-1)).toMatchObject({ blocksHeld: 3, blocksAdvertised: 3, peers: 1 })
+    // More blocks at A: B is behind until they arrive, then synced again.
+    const again = next(rb, 'synced')
+    await writer.append(b4a.from('four'))
+    await again
+    expect(b.progress()).toMatchObject({ blocksHeld: 4, blocksAdvertised: 4, synced: true })
+  })
+
+  test('closing a core the multifeed handed out breaks nothing', async () => {
+    const a = multifeed(await tempStore())
+    const b = multifeed(await tempStore(), { key: a.key })
+    const writer = await a.writer('w')
+    await writer.append(b4a.from('before'))
+    await writer.close() // a Corestore user closes what they get
+    const [ra, rb] = await sync(a, b)
+    expect(await b.feed(writer.key)!.get(0)).toEqual(b4a.from('before'))
+    const again = await a.writer('w') // the same writer, a live session again
+    expect(again.closed).toBe(false)
+    const synced = next(rb, 'synced')
+    await again.append(b4a.from('after'))
+    await synced
+    const copy = b.feed(writer.key)!
+    await copy.close()
+    expect(b4a.toString(await b.feed(writer.key)!.get(1))).toBe('after')
+    ra.destroy()
   })
 })

@@ -50,6 +50,8 @@ export class FeedCores {
   readonly #unwanted = new Set<string>()
   #openedBatch: FeedLengths[] = []
   readonly #grown = new Set<string>()
+  /** The last followed session that grew, per feed (to read its lengths). */
+  readonly #followed = new Map<string, Hypercore>()
   #flush: ReturnType<typeof setImmediate> | null = null
   #closed = false
 
@@ -70,6 +72,15 @@ export class FeedCores {
     return this.#open.get(toHex(key))?.core
   }
 
+  /** The Hypercore channels our open cores replicate on now (to await their full close). */
+  peerChannels(): { fullyClosed(): Promise<void> }[] {
+    const channels: { fullyClosed(): Promise<void> }[] = []
+    for (const { core } of this.#open.values()) {
+      for (const peer of core.peers) channels.push(peer.channel)
+    }
+    return channels
+  }
+
   /** Number of open cores. */
   get size(): number {
     return this.#open.size
@@ -88,13 +99,24 @@ export class FeedCores {
     this.#opening.set(hex, opening)
   }
 
-  /** Adds a core the owner opened itself (a new local writer); reported with no event. */
-  adopt(core: Hypercore): void {
+  /**
+   * Reports the growth of a ready session the owner handed to the user (a writer grows only
+   * through one), until it closes; it is not one of the collection's open feeds.
+   */
+  follow(core: Hypercore): void {
     const hex = toHex(core.key)
-    if (this.#open.has(hex)) return
-    this.#gate.govern(core.discoveryKey)
-    this.#gate.gateSession(core)
-    this.#track(hex, core, null)
+    const onChange = () => {
+      this.#followed.set(hex, core)
+      this.#grown.add(hex)
+      this.#schedule()
+    }
+    core.on('append', onChange)
+    core.on('truncate', onChange)
+    core.once('close', () => {
+      core.off('append', onChange)
+      core.off('truncate', onChange)
+      if (this.#followed.get(hex) === core) this.#followed.delete(hex)
+    })
   }
 
   /** Closes a feed (it stays in the collection). */
@@ -176,8 +198,8 @@ export class FeedCores {
       if (this.#grown.size > 0) {
         const grown: FeedLengths[] = []
         for (const hex of this.#grown) {
-          const feed = this.#open.get(hex)
-          if (feed !== undefined) grown.push(lengthsOf(feed.core))
+          const core = this.#open.get(hex)?.core ?? this.#followed.get(hex)
+          if (core !== undefined && !core.closed) grown.push(lengthsOf(core))
         }
         this.#grown.clear()
         if (grown.length > 0) this.#events.grew(grown)

@@ -35,7 +35,7 @@ import type {
   StoredFeed,
 } from '../../state/collection-types.js'
 import { toHex } from '../../state/hex.js'
-import type { SessionOptions, SharePolicy, WantPolicy } from '../../state/types.js'
+import type { SessionOptions, SharePolicy, SyncProgress, WantPolicy } from '../../state/types.js'
 import { LocalErrorCode, MultifeedError } from '../errors.js'
 import { logStore } from '../log.js'
 import {
@@ -172,6 +172,8 @@ export class Multifeed extends ReadyResource {
   readonly #sparse: boolean
   readonly #reservedLocalFeeds: number | undefined
   readonly #gate: StoreGate
+  /** Discovery keys this multifeed keeps governed while open: every member and blocked key. */
+  readonly #governed = new Map<string, Uint8Array>()
   readonly #collection: Collection
   readonly #cores: FeedCores
   #list: FeedList | null = null
@@ -187,6 +189,7 @@ export class Multifeed extends ReadyResource {
   readonly #queue: CollectionEvent[] = []
   #draining = false
   #timer: ReturnType<typeof setTimeout> | null = null
+  #progressTimer: ReturnType<typeof setImmediate> | null = null
   /** User-facing events wait here for the sessions they hand out to be ready, in order. */
   #events: Promise<void> = Promise.resolve()
 
@@ -282,9 +285,50 @@ export class Multifeed extends ReadyResource {
     return this.#collection.isMember(parsed) ? this.#userSession(parsed) : null
   }
 
-  /** The connections this multifeed has a channel on, whose remote proved the key. */
+  /** The connections this multifeed has a channel on, whose remote proved the key (its peers). */
   get channels(): MultifeedChannel[] {
     return [...this.#channels.values()].filter((channel) => channel.remoteClient !== null)
+  }
+
+  /**
+   * True when there is a peer and every peer's session is synced: each holds every feed it
+   * accepted at the length the remote advertised (spec 9.2). A late listener asks this instead
+   * of waiting for a 'synced' that already fired.
+   */
+  get synced(): boolean {
+    const peers = this.channels
+    return peers.length > 0 && peers.every((channel) => channel.synced)
+  }
+
+  /**
+   * Progress over every peer, for a progress bar: the counts of each peer's session summed (a feed
+   * two peers offered counts twice), `synced` as {@link Multifeed.synced}, and the peer count.
+   * Computed on each call, linear in the feeds.
+   * @example
+   * ```ts
+   * mf.on('progress', (p) => console.log(`${p.blocksHeld}/${p.blocksAdvertised} blocks from ${p.peers} peers`))
+   * ```
+   */
+  progress(): SyncProgress & { peers: number } {
+    const total = {
+      feedsAccepted: 0,
+      feedsHeld: 0,
+      blocksAdvertised: 0,
+      blocksHeld: 0,
+      synced: false,
+      peers: 0,
+    }
+    for (const channel of this.channels) {
+      const progress = channel.progress
+      if (progress === null) continue
+      total.peers++
+      total.feedsAccepted += progress.feedsAccepted
+      total.feedsHeld += progress.feedsHeld
+      total.blocksAdvertised += progress.blocksAdvertised
+      total.blocksHeld += progress.blocksHeld
+    }
+    total.synced = this.synced
+    return total
   }
 
   /**
@@ -383,6 +427,7 @@ export class Multifeed extends ReadyResource {
   async block(key: Uint8Array | string): Promise<void> {
     const parsed = requireKey(key, 'key')
     await this.#readyForUse()
+    this.#govern(parsed)
     await this.#list!.block(parsed)
     this.#input({ type: 'block', key: parsed })
     logStore('%k blocked feed %k', this.discoveryKey, parsed)
@@ -410,6 +455,7 @@ export class Multifeed extends ReadyResource {
   async remove(key: Uint8Array | string): Promise<void> {
     const parsed = requireKey(key, 'key')
     await this.#readyForUse()
+    this.#govern(parsed)
     const wasMember = this.#collection.isMember(parsed)
     await this.#list!.remove(parsed)
     logStore('%k removed feed %k', this.discoveryKey, parsed)
@@ -469,6 +515,11 @@ export class Multifeed extends ReadyResource {
   }
 
   /** @internal */
+  progressOf(channel: MultifeedChannel): SyncProgress | null {
+    return this.#collection.progress(channel.conn)
+  }
+
+  /** @internal */
   disconnect(channel: MultifeedChannel): void {
     if (this.#collection.connections.includes(channel.conn)) {
       this.#input({ type: 'disconnect', conn: channel.conn })
@@ -516,7 +567,9 @@ export class Multifeed extends ReadyResource {
     await this.store.ready()
     this.#list = await FeedList.open(this.#root, this.store, this.discoveryKey, this.#gate)
     const feeds: StoredFeed[] = []
+    for (const key of this.#list.blocked()) this.#govern(key)
     for (const stored of this.#list.feeds()) {
+      this.#govern(stored.key)
       if (stored.name !== null) this.#names.set(toHex(stored.key), stored.name)
       feeds.push({ key: stored.key, local: stored.name !== null, length: stored.length })
     }
@@ -547,14 +600,23 @@ export class Multifeed extends ReadyResource {
   }
 
   protected override async _close(): Promise<void> {
+    // Every session sends a normal Close and the collection detaches everything it attached.
+    // The Hypercore channels that closes are awaited until fully closed (their message handlers
+    // settled) before any core closes: Hypercore's replicator otherwise reads storage after the
+    // core closed and rejects with nobody to catch it (research-14 section 5).
+    const replicating = this.#cores.peerChannels()
     this.#input({ type: 'close' })
-    for (const stream of this.#ownedStreams) stream.destroy()
     if (this.#timer !== null) clearTimeout(this.#timer)
+    if (this.#progressTimer !== null) clearImmediate(this.#progressTimer)
+    await Promise.allSettled(replicating.map((channel) => channel.fullyClosed()))
+    await Promise.allSettled([...this.#ownedStreams].map(destroyAndWait))
     await Promise.allSettled([...this.#pendingWriters.values()])
     await this.#cores.closeAll()
     await Promise.allSettled([...this.#handedOut.values()].map((core) => core.close()))
     this.#handedOut.clear()
     await this.#list?.close()
+    for (const discoveryKey of this.#governed.values()) this.#gate.release(discoveryKey, null)
+    this.#governed.clear()
     await this.store.close() // closes every core opened through the namespace
     if (this.#ownsRoot) await this.#root.close()
   }
@@ -567,6 +629,7 @@ export class Multifeed extends ReadyResource {
    * its turn. Throws the collection's refusal of a local request (add-local) to the caller.
    */
   #input(event: CollectionEvent): void {
+    if (PROGRESS_EVENTS.has(event.type)) this.#progressSoon()
     this.#queue.push(event)
     if (this.#draining) return
     this.#draining = true
@@ -599,11 +662,12 @@ export class Multifeed extends ReadyResource {
         break
       case 'remote-handshake': {
         const { type: _type, conn, ...handshake } = action
-        this.#channels.get(conn)?.handshake(handshake)
+        this.#channels.get(conn)?.notifyHandshake(handshake)
         break
       }
       case 'add-feeds':
         logStore('%k %d remote feeds joined', this.discoveryKey, action.feeds.length)
+        for (const entry of action.feeds) this.#govern(entry.key)
         this.#list!.addAll(action.feeds.map((entry) => entry.key)).catch((err) =>
           this.emit('warning', err),
         )
@@ -625,7 +689,7 @@ export class Multifeed extends ReadyResource {
         const channel = this.#channels.get(action.conn)
         if (channel === undefined) break
         this.#inOrder(null, () => {
-          channel.remoteFeeds(action.keys)
+          channel.notifyRemoteFeeds(action.keys)
           this.emit('remote-feeds', action.keys, channel)
         })
         break
@@ -634,7 +698,7 @@ export class Multifeed extends ReadyResource {
         const channel = this.#channels.get(action.conn)
         if (channel === undefined) break
         this.#inOrder(null, () => {
-          channel.synced()
+          channel.notifySynced()
           this.emit('synced', channel)
         })
         break
@@ -677,8 +741,10 @@ export class Multifeed extends ReadyResource {
   #detach(conn: ConnectionId, keys: Key[]): void {
     const channel = this.#channels.get(conn)
     if (channel === undefined) return
-    for (const key of keys) {
-      const core = this.#cores.get(key)
+    // Last attached first: each attach added a 'close' listener to the stream, and Node removes
+    // listeners in O(n) from the newest, so the reverse order keeps a large detach linear.
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const core = this.#cores.get(keys[i]!)
       if (core) this.#gate.disallow(this, core, channel.mux)
     }
   }
@@ -694,6 +760,30 @@ export class Multifeed extends ReadyResource {
     channel.mux.pair({ protocol: PROTOMUX_PROTOCOL, id: this.discoveryKey }, () =>
       this.closing ? undefined : this.attach(noise, { userData: channel.userData ?? null }).ready,
     )
+  }
+
+  /**
+   * From now on, and until the multifeed closes, the feed `key` attaches to a connection only
+   * where a collection attached it: also when it is closed here and a remote asks Corestore for
+   * it, or another part of the application opens it.
+   */
+  #govern(key: Uint8Array): void {
+    const hex = toHex(key)
+    if (this.#governed.has(hex)) return
+    const discoveryKey = crypto.discoveryKey(key)
+    this.#governed.set(hex, discoveryKey)
+    this.#gate.govern(discoveryKey)
+  }
+
+  /** 'progress' once per turn of the event loop after anything that moves it, for listeners. */
+  #progressSoon(): void {
+    if (this.#progressTimer !== null) return
+    this.#progressTimer = setImmediate(() => {
+      this.#progressTimer = null
+      if (this.closing) return
+      for (const channel of this.channels) channel.reportProgress()
+      if (this.listenerCount('progress') > 0) this.emit('progress', this.progress())
+    })
   }
 
   #setTimer(at: number | null): void {
@@ -750,9 +840,13 @@ export class Multifeed extends ReadyResource {
     const hex = toHex(key)
     let session = this.#handedOut.get(hex)
     if (session === undefined || session.closed) {
-      session = this.store.get({ ...this.#coreOptions, key })
-      session.ready().catch(noop)
-      this.#handedOut.set(hex, session)
+      const created = this.store.get({ ...this.#coreOptions, key })
+      created.ready().then(() => {
+        this.#gate.gateSession(created)
+        this.#cores.follow(created)
+      }, noop)
+      this.#handedOut.set(hex, created)
+      session = created
     }
     return session
   }
@@ -776,14 +870,17 @@ export class Multifeed extends ReadyResource {
       await core.close()
       throw refusal(err, name)
     }
-    this.#names.set(toHex(core.key), name)
-    this.#cores.adopt(core)
+    const hex = toHex(core.key)
+    this.#names.set(hex, name)
+    this.#govern(core.key)
+    this.#gate.gateSession(core)
+    // The core that made the writer is the user's session of it from now on.
+    this.#handedOut.set(hex, core)
+    this.#cores.follow(core)
     await this.#list!.add(core.key, name)
-    const session = this.#userSession(core.key)
-    await session.ready()
-    this.emit('feed', session, { local: true, name } satisfies FeedInfo)
+    this.emit('feed', core, { local: true, name } satisfies FeedInfo)
     logStore('%k feed %k joined (local)', this.discoveryKey, core.key)
-    return session
+    return core
   }
 
   #assertOpen(): void {
@@ -795,6 +892,25 @@ export class Multifeed extends ReadyResource {
     await this.ready()
     this.#assertOpen()
   }
+}
+
+/** Events after which a progress display may change. */
+const PROGRESS_EVENTS = new Set<CollectionEvent['type']>([
+  'message',
+  'feeds-opened',
+  'feed-length',
+  'block',
+  'remove',
+  'connection-closed',
+  'disconnect',
+])
+
+/** Destroys a stream we created and resolves once it closed. */
+function destroyAndWait(stream: ReplicationStream): Promise<void> {
+  if (stream.destroyed) return Promise.resolve()
+  const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()))
+  stream.destroy()
+  return closed
 }
 
 /** The root of a Corestore session (the gate is per root: all namespaces share its cores). */

@@ -4,7 +4,8 @@
  */
 import { capabilitySuite } from './capability.js'
 import { codecSuite } from './codec.js'
+import { membershipSuite } from './membership.js'
 import type { Suite } from './suite.js'
 import { tracesSuite } from './traces.js'
 
-export const SUITES: readonly Suite[] = [codecSuite, capabilitySuite, tracesSuite]
+export const SUITES: readonly Suite[] = [codecSuite, capabilitySuite, tracesSuite, membershipSuite]

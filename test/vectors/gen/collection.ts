@@ -608,9 +608,9 @@ const offer = (k: Key, length: number): LocalFeed => ({ key: k, length, data: nu
 /** The scripted traces. Comments name the rule or trap each one checks. */
 const DEFINITIONS: Definition[] = [
   {
-    id: 'open-opens-local-writers',
+    id: 'open-opens-nothing',
     comment:
-      'At open the local writers that are not blocked are opened (download false); remote members stay closed until a connection replicates them.',
+      'At open nothing is opened, local writers included: a member opens when a connection replicates it.',
     covers: ['collection 7'],
     setup: { feeds: [local(L, 2), remoteFeed(A, 3), local(M, 1)], blocked: [M] },
     script: (s) => s.open(),
@@ -618,17 +618,16 @@ const DEFINITIONS: Definition[] = [
   {
     id: 'attach-after-agreement',
     comment:
-      'One connection: nothing is attached before the remote is verified; our writer is attached when the remote requests it and we answer; the remote feed it offers is opened (download true) and attached only when feeds-opened reports it, and remote-feeds and synced wait for that attach.',
+      'One connection: nothing is opened or attached before the remote is verified; our writer is opened (download false) when the remote requests it and we answer, the remote feed it offers is opened (download true) when its Replicate comes; each is attached only when feeds-opened reports it, and remote-feeds and synced wait for that attach.',
     covers: ['collection 4.1', 'collection 6.1', 'collection 6.2', 'collection 7'],
     setup: { feeds: [local(L, 2)] },
     script: (s) =>
       s
         .open()
-        .opened([L, 2])
         .connect(1, { feeds: [offer(A, 5)] })
         .deliver(1)
         .deliver(1)
-        .opened([A, 0])
+        .opened([L, 2], [A, 0])
         .length(A, 5),
   },
   {
@@ -658,7 +657,6 @@ const DEFINITIONS: Definition[] = [
     script: (s) =>
       s
         .open()
-        .opened([L, 4])
         .connectSilent(1)
         .at(400)
         .connect(2, { stranger: true })
@@ -675,15 +673,16 @@ const DEFINITIONS: Definition[] = [
     script: (s) =>
       s
         .open()
-        .opened([L, 1])
         .connectSilent(1)
         .carrierClosed(1, true)
         .connect(2)
         .deliver(2)
+        .opened([L, 1])
         .remoteClose(2)
         .deliver(2)
         .connect(3)
         .deliver(3)
+        .opened([L, 1])
         .disconnect(3),
   },
   {
@@ -735,9 +734,9 @@ const DEFINITIONS: Definition[] = [
     script: (s) =>
       s
         .open()
-        .opened([L, 1])
         .connect(1)
         .deliver(1)
+        .opened([L, 1])
         .at(10)
         .length(L, 2)
         .at(20)
@@ -769,7 +768,7 @@ const DEFINITIONS: Definition[] = [
     covers: ['collection 8.4'],
     setup: { feeds: [local(L, 1)] },
     script: (s) =>
-      s.open().opened([L, 1]).connect(1).connect(2).deliver(1).deliver(2).close().tick(50),
+      s.open().connect(1).connect(2).deliver(1).deliver(2).opened([L, 1]).close().tick(50),
   },
 ]
 
