@@ -99,7 +99,7 @@ test('a connection left with nothing to carry is closed after closeIdleAfter (no
   const grace = 500
   const h = harness()
   const testnet = await loopbackTestnet(h)
-  const p = await swarmPeer(h, testnet) // default grace (5 s): Q is the one that closes
+  const p = await swarmPeer(h, testnet, { closeIdleAfter: 60_000 }) // Q is the one that closes
   const q = await swarmPeer(h, testnet, { closeIdleAfter: grace })
   const peersOfQ = recordPeers(q.networker)
   const xp = h.multifeed(p.store)
@@ -117,7 +117,7 @@ test('a connection left with nothing to carry is closed after closeIdleAfter (no
   await closed
   const elapsed = performance.now() - leaving
   expect(elapsed).toBeGreaterThanOrEqual(grace)
-  expect(elapsed).toBeLessThan(grace + 2500)
+  expect(elapsed).toBeLessThan(grace + 4000) // slack for a loaded machine
   expect(peersOfQ.get(hex(p.keyPair.publicKey))?.banned).toBe(false)
 
   // Not banned: Q comes back and catches up with what P wrote meanwhile.
@@ -137,7 +137,10 @@ test('a connection that still carries another protocol is kept past the grace pe
   const xq = h.multifeed(q.store, { key: xp.key })
   await p.networker.join(xp)
   await q.networker.join(xq)
-  await eventually('connected', () => q.networker.connections.length === 1)
+  await eventually(
+    'connected',
+    () => q.networker.connections.length === 1 && p.networker.connections.length === 1,
+  )
   const [qConn] = q.networker.connections
   const [pConn] = p.networker.connections
   // Another application's protocol on the same connection, opened from both sides.
