@@ -5,17 +5,24 @@
  * locally and never replicates it (hypercore README, "User Data"). The anchor is also governed
  * by the store's gate, so a peer that knows its key cannot even open a channel for it.
  *
- * A store-level registry (userData of one anchor in the root namespace) lists the multifeeds of
- * the store, so that remove() can tell whether another multifeed still holds a feed.
+ * A store-level registry (userData of one anchor in the root namespace of the root store) lists
+ * the multifeeds of the store with the key of each one's anchor, so that remove() can tell whether
+ * another multifeed still holds a feed, whichever namespace or session of the store it was given.
+ *
+ * While the list is open, the gate governs the multifeed's metadata cores (the anchor, the legacy
+ * list, the store's registry), whether or not they are open: a peer that knows their keys gets no
+ * channel for them (the Multifeed governs the members and blocked keys the same way).
  *
  * Private surface, kept to this module: batched writes and prefix reads go through the core's
  * storage (`core.state.storage.write()` and `createUserDataStream`, the hypercore-storage API the
- * hypercore README's atoms section reaches the same way); `test/integration/feed-list.test.ts`
- * fails if an upgrade moves them.
+ * hypercore README's atoms section reaches the same way);
+ * `test/integration/security/feed-list.test.ts` (entries written in a batch, read back after a
+ * restart) fails if an upgrade moves them.
  */
 import c from 'compact-encoding'
 import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'
+import crypto from 'hypercore-crypto'
 import { toHex } from '../../state/hex.js'
 import { parseKey } from './keys.js'
 import type { StoreGate } from './store-gate.js'
@@ -109,6 +116,8 @@ export class FeedList {
   #flushing: Promise<void> | null = null
   readonly #grown = new Set<string>()
   #lengthTimer: ReturnType<typeof setTimeout> | null = null
+  /** Discovery keys of the metadata cores governed while the list is open (anchor excluded). */
+  readonly #metadata: Uint8Array[] = []
 
   private constructor(anchor: Hypercore, gate: StoreGate) {
     this.#anchor = anchor
@@ -125,11 +134,19 @@ export class FeedList {
     const anchor = await openAnchor(store, FEED_LIST_CORE_NAME, gate)
     const list = new FeedList(anchor, gate)
     await list.#load()
-    if ((await anchor.getUserData(FORMAT)) === null) {
-      await list.#migrate(store)
-      await list.#write(FORMAT, FORMAT_VERSION)
+    // The legacy list and the registry are open only for a moment, but a peer that knows their
+    // keys must not get them at any other moment either: governed for the list's lifetime.
+    const legacy = await openAnchor(store, LEGACY_CORE_NAME, gate, 'json')
+    try {
+      list.#holdGoverned(legacy.discoveryKey)
+      if ((await anchor.getUserData(FORMAT)) === null) {
+        await list.#migrate(legacy)
+        await list.#write(FORMAT, FORMAT_VERSION)
+      }
+    } finally {
+      await closeAnchor(legacy, gate)
     }
-    await register(root, discoveryKey, gate)
+    list.#holdGoverned(await register(rootOf(root), discoveryKey, anchor.key, gate))
     return list
   }
 
@@ -143,21 +160,28 @@ export class FeedList {
     key: Uint8Array,
     gate: StoreGate,
   ): Promise<boolean> {
+    root = rootOf(root)
     const registry = await openAnchor(root, REGISTRY_CORE_NAME, gate)
-    const others: string[] = []
+    const others: { hex: string; anchorKey: Uint8Array | null }[] = []
     try {
-      for await (const { key: entry } of storageOf(registry).createUserDataStream({
+      for await (const { key: entry, value } of storageOf(registry).createUserDataStream({
         gte: MULTIFEED,
         lt: prefixEnd(MULTIFEED),
       })) {
         const hex = entry.slice(MULTIFEED.length)
-        if (hex !== toHex(discoveryKey)) others.push(hex)
+        if (hex === toHex(discoveryKey)) continue
+        others.push({ hex, anchorKey: value.byteLength === 32 ? value : null })
       }
     } finally {
       await closeAnchor(registry, gate)
     }
-    for (const hex of others) {
-      const anchor = await openAnchor(root.namespace(parseKey(hex)!), FEED_LIST_CORE_NAME, gate)
+    for (const { hex, anchorKey } of others) {
+      // By the anchor's key: the other multifeed may live in any namespace of the store. An entry
+      // without one (written before keys were recorded) names a multifeed of the root namespace.
+      const anchor =
+        anchorKey === null
+          ? await openAnchor(root.namespace(parseKey(hex)!), FEED_LIST_CORE_NAME, gate)
+          : await openAnchorByKey(root, anchorKey, gate)
       try {
         if ((await anchor.getUserData(FEED + toHex(key))) !== null) return true
       } finally {
@@ -244,7 +268,14 @@ export class FeedList {
     if (this.#lengthTimer !== null) clearTimeout(this.#lengthTimer)
     await this.#writeLengths()
     await this.#flushing
+    for (const discoveryKey of this.#metadata) this.#gate.release(discoveryKey, null)
     await closeAnchor(this.#anchor, this.#gate)
+  }
+
+  /** Keeps a metadata core governed until the list closes. */
+  #holdGoverned(discoveryKey: Uint8Array): void {
+    this.#gate.govern(discoveryKey)
+    this.#metadata.push(discoveryKey)
   }
 
   #writeLengths(): Promise<void> {
@@ -306,25 +337,20 @@ export class FeedList {
   }
 
   /** Reads the feed list of versions up to 0.1 (a JSON log core), once. */
-  async #migrate(store: Corestore): Promise<void> {
-    const legacy = await openAnchor(store, LEGACY_CORE_NAME, this.#gate, 'json')
-    try {
-      for (let index = 0; index < legacy.length; index++) {
-        const record = (await legacy.get(index)) as {
-          op?: string
-          key?: string
-          name?: string | null
-        }
-        const key = parseKey(record?.key)
-        if (key === null) continue
-        if (record.op === 'add') await this.add(key, record.name ?? null)
-        else if (record.op === 'block') await this.block(key)
-        else if (record.op === 'remove') await this.remove(key)
+  async #migrate(legacy: Hypercore): Promise<void> {
+    for (let index = 0; index < legacy.length; index++) {
+      const record = (await legacy.get(index)) as {
+        op?: string
+        key?: string
+        name?: string | null
       }
-      if (legacy.length > 0) await legacy.clear(0, legacy.length)
-    } finally {
-      await closeAnchor(legacy, this.#gate)
+      const key = parseKey(record?.key)
+      if (key === null) continue
+      if (record.op === 'add') await this.add(key, record.name ?? null)
+      else if (record.op === 'block') await this.block(key)
+      else if (record.op === 'remove') await this.remove(key)
     }
+    if (legacy.length > 0) await legacy.clear(0, legacy.length)
   }
 }
 
@@ -342,16 +368,54 @@ async function openAnchor(
   return anchor
 }
 
+/** Another multifeed's anchor, by its key, governed like openAnchor's. */
+async function openAnchorByKey(
+  root: Corestore,
+  key: Uint8Array,
+  gate: StoreGate,
+): Promise<Hypercore> {
+  // Governed first: a core opened by key alone is readable, and could be fetched if stored empty.
+  const discoveryKey = discoveryKeyOf(key)
+  gate.govern(discoveryKey)
+  const anchor = root.get({ key, active: false })
+  try {
+    await anchor.ready()
+  } catch (err) {
+    gate.release(discoveryKey, null)
+    throw err
+  }
+  gate.gateSession(anchor)
+  return anchor
+}
+
+/** The root of a Corestore session or namespace: the registry lives in its root namespace. */
+function rootOf(store: Corestore): Corestore {
+  return store.root ?? store
+}
+
+function discoveryKeyOf(key: Uint8Array): Uint8Array {
+  return crypto.discoveryKey(key)
+}
+
 async function closeAnchor(anchor: Hypercore, gate: StoreGate): Promise<void> {
   gate.release(anchor.discoveryKey, anchor)
   await anchor.close()
 }
 
-/** Adds the multifeed to the store's registry. */
-async function register(root: Corestore, discoveryKey: Uint8Array, gate: StoreGate): Promise<void> {
+/**
+ * Adds the multifeed (its discovery key, its anchor's key) to the store's registry; returns the
+ * registry's discovery key.
+ */
+async function register(
+  root: Corestore,
+  discoveryKey: Uint8Array,
+  anchorKey: Uint8Array,
+  gate: StoreGate,
+): Promise<Uint8Array> {
   const registry = await openAnchor(root, REGISTRY_CORE_NAME, gate)
   try {
-    await registry.setUserData(MULTIFEED + toHex(discoveryKey), Uint8Array.of(1))
+    await registry.setUserData(MULTIFEED + toHex(discoveryKey), anchorKey)
+    return registry.discoveryKey
   } finally {
     await closeAnchor(registry, gate)
   }

@@ -13,7 +13,8 @@
  * opened by Corestore for a remote's request is governed before it can attach. A refused open
  * from the remote is then rejected by protomux, exactly as for a core the store does not have.
  * This is the least fragile seam found: it replaces one method on objects we are handed, reads
- * no private field, and `test/integration/gate.test.ts` fails if an upgrade adds a path around it.
+ * no private field, and the canary in `test/integration/security/blocking.test.ts` fails if an
+ * upgrade adds a path around it.
  */
 import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'
@@ -33,8 +34,11 @@ interface WatchedCore {
 }
 
 interface Governed {
-  /** Who allowed the core on which mux: owner -> muxes. */
-  readonly allowed: Map<object, Set<unknown>>
+  /**
+   * Who allowed the core on which mux: owner -> muxes. Null until the first allow: most
+   * governed keys (every member of a large collection) are never attached anywhere.
+   */
+  allowed: Map<object, Set<unknown>> | null
   /** Open govern() calls (each matched by a release()). */
   holders: number
 }
@@ -73,7 +77,7 @@ export class StoreGate {
     const hex = toHex(discoveryKey)
     let governed = this.#governed.get(hex)
     if (governed === undefined) {
-      governed = { allowed: new Map(), holders: 0 }
+      governed = { allowed: null, holders: 0 }
       this.#governed.set(hex, governed)
     }
     governed.holders++
@@ -92,7 +96,7 @@ export class StoreGate {
     const governed = this.#governed.get(hex)
     if (governed === undefined || --governed.holders > 0) return
     this.#governed.delete(hex)
-    if (core === null) return
+    if (core === null || governed.allowed === null) return
     for (const muxes of governed.allowed.values()) {
       for (const mux of muxes) detach(core, mux)
     }
@@ -102,6 +106,7 @@ export class StoreGate {
   allow(owner: object, core: Hypercore, mux: unknown): void {
     const governed = this.#governed.get(toHex(core.discoveryKey))
     if (governed === undefined) throw new Error('allow() on a core the gate does not govern')
+    governed.allowed ??= new Map()
     let muxes = governed.allowed.get(owner)
     if (muxes === undefined) {
       muxes = new Set()
@@ -115,7 +120,7 @@ export class StoreGate {
   /** `owner` withdraws its allowance; the core is detached unless another owner allows it. */
   disallow(owner: object, core: Hypercore, mux: unknown): void {
     const governed = this.#governed.get(toHex(core.discoveryKey))
-    if (governed === undefined) return
+    if (governed?.allowed == null) return
     const muxes = governed.allowed.get(owner)
     if (muxes === undefined || !muxes.delete(mux)) return
     if (muxes.size === 0) governed.allowed.delete(owner)
@@ -155,6 +160,7 @@ export class StoreGate {
 }
 
 function isAllowed(governed: Governed, mux: unknown): boolean {
+  if (governed.allowed === null) return false
   for (const muxes of governed.allowed.values()) if (muxes.has(mux)) return true
   return false
 }
