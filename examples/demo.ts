@@ -60,8 +60,8 @@ async function main(): Promise<void> {
     for (const { name, entries } of PEERS) console.log(`  ${name} wrote ${entries} entries`)
 
     const syncStart = performance.now()
-    // One after another, so that each lookup finds the peers that announced before it.
-    for (const peer of peers) await peer.networker.join(peer.multifeed)
+    // All at once: join() looks up a second time, so peers that join together still meet.
+    await Promise.all(peers.map((peer) => peer.networker.join(peer.multifeed)))
     await waitForSync(peers)
     const syncMs = performance.now() - syncStart
 

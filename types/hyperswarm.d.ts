@@ -7,6 +7,8 @@ export interface PeerInfo {
   publicKey: Uint8Array
   topics: Uint8Array[]
   prioritized: boolean
+  /** True once banned: the swarm neither dials the peer nor accepts it any more. */
+  readonly banned: boolean
   ban(banned?: boolean): void
 }
 
@@ -31,6 +33,13 @@ declare class Hyperswarm extends EventEmitter {
   readonly dht: HyperDHT
   readonly connections: Set<NoiseSecretStream>
   readonly destroyed: boolean
+  /** Connection counters. */
+  readonly stats: {
+    connects: {
+      client: { attempted: number; opened: number; closed: number }
+      server: { opened: number; closed: number }
+    }
+  }
   join(topic: Uint8Array, opts?: { client?: boolean; server?: boolean }): PeerDiscovery
   leave(topic: Uint8Array): Promise<void>
   joinPeer(publicKey: Uint8Array): void

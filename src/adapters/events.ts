@@ -11,6 +11,7 @@ import type { Key } from '../codec/messages.js'
 import type { SyncProgress } from '../state/types.js'
 import type { FeedInfo } from './corestore/multifeed.js'
 import type { MultifeedError } from './errors.js'
+import type { NetworkedMultifeed } from './networker.js'
 import type { MultifeedChannel, RemoteHandshake } from './protomux-channel.js'
 
 /** Events of a {@link Multifeed}. It never emits 'error'. */
@@ -58,8 +59,18 @@ export type SwarmConnection = NoiseSecretStream & { remotePublicKey: Uint8Array 
 export interface NetworkerEvents {
   /** A connection now carries the store's replication and every joined multifeed. */
   connection: (conn: SwarmConnection, info: PeerInfo) => void
-  /** A connection closed. */
+  /** A connection closed (either side closed it, or it carried nothing any more). */
   disconnection: (conn: SwarmConnection) => void
+  /**
+   * A joined multifeed's channel on `conn` failed (the code says why; only that channel
+   * closed): a session error, or ERR_CHANNEL_REJECTED when the remote has no such multifeed
+   * there. The multifeed emits the same error as its own 'session-error' (err, channel).
+   */
+  'session-error': (
+    err: MultifeedError,
+    multifeed: NetworkedMultifeed,
+    conn: SwarmConnection,
+  ) => void
   /** A multifeed refused a channel for a reason other than being closed. */
   warning: (err: unknown) => void
 }

@@ -1,3 +1,12 @@
+/**
+ * Hyperswarm binding: many multifeeds over one swarm, one connection per peer.
+ *
+ * What it decides itself, and why that is not the protocol's: which topics to announce and look
+ * up (the discovery keys of joined multifeeds), and that a connection runs the store's
+ * replication once and one channel per joined multifeed. Which connections to close and which
+ * peers to ban is the protocol's (spec/collection.md section 10): the Networker feeds what
+ * happens on its connections to an IdleConnections and carries out its decisions with one timer.
+ */
 import { EventEmitter } from 'node:events'
 import type NoiseConnection from '@hyperswarm/secret-stream'
 import DHT from 'hyperdht'
@@ -5,6 +14,13 @@ import Hyperswarm, { type PeerDiscovery, type PeerInfo } from 'hyperswarm'
 import Protomux from 'protomux'
 import { PROTOMUX_PROTOCOL } from '../codec/constants.js'
 import { toHex } from '../state/hex.js'
+import {
+  DEFAULT_IDLE_GRACE,
+  IdleConnections,
+  type IdleConnectionsAction,
+  type IdleConnectionsEvent,
+} from '../state/idle-connections.js'
+import { drainConnection, settled } from './drain.js'
 import { LocalErrorCode, MultifeedError } from './errors.js'
 import { logSwarm } from './log.js'
 
@@ -17,8 +33,11 @@ export interface NetworkedChannel {
   readonly stream: object
   close(): void
   once(event: 'close', listener: () => void): unknown
+  on(event: 'session-error', listener: (err: MultifeedError) => void): unknown
   /** The failure that closed the channel, if any. */
-  readonly error: unknown
+  readonly error: { readonly code: string } | null
+  /** True once the channel closed. */
+  readonly closed: boolean
   /** Resolves once the channel exists on the mux (so a pending remote open can match it). */
   readonly ready: Promise<void>
 }
@@ -41,7 +60,10 @@ export interface ReplicatingStore {
 }
 
 export interface NetworkerOptions {
-  /** A swarm to use. The networker never destroys a swarm it was given. */
+  /**
+   * A swarm to use. The networker never destroys a swarm it was given, and its destroy() leaves
+   * that swarm's connections open; while it runs, it closes those that carry nothing.
+   */
   swarm?: Hyperswarm
   /** DHT for the swarm the networker creates (Hyperswarm destroys it with the swarm). */
   dht?: DHT
@@ -51,6 +73,11 @@ export interface NetworkerOptions {
   host?: string
   /** Key pair of the created swarm. */
   keyPair?: KeyPair
+  /**
+   * Milliseconds a connection that carries nothing (no multifeed channel, nothing else on its
+   * protomux) stays open before the networker closes it (default 5000; spec/collection.md 10.2).
+   */
+  closeIdleAfter?: number
 }
 
 export interface JoinOptions {
@@ -67,12 +94,35 @@ interface Joined {
   onchannel: (channel: NetworkedChannel) => void
 }
 
+/** One connection of the swarm and what it carries. */
+interface Link {
+  /** The name IdleConnections knows it by. */
+  readonly id: number
+  readonly conn: NoiseConnection
+  readonly info: PeerInfo
+  /** Our multifeed channels on it, by multifeed id. */
+  readonly channels: Map<string, NetworkedChannel>
+  /** The drain that ends it, once started. */
+  closing: Promise<void> | null
+}
+
+/** Milliseconds of the clock the idle rules run on (monotonic). */
+function now(): number {
+  return performance.now()
+}
+
 /**
  * Carries many multifeeds over one Hyperswarm: each connection runs the Corestore replication
  * once and one multifeed channel per joined multifeed. Discovery uses each multifeed's discovery
- * key (never its key). Every protocol decision stays in the channels; this only wires them.
+ * key (never its key). A connection left with nothing to carry is closed after `closeIdleAfter`,
+ * and a peer whose channels all failed is banned from the swarm (spec/collection.md section 10).
  *
- * Events: see {@link NetworkerEvents} ('connection', 'disconnection', 'warning').
+ * Events: see {@link NetworkerEvents} ('connection', 'disconnection', 'session-error',
+ * 'warning').
+ *
+ * Shut down in this order: `await networker.destroy()`, then `await mf.close()` for each
+ * multifeed, then `await store.close()`. destroy() waits until Hypercore has finished with what
+ * the connections delivered, so the store can close under live appends.
  *
  * @example
  * ```ts
@@ -81,6 +131,7 @@ interface Joined {
  *
  * const store = new Corestore('./storage')
  * const networker = new Networker(store) // or { swarm }, or { bootstrap, host } for your own DHT
+ * networker.on('session-error', (err, mf, conn) => console.warn(err.code))
  * await networker.join(new Multifeed(store, { key: chatKey }))
  * await networker.join(new Multifeed(store, { key: filesKey })) // same connections
  * ```
@@ -92,10 +143,27 @@ export class Networker extends EventEmitter {
 
   private readonly ownsSwarm: boolean
   private readonly joined = new Map<string, Joined>()
-  private readonly channels = new Map<NoiseConnection, Map<string, NetworkedChannel>>()
+  private readonly links = new Map<NoiseConnection, Link>()
+  private readonly linksById = new Map<number, Link>()
+  private readonly idle: IdleConnections
+  private nextLink = 1
+  private nextChannel = 1
+  private timer: ReturnType<typeof setTimeout> | null = null
+  private readonly queue: IdleConnectionsEvent[] = []
+  private draining = false
+  /** Connections being drained, and second discovery rounds: destroy() waits for them. */
+  private readonly pending = new Set<Promise<void>>()
 
   constructor(store: ReplicatingStore, opts: NetworkerOptions = {}) {
     super()
+    const grace = opts.closeIdleAfter ?? DEFAULT_IDLE_GRACE
+    if (typeof grace !== 'number' || !Number.isFinite(grace) || grace < 0) {
+      throw new MultifeedError(
+        LocalErrorCode.ERR_INVALID_ARGUMENT,
+        'closeIdleAfter must be a non-negative finite number of milliseconds',
+      )
+    }
+    this.idle = new IdleConnections({ grace })
     this.store = store
     this.ownsSwarm = !opts.swarm
     this.swarm =
@@ -109,7 +177,7 @@ export class Networker extends EventEmitter {
 
   /** Open connections carrying our replication. */
   get connections(): NoiseConnection[] {
-    return [...this.channels.keys()]
+    return [...this.links.keys()]
   }
 
   /** Whether the multifeed is joined. */
@@ -122,9 +190,11 @@ export class Networker extends EventEmitter {
    * Attaches the multifeed to every open connection and to every later one, then announces and
    * looks up its discovery key. Resolves once the swarm has flushed the first announce/lookup.
    *
-   * Peers that join at the same moment on a fresh DHT may miss each other (each looks up before
-   * the other's announce is stored); until the Networker handles it, let peers join one after
-   * another (each after the previous join resolved), as `npm run demo` does.
+   * Right after that first round it runs a second one, in the background. Peers that join at the
+   * same moment look up before either announce is stored, and Hyperswarm would only look again
+   * at its next refresh (about 10 minutes); of two peers that both run a second round, the one
+   * that starts it last finds the other's stored announce (with `server` and `client` both true,
+   * the default).
    * @example
    * ```ts
    * await networker.join(mf) // announce and look up
@@ -144,15 +214,21 @@ export class Networker extends EventEmitter {
     })
     // The multifeed reopens a channel itself when a remote rejoins a connection; tracking its
     // 'channel' events keeps those under leave() too.
-    const onchannel = (channel: NetworkedChannel) => this.track(id, channel)
+    const onchannel = (channel: NetworkedChannel) => this.track(id, multifeed, channel)
     multifeed.on('channel', onchannel)
-    this.joined.set(id, { multifeed, discovery, onchannel })
-    for (const conn of this.channels.keys()) this.attach(conn, id, multifeed)
+    const entry: Joined = { multifeed, discovery, onchannel }
+    this.joined.set(id, entry)
+    for (const link of this.links.values()) {
+      if (link.closing === null) this.attach(link, id, multifeed)
+    }
     await discovery.flushed()
+    this.hold(this.discoverAgain(id, entry))
   }
 
   /**
-   * Stops discovery for the multifeed and closes its channels; connections stay for the others.
+   * Stops discovery for the multifeed and closes its channels; connections stay for the others
+   * (one left with nothing to carry closes after `closeIdleAfter`). Resolves once Hypercore has
+   * finished with what those channels' feeds received, so `mf.close()` may follow at once.
    * @example
    * ```ts
    * await networker.leave(mf)
@@ -166,14 +242,23 @@ export class Networker extends EventEmitter {
     if (!entry) return
     this.joined.delete(id)
     entry.multifeed.off('channel', entry.onchannel)
-    for (const [conn, channels] of this.channels) {
-      const channel = channels.get(id)
-      channels.delete(id)
-      channel?.close()
+    const drains: Promise<void>[] = []
+    for (const link of this.links.values()) {
+      if (link.closing !== null) continue // ending: its drain covers the channels
+      const channel = link.channels.get(id)
+      link.channels.delete(id)
+      const mux = Protomux.from(link.conn)
+      if (channel) {
+        // Closing the channel detaches the multifeed's feeds here (its collection decides so);
+        // the Hypercore channels that closes must settle before the feeds may close.
+        const before = [...mux]
+        channel.close()
+        drains.push(settled(before))
+      }
       // A remote's later open of this multifeed is rejected by protomux again.
-      Protomux.from(conn).unpair({ protocol: PROTOMUX_PROTOCOL, id: entry.multifeed.discoveryKey })
+      mux.unpair({ protocol: PROTOMUX_PROTOCOL, id: entry.multifeed.discoveryKey })
     }
-    await this.swarm.leave(entry.multifeed.discoveryKey)
+    await Promise.all([this.swarm.leave(entry.multifeed.discoveryKey), ...drains])
   }
 
   /** Resolves when pending lookups and connection attempts are done. */
@@ -182,8 +267,10 @@ export class Networker extends EventEmitter {
   }
 
   /**
-   * Leaves every multifeed; destroys the swarm if the networker created it (a swarm given in the
-   * options is left running). The multifeeds and the store stay open.
+   * Leaves every multifeed and waits until Hypercore has finished with what the connections
+   * delivered. A swarm the networker created is destroyed, its connections first (drained); a
+   * swarm given in the options is left running, with its connections. The multifeeds and the
+   * store stay open: close them after this, multifeeds first.
    * @example
    * ```ts
    * await networker.destroy()
@@ -195,7 +282,12 @@ export class Networker extends EventEmitter {
     if (this.destroyed) return
     this.destroyed = true
     this.swarm.removeListener('connection', this.onconnection)
+    this.setTimer(null)
+    // Our own swarm's connections are ended and drained first, while every Hypercore channel on
+    // them can still be found; a given swarm keeps its connections, so leave() settles channels.
+    if (this.ownsSwarm) for (const link of this.links.values()) this.close(link)
     await Promise.all([...this.joined.values()].map((entry) => this.leave(entry.multifeed)))
+    while (this.pending.size > 0) await Promise.all(this.pending)
     if (this.ownsSwarm) await this.swarm.destroy()
   }
 
@@ -208,22 +300,26 @@ export class Networker extends EventEmitter {
       conn.destroy() // the store is closing: nothing to carry
       return
     }
-    const channels = new Map<string, NetworkedChannel>()
-    this.channels.set(conn, channels)
+    const link: Link = { id: this.nextLink++, conn, info, channels: new Map(), closing: null }
+    this.links.set(conn, link)
+    this.linksById.set(link.id, link)
     logSwarm('connection to %k (%d multifeeds)', info.publicKey, this.joined.size)
     conn.once('close', () => {
       logSwarm('disconnected from %k', info.publicKey)
-      this.channels.delete(conn)
+      this.links.delete(conn)
+      this.linksById.delete(link.id)
+      this.input({ type: 'connection-closed', conn: link.id })
       this.emit('disconnection', conn)
     })
-    for (const [id, { multifeed }] of this.joined) this.attach(conn, id, multifeed)
+    this.input({ type: 'connection-opened', conn: link.id, now: now() })
+    for (const [id, { multifeed }] of this.joined) this.attach(link, id, multifeed)
     this.emit('connection', conn, info)
   }
 
-  private attach(conn: NoiseConnection, id: string, multifeed: NetworkedMultifeed): void {
+  private attach(link: Link, id: string, multifeed: NetworkedMultifeed): void {
     let channel: NetworkedChannel
     try {
-      channel = multifeed.attach(conn)
+      channel = multifeed.attach(link.conn)
     } catch (err) {
       // Closed or closing without leave(): nothing left to replicate. Anything else is a bug,
       // but throwing here would take down the swarm's event (or, via protomux, the stream).
@@ -231,22 +327,109 @@ export class Networker extends EventEmitter {
       return
     }
     // Usually tracked already by the 'channel' event; attach() may also return an existing one.
-    this.track(id, channel)
+    this.track(id, multifeed, channel)
   }
 
   /** Remembers a multifeed's channel on one of our connections, until it closes. */
-  private track(id: string, channel: NetworkedChannel): void {
-    const channels = this.channels.get(channel.stream as NoiseConnection)
-    if (!channels || channels.get(id) === channel) return // not our connection, or known
-    channels.set(id, channel)
+  private track(id: string, multifeed: NetworkedMultifeed, channel: NetworkedChannel): void {
+    const link = this.links.get(channel.stream as NoiseConnection)
+    if (!link || channel.closed || link.channels.get(id) === channel) return
+    link.channels.set(id, channel)
+    const name = this.nextChannel++
+    this.input({ type: 'channel-opened', conn: link.id, channel: name })
+    channel.on('session-error', (err) => this.emit('session-error', err, multifeed, link.conn))
     channel.once('close', () => {
-      if (channels.get(id) === channel) channels.delete(id)
+      if (link.channels.get(id) === channel) link.channels.delete(id)
+      const code = channel.error?.code ?? null
+      this.input({ type: 'channel-closed', conn: link.id, channel: name, now: now(), code })
     })
+  }
+
+  /**
+   * Feeds one event to the idle rules and carries out their actions, in order, before the next.
+   * An event raised while actions are carried out (a busy connection) waits its turn.
+   */
+  private input(event: IdleConnectionsEvent): void {
+    this.queue.push(event)
+    if (this.draining) return
+    this.draining = true
+    try {
+      for (let next = 0; next < this.queue.length; next++) {
+        for (const action of this.idle.handle(this.queue[next]!)) this.carryOut(action)
+      }
+    } finally {
+      this.queue.length = 0
+      this.draining = false
+    }
+  }
+
+  private carryOut(action: IdleConnectionsAction): void {
+    if (action.type === 'timer') {
+      this.setTimer(action.at)
+      return
+    }
+    const link = this.linksById.get(action.conn)
+    if (link === undefined || link.closing !== null) return
+    if (!carriesNothing(link.conn)) {
+      // Another protocol (a Hypercore replicated for another purpose) still uses it.
+      this.input({ type: 'connection-busy', conn: link.id, now: now() })
+      return
+    }
+    logSwarm('closing idle connection to %k%s', link.info.publicKey, action.ban ? ', banned' : '')
+    // Banned before the close, so that Hyperswarm requeues no reconnect and refuses the peer's.
+    if (action.ban) link.info.ban(true)
+    this.close(link)
+  }
+
+  /** Ends a connection, draining it (see drainConnection); destroy() waits for it. */
+  private close(link: Link): void {
+    if (link.closing !== null) return
+    link.closing = drainConnection(link.conn)
+    this.hold(link.closing)
+  }
+
+  private setTimer(at: number | null): void {
+    if (this.timer !== null) clearTimeout(this.timer)
+    this.timer = null
+    if (at === null || this.destroyed) return
+    // A timer may fire a little early; the rules then just restate it.
+    this.timer = setTimeout(
+      () => {
+        this.timer = null
+        this.input({ type: 'tick', now: now() })
+      },
+      Math.max(0, at - now()),
+    )
+    this.timer.unref?.()
+  }
+
+  /** The second discovery round of join() (see there); stops quietly if the topic is left. */
+  private async discoverAgain(id: string, entry: Joined): Promise<void> {
+    // A macrotask later: the first round's refresh is then no longer the current one.
+    await new Promise((resolve) => setImmediate(resolve))
+    if (this.destroyed || this.joined.get(id) !== entry) return
+    await entry.discovery.refresh().catch(noop)
+  }
+
+  /** Keeps `work` until it settles, for destroy() to wait on. */
+  private hold(work: Promise<void>): void {
+    const held = work.catch(noop).finally(() => this.pending.delete(held))
+    this.pending.add(held)
   }
 
   private assertOpen(): void {
     if (this.destroyed) throw new MultifeedError(LocalErrorCode.ERR_CLOSED, 'networker destroyed')
   }
+}
+
+/**
+ * True when no protomux channel is open on the connection. (protomux's isIdle() is not used: it
+ * stays false after a channel the remote never answered was closed, since protomux keeps that
+ * channel's id until the remote acknowledges, which a silent peer never does.)
+ */
+function carriesNothing(conn: NoiseConnection): boolean {
+  for (const _channel of Protomux.from(conn)) return false
+  return true
 }
 
 function assertMultifeed(multifeed: NetworkedMultifeed): void {

@@ -191,7 +191,7 @@ export class MultifeedChannel extends EventEmitter {
       this.#remoteWaiting = true
       return this.ready
     })
-    this.stream.once('close', this.#onStreamClose)
+    watchClose(this.stream, this.#onStreamClose)
     // Never rejects: protomux destroys the whole stream when a pairing promise rejects.
     this.ready = Promise.all([this.stream.opened, owner.ready()])
       .then(
@@ -274,7 +274,7 @@ export class MultifeedChannel extends EventEmitter {
     logChannel('%k closed by %s (%s)', this.#owner.discoveryKey, by, this.error?.code ?? 'ok')
     this.#channel?.close()
     this.mux.unpair(this.#protocolId())
-    this.stream.removeListener('close', this.#onStreamClose)
+    unwatchClose(this.stream, this.#onStreamClose)
     this.emit('close')
   }
 
@@ -304,9 +304,12 @@ export class MultifeedChannel extends EventEmitter {
         this.#announce()
         this.#owner.remoteOpened(this, body as Uint8Array)
       },
-      // A close from the remote before it ever opened is its refusal (protomux's reject).
+      // A close from the remote before it ever opened is its refusal (protomux's reject); the
+      // stream's end closes a pending open the same way, but then the stream is destroyed.
       onclose: (isRemote: boolean) =>
-        this.#lost(isRemote && !this.remoteOpened && !this.#remoteWaiting),
+        this.#lost(
+          isRemote && !this.remoteOpened && !this.#remoteWaiting && this.stream.destroyed !== true,
+        ),
     })
     if (channel === null) {
       // The stream is gone, or this multifeed already has a channel on it.
@@ -343,6 +346,30 @@ export class MultifeedChannel extends EventEmitter {
   #lost(rejected: boolean): void {
     if (!this.closed) this.#owner.channelClosed(this, rejected)
   }
+}
+
+/**
+ * One 'close' listener per stream, whatever the number of channels on it: a listener per channel
+ * would trip Node's MaxListenersExceededWarning past 10 multifeeds on one connection.
+ */
+const closeWatchers = new WeakMap<NoiseStream, Set<() => void>>()
+
+function watchClose(stream: NoiseStream, onclose: () => void): void {
+  let watchers = closeWatchers.get(stream)
+  if (watchers === undefined) {
+    const set = new Set<() => void>()
+    watchers = set
+    closeWatchers.set(stream, set)
+    stream.once('close', () => {
+      closeWatchers.delete(stream)
+      for (const watcher of set) watcher()
+    })
+  }
+  watchers.add(onclose)
+}
+
+function unwatchClose(stream: NoiseStream, onclose: () => void): void {
+  closeWatchers.get(stream)?.delete(onclose)
 }
 
 function internal(cause: unknown): MultifeedError {

@@ -5,6 +5,16 @@
 
 export { DEFAULT_LIMITS, type Limits } from '../codec/constants.js'
 export { fromHex, toHex } from './hex.js'
+export {
+  type ChannelId,
+  type ChannelOutcome,
+  channelOutcome,
+  DEFAULT_IDLE_GRACE,
+  IdleConnections,
+  type IdleConnectionsAction,
+  type IdleConnectionsEvent,
+  type IdleConnectionsOptions,
+} from './idle-connections.js'
 export { shareEverything, wantEverything } from './policies.js'
 export { createSession, Session, type SessionPhase } from './session.js'
 export * from './types.js'

@@ -51,8 +51,7 @@ test('two multifeeds over one swarm stay separate; joining later reuses the open
   const x1 = await writeBlocks(xp, 'default', 'x from p')
   const x2 = await writeBlocks(xq, 'default', 'x from q')
 
-  // One after another: peers whose lookups race each other's announces can miss each other
-  // until Hyperswarm's next refresh (minutes), so the tests never join at the same instant.
+  // One after another (joining at the same moment is tested in networker-connections.test.ts).
   await p.networker.join(xp)
   await q.networker.join(xq)
   const bothX = { [hex(x1.key)]: 1, [hex(x2.key)]: 1 }

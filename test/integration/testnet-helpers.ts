@@ -30,6 +30,8 @@ export interface SwarmPeerOptions {
   allow?: () => Uint8Array[]
   /** Reuse an existing store (e.g. to rejoin with a new swarm). */
   store?: Corestore
+  /** The Networker's closeIdleAfter (ms). */
+  closeIdleAfter?: number
 }
 
 /**
@@ -51,7 +53,10 @@ export async function swarmPeer(
       ? (remotePublicKey) => !allow().some((pk) => b4a.equals(pk, remotePublicKey))
       : undefined,
   })
-  const networker = new Networker(store, { swarm })
+  const networker = new Networker(store, {
+    swarm,
+    ...(opts.closeIdleAfter === undefined ? {} : { closeIdleAfter: opts.closeIdleAfter }),
+  })
   h.closable({
     close: async () => {
       await networker.destroy()

@@ -22,7 +22,10 @@ const HANDSHAKE_TIMEOUT = 300
 function timerWatch() {
   const live = new Map<number, string>()
   const ours = (stack: string) =>
-    /[/\\](src[/\\]adapters|corestore|hypercore[/\\]|protomux)/.test(stack)
+    /[/\\](src[/\\]adapters|corestore|hypercore[/\\]|protomux)/.test(stack) &&
+    // Hyperswarm's periodic refresh of a joined topic (re-armed by the Networker's second
+    // discovery round after join) lives as long as the topic is joined, not per connection.
+    !/PeerDiscovery\._refreshLater/.test(stack)
   let recording = false
   let created = 0
   const hook = createHook({
@@ -142,9 +145,8 @@ describe('a keyless peer', () => {
         expect({ kind, pending: timers.pending() }).toEqual({ kind, pending: [] })
         if (kind !== 'rejecting') expect(timers.created).toBeGreaterThan(0) // the deadline's
         if (kind === 'silent, leaves before the timeout') {
-          // Its deadline died with the connection. (That the disconnect is reported as
-          // ERR_CHANNEL_REJECTED is wrong too: see the next test.)
-          expect(failures.slice(failuresBefore)).not.toContain('ERR_HANDSHAKE_TIMEOUT')
+          // Its deadline died with the connection, and the disconnect is no refusal either.
+          expect(failures.slice(failuresBefore)).toEqual([])
         }
       }
       expect(opened).toEqual([]) // no core was opened on a keyless peer's behalf
@@ -155,12 +157,11 @@ describe('a keyless peer', () => {
     }
   })
 
-  // Fails until MultifeedChannel (src/adapters/protomux-channel.ts) tells a refusal from a lost
-  // connection: its onclose reports `rejected` for any remote close before the remote opened,
-  // also when the stream itself closed (protomux closes pending channels with isRemote true on
-  // stream end). Add `&& !this.stream.destroyed` to the condition (research-14 section 7, "How a
-  // rejected open is reported"), so collection.md 4.4 gets `rejected: false` for a disconnect.
-  test.fails('a peer that goes away before answering the channel is not reported as refusing it', async () => {
+  // MultifeedChannel (src/adapters/protomux-channel.ts) tells a refusal from a lost connection:
+  // protomux closes pending channels with isRemote true on stream end too, so a remote close
+  // before the remote opened counts as a refusal only while the stream stands (research-14
+  // section 7, "How a rejected open is reported"); collection.md 4.4 gets `rejected: false`.
+  test('a peer that goes away before answering the channel is not reported as refusing it', async () => {
     const victimStore = await store()
     const mf = await multifeed(victimStore)
     const failures: string[] = []
