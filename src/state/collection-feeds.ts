@@ -172,6 +172,12 @@ export class CollectionFeeds {
     return grew
   }
 
+  /** A fork: both lengths are capped at `length`. */
+  truncate(id: CollectionFeedId, length: number): void {
+    if (this.#length[id]! > length) this.#length[id] = length
+    if (this.#known[id]! > length) this.#known[id] = length
+  }
+
   setOpening(id: CollectionFeedId): void {
     this.#flags[id]! |= OPENING
   }

@@ -125,6 +125,16 @@ export interface FeedLengthEvent {
   known?: number
 }
 
+/**
+ * A member's local copy was truncated to `length` (a Hypercore fork, multifeed.md 9.3): the
+ * writer's own truncation, or a replica's copy truncated by Hypercore.
+ */
+export interface FeedTruncateEvent {
+  type: 'feed-truncate'
+  key: Key
+  length: number
+}
+
 /** The user blocks a feed (the caller persisted it). */
 export interface CollectionBlockEvent {
   type: 'block'
@@ -164,6 +174,7 @@ export type CollectionEvent =
   | AddLocalEvent
   | FeedsOpenedEvent
   | FeedLengthEvent
+  | FeedTruncateEvent
   | CollectionBlockEvent
   | UnblockEvent
   | RemoveEvent

@@ -227,6 +227,9 @@ export class Collection {
       case 'feed-length':
         this.#onFeedLength(event, out)
         break
+      case 'feed-truncate':
+        this.#onTruncate(event.key, event.length, out)
+        break
       case 'block':
         checkKey(event.key, 'key')
         this.#block(this.#feeds.idOf(event.key), out)
@@ -644,6 +647,22 @@ export class Collection {
     const id = this.#feeds.find(event.key)
     if (id === NO_ID || !this.#feeds.isMember(id)) return
     this.#grew(id, event.length, event.known ?? event.length, event.now, out)
+  }
+
+  /** A fork (multifeed.md 9.3): lengths capped, and every verified session told. */
+  #onTruncate(key: Key, length: number, out: CollectionAction[]): void {
+    checkKey(key, 'key')
+    checkLength(length, 'length')
+    const feeds = this.#feeds
+    const id = feeds.find(key)
+    if (id === NO_ID || !feeds.isMember(id)) return
+    feeds.truncate(id, length)
+    const copy = feeds.key(id)
+    for (const connection of [...this.#connections.values()]) {
+      if (connection.verified) {
+        this.#run(connection, { type: 'local-truncate', key: copy, length }, out)
+      }
+    }
   }
 
   /**

@@ -28,6 +28,8 @@ export interface FeedCoresEvents {
   opened(feeds: FeedLengths[]): void
   /** Open feeds whose lengths changed. */
   grew(feeds: FeedLengths[]): void
+  /** A feed's copy was truncated to `length` (a Hypercore fork). */
+  truncated(key: Key, length: number): void
   /** A feed failed to open while the owner was not closing. */
   failed(key: Key, error: unknown): void
 }
@@ -36,6 +38,7 @@ interface OpenFeed {
   core: Hypercore
   download: Download | null
   onChange: () => void
+  onTruncate: (length: number) => void
 }
 
 /** The collection's open feeds, by hex key. */
@@ -110,11 +113,12 @@ export class FeedCores {
       this.#grown.add(hex)
       this.#schedule()
     }
+    const onTruncate = (length: number) => this.#events.truncated(core.key, length)
     core.on('append', onChange)
-    core.on('truncate', onChange)
+    core.on('truncate', onTruncate)
     core.once('close', () => {
       core.off('append', onChange)
-      core.off('truncate', onChange)
+      core.off('truncate', onTruncate)
       if (this.#followed.get(hex) === core) this.#followed.delete(hex)
     })
   }
@@ -169,18 +173,19 @@ export class FeedCores {
       this.#grown.add(hex)
       this.#schedule()
     }
+    const onTruncate = (length: number) => this.#events.truncated(core.key, length)
     core.on('append', onChange)
     core.on('download', onChange)
-    core.on('truncate', onChange)
-    this.#open.set(hex, { core, download, onChange })
+    core.on('truncate', onTruncate)
+    this.#open.set(hex, { core, download, onChange, onTruncate })
   }
 
   #release(feed: OpenFeed): Promise<void> {
-    const { core, download, onChange } = feed
+    const { core, download, onChange, onTruncate } = feed
     download?.destroy()
     core.off('append', onChange)
     core.off('download', onChange)
-    core.off('truncate', onChange)
+    core.off('truncate', onTruncate)
     this.#gate.release(core.discoveryKey, core)
     return core.close().catch(noop)
   }

@@ -245,6 +245,7 @@ export class Multifeed extends ReadyResource {
     this.#cores = new FeedCores(this.store, this.#coreOptions, this.#gate, {
       opened: (feeds) => this.#input({ type: 'feeds-opened', now: now(), feeds }),
       grew: (feeds) => this.#grew(feeds),
+      truncated: (key, length) => this.#input({ type: 'feed-truncate', key, length }),
       failed: (_key, err) => this.emit('warning', err),
     })
     this.ready().catch(noop) // start loading now; errors surface on the caller's ready()
@@ -859,10 +860,15 @@ export class Multifeed extends ReadyResource {
       await existing.ready()
       return existing
     }
-    const core = keyPair
-      ? this.store.get({ ...this.#coreOptions, keyPair })
-      : this.store.get({ ...this.#coreOptions, name: WRITER_NAME_PREFIX + name })
-    await core.ready()
+    const identity = keyPair ? { keyPair } : { name: WRITER_NAME_PREFIX + name }
+    // Governed before any session makes it active: Corestore attaches an active new core to every
+    // stream of the store as it opens (attachAll), before the gate would know its key.
+    const probe = this.store.get({ ...this.#coreOptions, ...identity, active: false })
+    await probe.ready()
+    this.#govern(probe.key)
+    this.#gate.gateSession(probe)
+    const core = this.store.get({ ...this.#coreOptions, ...identity })
+    await core.ready().finally(() => probe.close())
     this.#assertOpen()
     try {
       this.#input({ type: 'add-local', now: now(), key: core.key, length: core.contiguousLength })

@@ -121,12 +121,9 @@ describe('a connection carries nothing of a multifeed it was not agreed for', ()
     await disconnect(toMember.pair)
   })
 
-  // Fails until Multifeed.#createWriter (src/adapters/corestore/multifeed.ts) governs a new
-  // writer before any active session of it exists: open it first with `active: false`, govern its
-  // discovery key (#govern, gateSession), then open the active session. Today the active session
-  // opens ungoverned, Corestore attaches the new core to every stream as it starts downloading
-  // (attachAll), and only then is it governed.
-  test.fails('a writer created while a keyless peer is connected is not opened to it', async () => {
+  // A new writer is governed before any active session of it exists (Multifeed.#createWriter):
+  // Corestore attaches an active new core to every stream as it starts downloading.
+  test('a writer created while a keyless peer is connected is not opened to it', async () => {
     const victimStore = await store()
     const plain = victimStore.get({ name: 'another application' })
     await plain.append(b4a.from('public'))

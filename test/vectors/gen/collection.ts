@@ -87,6 +87,7 @@ export type CollectionEventJson =
   | { type: 'add-local'; now: number; key: string; length: number; data: string | null }
   | { type: 'feeds-opened'; now: number; feeds: { key: string; length: number; known: number }[] }
   | { type: 'feed-length'; now: number; key: string; length: number; known: number }
+  | { type: 'feed-truncate'; key: string; length: number }
   | { type: 'block' | 'unblock' | 'remove'; key: string }
   | { type: 'tick'; now: number }
   | { type: 'close' }
@@ -180,6 +181,8 @@ export function collectionEventToJson(event: CollectionEvent): CollectionEventJs
         length: event.length,
         known: event.known ?? event.length,
       }
+    case 'feed-truncate':
+      return { type: 'feed-truncate', key: toHex(event.key), length: event.length }
     case 'block':
     case 'unblock':
     case 'remove':
@@ -246,6 +249,8 @@ export function collectionEventFromJson(
         length: json.length,
         known: json.known,
       }
+    case 'feed-truncate':
+      return { type: 'feed-truncate', key: fromHex(json.key), length: json.length }
     case 'block':
     case 'unblock':
     case 'remove':
@@ -561,6 +566,10 @@ class CollectionScript {
     })
   }
 
+  truncate(k: Key, length: number): this {
+    return this.#step({ type: 'feed-truncate', key: k, length })
+  }
+
   block(k: Key): this {
     return this.#step({ type: 'block', key: k })
   }
@@ -746,6 +755,14 @@ const DEFINITIONS: Definition[] = [
         .deliver(1)
         .tick(110)
         .deliver(1),
+  },
+  {
+    id: 'fork-reaches-every-session',
+    comment:
+      'Our writer forks (truncated from 3 to 1): both verified sessions receive local-truncate, so the next growth (to 2, below the 3 offered before) is re-offered on each connection.',
+    covers: ['collection 8.2', 'spec 9.3'],
+    setup: { feeds: [local(L, 3)], reofferInterval: 0 },
+    script: (s) => s.open().connect(1).connect(2).deliver(1).deliver(2).truncate(L, 1).length(L, 2),
   },
   {
     id: 'sparse-synced-by-known-length',
