@@ -8,7 +8,9 @@
  * allocation of an exchange, and the garbage collector copied and scanned each of them, while
  * typed arrays are a few large blocks it never looks inside.
  */
+import { KeyBlock } from '../codec/key-block.js'
 import type { Key } from '../codec/messages.js'
+import type { IdList } from './id-list.js'
 import { KeyTable, NOT_FOUND } from './key-table.js'
 
 /** A feed's row in the FeedTable. */
@@ -18,6 +20,8 @@ export type FeedId = number
 export const NO_FEED = NOT_FOUND
 /** Sentinel for "never" in the length and request fields. */
 export const NONE = -1
+
+const MAX_STAMP = 0x7fffffff
 
 /** Smallest column length allocated (a session with a few feeds grows its columns once). */
 const MIN_CAPACITY = 64
@@ -38,7 +42,7 @@ const UNREPORTED = 32
 
 /** Every feed a session knows, by id, with counters kept by the mutators. */
 export class FeedTable {
-  /** Ids by key; each key as first seen (the caller's, or a view of received bytes). */
+  /** Ids by key, and a copy of each key. */
   readonly #index = new KeyTable()
   #capacity = 0
   /** Length of the local copy, or NONE when the local collection does not hold the feed. */
@@ -52,9 +56,11 @@ export class FeedTable {
   /** Data of the remote's newest entry for the key (created with the first that has data). */
   #remoteData: DataColumn = null
   /** Sequence number of the outstanding Request holding the key, or NONE. */
-  #requestSeq = new Float64Array(0)
-  /** Last message that touched the feed (to skip duplicates within one message). */
-  #stamp = new Float64Array(0)
+  #requestSeq = new Int32Array(0)
+  /** Last message that touched the feed (to skip duplicates within one message), or 0. */
+  #stamp = new Int32Array(0)
+  /** The stamp nextStamp gave last. */
+  #lastStamp = 0
   #flags = new Uint8Array(0)
   /** The feed after this one in the last offer batch we sent it in (a lookup guess). */
   #nextOffered = new Int32Array(0)
@@ -111,31 +117,48 @@ export class FeedTable {
     return this.#index.find(bytes, at)
   }
 
-  /** The id of `key`, created (knowing nothing yet, keeping `key` itself) if new. */
+  /** The id of `key`, created (knowing nothing yet) if new. */
   idOf(key: Key): FeedId {
-    return this.#findOrCreate(key, 0, key)
+    return this.idAt(key, 0)
+  }
+
+  /** The id of the 32-byte key at bytes[at, at + 32), created (knowing nothing yet) if new. */
+  idAt(bytes: Uint8Array, at: number): FeedId {
+    const size = this.#index.size
+    const id = this.#index.findOrAdd(bytes, at)
+    if (id >= size) this.#created(size)
+    return id
   }
 
   /**
-   * The id of the 32-byte key at bytes[at, at + 32), created if new (its key then a view of
-   * those bytes: `bytes` must not change afterwards).
+   * The ids of `count` keys at bytes[offsets[i], offsets[i] + 32) into `out`, in order, each
+   * created if new: idAt on each key, in one batch (see KeyTable.findOrAddAll).
    */
-  idAt(bytes: Uint8Array, at: number): FeedId {
-    return this.#findOrCreate(bytes, at, null)
+  idsAt(bytes: Uint8Array, offsets: Int32Array, count: number, out: IdList): void {
+    const size = this.#index.size
+    this.#index.findOrAddAll(bytes, offsets, count, out.room(count))
+    out.filled(count)
+    this.#created(size)
   }
 
-  #findOrCreate(bytes: Uint8Array, at: number, key: Key | null): FeedId {
+  /** idsAt for keys given as objects: key i is `keyAt(i)`. */
+  idsOf(keyAt: (i: number) => Key, count: number, out: IdList): void {
     const size = this.#index.size
-    const id = this.#index.findOrAdd(bytes, at, key)
-    if (id < size) return id
-    if (id >= this.#capacity) this.#growColumns(id + 1)
-    this.#localLength[id] = NONE
-    this.#offeredLength[id] = NONE
-    this.#remoteLength[id] = NONE
-    this.#requestSeq[id] = NONE
-    this.#nextOffered[id] = NO_FEED
-    this.#nextRequested[id] = NO_FEED
-    return id
+    this.#index.findOrAddKeys(keyAt, count, out.room(count))
+    out.filled(count)
+    this.#created(size)
+  }
+
+  /** Ids from `from` to size are new: they know nothing yet. */
+  #created(from: FeedId): void {
+    const size = this.#index.size
+    if (size > this.#capacity) this.#growColumns(size)
+    this.#localLength.fill(NONE, from, size)
+    this.#offeredLength.fill(NONE, from, size)
+    this.#remoteLength.fill(NONE, from, size)
+    this.#requestSeq.fill(NONE, from, size)
+    this.#nextOffered.fill(NO_FEED, from, size)
+    this.#nextRequested.fill(NO_FEED, from, size)
   }
 
   /** Grows every typed column to hold `needed` feeds, at least doubling (data grows as written). */
@@ -145,20 +168,34 @@ export class FeedTable {
     this.#localLength = grown(this.#localLength, new Float64Array(capacity))
     this.#offeredLength = grown(this.#offeredLength, new Float64Array(capacity))
     this.#remoteLength = grown(this.#remoteLength, new Float64Array(capacity))
-    this.#requestSeq = grown(this.#requestSeq, new Float64Array(capacity))
-    this.#stamp = grown(this.#stamp, new Float64Array(capacity))
+    this.#requestSeq = grown(this.#requestSeq, new Int32Array(capacity))
+    this.#stamp = grown(this.#stamp, new Int32Array(capacity))
     this.#flags = grown(this.#flags, new Uint8Array(capacity))
     this.#nextOffered = grown(this.#nextOffered, new Int32Array(capacity))
     this.#nextRequested = grown(this.#nextRequested, new Int32Array(capacity))
     this.#capacity = capacity
   }
 
+  /** The key of `id`, as a view of the table's copy (do not write to it). */
   key(id: FeedId): Key {
     return this.#index.key(id)
   }
 
+  /**
+   * The keys of ids[0, count), in order: a view of the table's own copy when the ids are
+   * consecutive (the usual case), so its receiver must not write to it.
+   */
+  keyBlock(ids: ArrayLike<FeedId>, count: number): KeyBlock {
+    return new KeyBlock(this.#index.keysOf(ids, count))
+  }
+
   localLength(id: FeedId): number {
     return this.#localLength[id]!
+  }
+
+  /** Some feed has local data (else localData is null for every feed). */
+  get hasLocalData(): boolean {
+    return this.#localData !== null
   }
 
   localData(id: FeedId): Uint8Array | null {
@@ -211,7 +248,17 @@ export class FeedTable {
     return this.#nextRequested[id]!
   }
 
-  /** True the first time message `stamp` touches the feed (stamps only grow). */
+  /** A stamp no feed carries, for the next message to touch its feeds with. */
+  nextStamp(): number {
+    if (this.#lastStamp === MAX_STAMP) {
+      // Once in 2^31 messages: every stamp starts over.
+      this.#stamp.fill(0)
+      this.#lastStamp = 0
+    }
+    return ++this.#lastStamp
+  }
+
+  /** True the first time message `stamp` (from nextStamp) touches the feed. */
   touch(id: FeedId, stamp: number): boolean {
     if (this.#stamp[id] === stamp) return false
     this.#stamp[id] = stamp

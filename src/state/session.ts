@@ -6,6 +6,7 @@
  */
 
 import { type Limits, PROTOCOL_MAJOR, PROTOCOL_MINOR } from '../codec/constants.js'
+import { EntryBlock } from '../codec/entry-block.js'
 import { DecodeError, LIMIT_DECODE_ERRORS } from '../codec/errors.js'
 import { decodeHandshake, handshakeEncodingLength } from '../codec/handshake.js'
 import type { KeyList } from '../codec/keys-message.js'
@@ -17,6 +18,7 @@ import { chunkManifests } from './chunk.js'
 import { closedByRemote, closeLocally, type FailDetails, failByPeer } from './failure.js'
 import { type FeedId, FeedTable, NO_FEED, NONE } from './feed-table.js'
 import { toHex } from './hex.js'
+import { IdList } from './id-list.js'
 import { decodeIncoming, type IncomingMessage } from './incoming.js'
 import { OutstandingRequests } from './outstanding-requests.js'
 import { shareEverything, wantEverything } from './policies.js'
@@ -80,14 +82,12 @@ export class Session {
 
   readonly #feeds = new FeedTable()
   readonly #requests = new OutstandingRequests()
-  /**
-   * Feeds accepted since the last remote-feeds action, one array per Replicate (a block
-   * clears their flag), and how many they hold.
-   */
-  #unreported: FeedId[][] = []
-  #unreportedCount = 0
-  /** Counter marking feeds touched by the current message, to skip duplicate keys. */
-  #stamp = 0
+  /** Feeds accepted since the last remote-feeds action (a block clears their flag). */
+  readonly #unreported = new IdList()
+  /** Lists of ids built while one event is handled, kept for the next (see IdList). */
+  readonly #found = new IdList()
+  readonly #chosen = new IdList()
+  readonly #started = new IdList()
   /** The remote's last Manifest had more=true: its batch continues. */
   #remoteBatchOpen = false
   /** A remote batch completed (more=false) since the last remote-feeds action. */
@@ -314,9 +314,11 @@ export class Session {
     for (let i = 0; i < feeds.length; i++) checkFeed(feeds[i]!, limits)
     for (let i = 0; i < blocked.length; i++) checkKey(blocked[i], 'blocked key')
     this.#feeds.reserve(feeds.length + blocked.length)
+    const ids = this.#found
+    this.#feeds.idsOf((i) => feeds[i]!.key, feeds.length, ids)
     for (let i = 0; i < feeds.length; i++) {
       const feed = feeds[i]!
-      this.#feeds.setLocal(this.#feeds.idOf(feed.key), feed.length, feed.data)
+      this.#feeds.setLocal(ids.at(i), feed.length, feed.data)
     }
     for (let i = 0; i < blocked.length; i++) this.#feeds.block(this.#feeds.idOf(blocked[i]!))
   }
@@ -366,19 +368,16 @@ export class Session {
     // Arrays of per-key results are allocated at their upper bound and trimmed, not grown by
     // push (growing copies them several times over for 100k keys).
     const feeds = this.#feeds
-    const entries: ManifestEntry[] = new Array(feeds.size)
-    let offers = 0
+    const batch = new OfferBatch(feeds, this.#chosen, feeds.size)
     let previous: FeedId = NO_FEED
     for (let id = 0; id < feeds.size; id++) {
       if (!this.#mayOffer(id)) continue
-      const length = feeds.localLength(id)
-      feeds.setOffered(id, length)
-      entries[offers++] = { key: feeds.key(id), length, data: feeds.localData(id) }
+      feeds.setOffered(id, feeds.localLength(id))
+      batch.add(id)
       if (previous !== NO_FEED) feeds.setNextOffered(previous, id)
       previous = id
     }
-    entries.length = offers
-    for (const manifest of chunkManifests(entries, settings.limits)) {
+    for (const manifest of chunkManifests(batch.entries(), settings.limits)) {
       actions.push({ type: 'send', message: manifest })
     }
     return actions
@@ -419,14 +418,14 @@ export class Session {
     const { maxRemoteFeeds, maxFeeds } = settings.limits
     const feeds = this.#feeds
     // Pass 1: count distinct new keys before anything of the message is applied.
-    const stamp = ++this.#stamp
+    const stamp = feeds.nextStamp()
     feeds.reserve(count)
-    const ids: FeedId[] = new Array(count)
+    const found = this.#found
+    feeds.idsAt(bytes, keyOffsets, count, found)
     let fresh = 0
     for (let i = 0; i < count; i++) {
-      const id = feeds.idAt(bytes, keyOffsets[i]!)
+      const id = found.at(i)
       if (feeds.touch(id, stamp) && feeds.remoteLength(id) === NONE) fresh++
-      ids[i] = id
     }
     const offered = feeds.remoteOffered + fresh
     if (offered > maxRemoteFeeds) {
@@ -435,31 +434,33 @@ export class Session {
         `remote offered ${offered} feeds, limit ${maxRemoteFeeds}`,
       )
     }
-    // Pass 2: apply in order, compacting `ids` in place to the wanted ones.
-    const wanted = ids
-    let wants = 0
+    // Pass 2: apply in order, choosing the wanted ones.
+    const wanted = this.#chosen
+    wanted.reset(count)
     for (let i = 0; i < count; i++) {
-      const id = ids[i]!
-      feeds.mergeRemoteOffer(id, lengths[i]!, data === null ? null : data[i]!)
+      const id = found.at(i)
+      // Data is kept: copied out of the message bytes, which are the caller's.
+      const entryData = data === null ? null : data[i]!
+      feeds.mergeRemoteOffer(id, lengths[i]!, entryData === null ? null : entryData.slice())
       if (feeds.isAccepted(id) || feeds.isBlocked(id) || feeds.requestSeq(id) !== NONE) continue
       if (!this.#wantAll && !this.#want(remoteEntry(feeds, id))) continue
       if (feeds.localLength(id) === NONE && !this.#reserveRoom(id, maxFeeds)) continue
       feeds.setRequested(id, PENDING_REQUEST)
-      wanted[wants++] = id
+      wanted.push(id)
     }
-    wanted.length = wants
     const actions: SessionAction[] = []
     // One Request: it lists at most `count` keys and is smaller than this Manifest, which fit
     // our limits, so it never needs splitting (spec 7.6, step 3).
+    const wants = wanted.length
     if (wants > 0) {
-      const { seq } = this.#requests.push(wanted)
-      const keys: Key[] = new Array(wants)
+      // The Request's feeds are chained by nextRequested, from its first.
+      const { seq } = this.#requests.push(wanted.at(0), wants)
       for (let i = 0; i < wants; i++) {
-        const id = wanted[i]!
+        const id = wanted.at(i)
         feeds.setRequested(id, seq)
-        feeds.setNextRequested(id, i + 1 < wants ? wanted[i + 1]! : NO_FEED)
-        keys[i] = feeds.key(id)
+        feeds.setNextRequested(id, i + 1 < wants ? wanted.at(i + 1) : NO_FEED)
       }
+      const keys = feeds.keyBlock(wanted.ids, wants)
       actions.push({ type: 'send', message: { type: 'request', keys } })
     }
     this.#remoteBatchOpen = manifest.more
@@ -475,7 +476,8 @@ export class Session {
   #onRequest(request: KeyList): SessionAction[] {
     const { bytes, offset, count } = request
     const feeds = this.#feeds
-    const ids: FeedId[] = new Array(count)
+    const found = this.#found
+    found.reset(count)
     let guess: FeedId = NO_FEED
     for (let i = 0; i < count; i++) {
       const at = offset + i * KEY_BYTES
@@ -486,28 +488,29 @@ export class Session {
           `remote requested ${toHex(bytes.subarray(at, at + KEY_BYTES))}, which we did not offer`,
         )
       }
-      ids[i] = id
+      found.push(id)
       guess = feeds.nextOffered(id)
     }
-    const stamp = ++this.#stamp
-    const agreed: Key[] = new Array(count)
-    const started: Key[] = new Array(count)
-    let agreements = 0
-    let starts = 0
+    const stamp = feeds.nextStamp()
+    const agreed = this.#chosen
+    const started = this.#started
+    agreed.reset(count)
+    started.reset(count)
     for (let i = 0; i < count; i++) {
-      const id = ids[i]!
+      const id = found.at(i)
       if (!feeds.touch(id, stamp)) continue // duplicate within the Request
       if (!this.#mayOffer(id)) continue
-      const key = feeds.key(id)
-      agreed[agreements++] = key
-      if (feeds.startReplicating(id)) started[starts++] = key
+      agreed.push(id)
+      if (feeds.startReplicating(id)) started.push(id)
     }
-    agreed.length = agreements
-    started.length = starts
+    const agreedKeys = feeds.keyBlock(agreed.ids, agreed.length)
     const actions: SessionAction[] = [
-      { type: 'send', message: { type: 'replicate', keys: agreed } },
+      { type: 'send', message: { type: 'replicate', keys: agreedKeys } },
     ]
-    if (started.length > 0) actions.push({ type: 'replicate', keys: started })
+    // The started ones are a subsequence of the agreed: as many means the same keys.
+    const starts = started.length
+    const keys = starts === agreed.length ? agreedKeys : feeds.keyBlock(started.ids, starts)
+    if (starts > 0) actions.push({ type: 'replicate', keys })
     return actions
   }
 
@@ -520,8 +523,9 @@ export class Session {
     }
     const { bytes, offset, count } = replicate
     const feeds = this.#feeds
-    const ids: FeedId[] = new Array(count)
-    let guess: FeedId = head.ids.length > 0 ? head.ids[0]! : NO_FEED
+    const found = this.#found
+    found.reset(count)
+    let guess: FeedId = head.first
     for (let i = 0; i < count; i++) {
       const at = offset + i * KEY_BYTES
       const id = feeds.findAt(bytes, at, guess)
@@ -531,44 +535,37 @@ export class Session {
           `remote agreed to ${toHex(bytes.subarray(at, at + KEY_BYTES))}, which we did not request`,
         )
       }
-      ids[i] = id
+      found.push(id)
       guess = feeds.nextRequested(id)
     }
     this.#requests.shift()
-    const requested = head.ids
     // With shared admission, room reserved for keys left out of the collection is given back.
     const reserved: FeedId[] | null = this.#admission === null ? null : []
-    for (let i = 0; i < requested.length; i++) {
-      const id = requested[i]!
+    for (let i = 0, id = head.first; i < head.count; i++) {
+      const next = feeds.nextRequested(id)
       if (reserved !== null && feeds.reservesRoom(id)) reserved.push(id)
       feeds.clearRequested(id)
+      id = next
     }
-    const stamp = ++this.#stamp
-    const added: ManifestEntry[] = new Array(count)
-    const started: Key[] = new Array(count)
-    let additions = 0
-    let starts = 0
-    // `ids` is compacted in place to the accepted ones, which remote-feeds reports later.
-    let acceptances = 0
+    const stamp = feeds.nextStamp()
+    const added = this.#chosen
+    const started = this.#started
+    added.reset(count)
+    started.reset(count)
+    // The accepted ones wait in #unreported for the next remote-feeds.
+    const unreported = this.#unreported
     for (let i = 0; i < count; i++) {
-      const id = ids[i]!
+      const id = found.at(i)
       if (feeds.isBlocked(id) || !feeds.touch(id, stamp)) continue
-      const key = feeds.key(id)
       if (feeds.localLength(id) === NONE) {
-        const remoteData = feeds.remoteData(id)
-        added[additions++] = { key, length: feeds.remoteLength(id), data: remoteData }
+        added.push(id)
         // A new feed starts empty here; local-length events bring it up.
-        feeds.setLocal(id, 0, remoteData)
+        feeds.setLocal(id, 0, feeds.remoteData(id))
       }
       feeds.accept(id)
-      ids[acceptances++] = id
-      if (feeds.startReplicating(id)) started[starts++] = key
+      unreported.push(id)
+      if (feeds.startReplicating(id)) started.push(id)
     }
-    added.length = additions
-    started.length = starts
-    ids.length = acceptances
-    this.#unreported.push(ids)
-    this.#unreportedCount += acceptances
     if (reserved !== null) {
       for (let i = 0; i < reserved.length; i++) {
         const id = reserved[i]!
@@ -576,9 +573,28 @@ export class Session {
       }
     }
     const actions: SessionAction[] = []
-    if (added.length > 0) actions.push({ type: 'add-feeds', feeds: added })
-    if (started.length > 0) actions.push({ type: 'replicate', keys: started })
+    if (added.length > 0) actions.push({ type: 'add-feeds', feeds: this.#addedEntries(added) })
+    if (started.length > 0) {
+      actions.push({ type: 'replicate', keys: feeds.keyBlock(started.ids, started.length) })
+    }
     return actions
+  }
+
+  /** The entries of feeds added from the remote: key, advertised length and remote data. */
+  #addedEntries(added: IdList): EntryBlock {
+    const feeds = this.#feeds
+    const count = added.length
+    const lengths = new Float64Array(count)
+    let data: (Uint8Array | null)[] | null = null
+    for (let i = 0; i < count; i++) {
+      const id = added.at(i)
+      lengths[i] = feeds.remoteLength(id)
+      const remoteData = feeds.remoteData(id)
+      // The data column exists only once some entry has data.
+      if (remoteData !== null && data === null) data = new Array(count).fill(null)
+      if (data !== null) data[i] = remoteData
+    }
+    return new EntryBlock(feeds.keyBlock(added.ids, count), lengths, data)
   }
 
   // ---- spec 7.5: live announcement and re-offer ----
@@ -587,22 +603,22 @@ export class Session {
   #onLocalFeeds(feeds: readonly LocalFeed[], settings: OpenSettings): SessionAction[] {
     const table = this.#feeds
     table.reserve(feeds.length)
-    const entries: ManifestEntry[] = []
+    const batch = new OfferBatch(table, this.#chosen, feeds.length)
     let previous: FeedId = NO_FEED
     for (let i = 0; i < feeds.length; i++) {
       const id = this.#applyLocalFeed(feeds[i]!)
       if (id === NO_FEED) continue
-      entries.push({
-        key: table.key(id),
-        length: table.offeredLength(id),
-        data: table.localData(id),
-      })
+      // A feed listed twice is offered twice, each time as it was then.
+      batch.add(id)
       // Offer order is the order the remote's Request will list them in (a lookup guess).
       if (previous !== NO_FEED) table.setNextOffered(previous, id)
       previous = id
     }
-    if (entries.length === 0) return []
-    return chunkManifests(entries, settings.limits).map((message) => ({ type: 'send', message }))
+    if (batch.size === 0) return []
+    return chunkManifests(batch.entries(), settings.limits).map((message) => ({
+      type: 'send',
+      message,
+    }))
   }
 
   /** Updates the view with one local feed; returns its id when it is to be offered now. */
@@ -642,7 +658,7 @@ export class Session {
   #onBlock(key: Key): SessionAction[] {
     const id = this.#feeds.idOf(key)
     if (!this.#feeds.block(id)) return []
-    return [{ type: 'unreplicate', keys: [this.#feeds.key(id)] }]
+    return [{ type: 'unreplicate', keys: this.#feeds.keyBlock([id], 1) }]
   }
 
   // ---- spec 8.2: time ----
@@ -658,18 +674,16 @@ export class Session {
   #settle(actions: SessionAction[]): void {
     const noneOutstanding = this.#requests.isEmpty
     if (this.#unreportedBatchEnd && !this.#remoteBatchOpen && noneOutstanding) {
-      const keys: Key[] = new Array(this.#unreportedCount)
-      let reports = 0
-      for (const batch of this.#unreported) {
-        for (let i = 0; i < batch.length; i++) {
-          const id = batch[i]!
-          // False when blocked since.
-          if (this.#feeds.takeUnreported(id)) keys[reports++] = this.#feeds.key(id)
-        }
+      const unreported = this.#unreported
+      const reported = this.#chosen
+      reported.reset(unreported.length)
+      for (let i = 0; i < unreported.length; i++) {
+        const id = unreported.at(i)
+        // False when blocked since.
+        if (this.#feeds.takeUnreported(id)) reported.push(id)
       }
-      keys.length = reports
-      this.#unreported = []
-      this.#unreportedCount = 0
+      const keys = this.#feeds.keyBlock(reported.ids, reported.length)
+      unreported.reset(0)
       this.#unreportedBatchEnd = false
       actions.push({ type: 'remote-feeds', keys })
     }
@@ -729,6 +743,47 @@ const LOCAL_VIEW_EVENTS = new Set<SessionEvent['type']>([
 
 /** Request sequence number of keys chosen but not yet placed in a Request (within one event). */
 const PENDING_REQUEST = 0
+
+/** Our offer batch as it is built: each feed's key, offered length and local data when added. */
+class OfferBatch {
+  readonly #feeds: FeedTable
+  readonly #ids: IdList
+  readonly #lengths: Float64Array
+  /** Only once some offered feed has data. */
+  #data: (Uint8Array | null)[] | null = null
+
+  /** `ids` is reused scratch space; `max` bounds how many feeds are added. */
+  constructor(feeds: FeedTable, ids: IdList, max: number) {
+    this.#feeds = feeds
+    this.#ids = ids
+    ids.reset(max)
+    this.#lengths = new Float64Array(max)
+  }
+
+  get size(): number {
+    return this.#ids.length
+  }
+
+  add(id: FeedId): void {
+    const feeds = this.#feeds
+    const at = this.#ids.length
+    this.#ids.push(id)
+    this.#lengths[at] = feeds.offeredLength(id)
+    const data = feeds.localData(id)
+    if (data !== null && this.#data === null)
+      this.#data = new Array(this.#lengths.length).fill(null)
+    if (this.#data !== null) this.#data[at] = data
+  }
+
+  entries(): EntryBlock {
+    const count = this.#ids.length
+    return new EntryBlock(
+      this.#feeds.keyBlock(this.#ids.ids, count),
+      this.#lengths.subarray(0, count),
+      this.#data === null ? null : this.#data.slice(0, count),
+    )
+  }
+}
 
 /** The entry the want policy sees: the key with the remote's advertised length and newest data. */
 function remoteEntry(feeds: FeedTable, id: FeedId): ManifestEntry {

@@ -4,6 +4,8 @@
  * returned action, in order, before it feeds the next event.
  */
 import type { Limits } from '../codec/constants.js'
+import type { EntryBlock } from '../codec/entry-block.js'
+import type { KeyBlock } from '../codec/key-block.js'
 import type { ChannelMessage, Handshake, Key, ManifestEntry } from '../codec/messages.js'
 import type { ErrorCodeName, UNKNOWN_REMOTE_ERROR } from '../errors.js'
 
@@ -146,28 +148,34 @@ export interface RemoteHandshakeAction {
   userData: Uint8Array | null
 }
 
-/** Add these remote feeds to the local collection (and persist them). */
+/**
+ * Add these remote feeds to the local collection (and persist them): key, advertised length
+ * and data of each, as columns (iterate it for one ManifestEntry per feed).
+ */
 export interface AddFeedsAction {
   type: 'add-feeds'
-  feeds: ManifestEntry[]
+  feeds: EntryBlock
 }
 
-/** Replicate these feeds over this connection from now on. */
+/**
+ * Replicate these feeds over this connection from now on. The block may be the one of the
+ * Replicate sent just before it (the same keys): read it, do not write to it.
+ */
 export interface ReplicateAction {
   type: 'replicate'
-  keys: Key[]
+  keys: KeyBlock
 }
 
 /** Stop replicating these feeds over this connection (they were blocked). */
 export interface UnreplicateAction {
   type: 'unreplicate'
-  keys: Key[]
+  keys: KeyBlock
 }
 
 /** Emit `remote-feeds`: the remote's offer batch is settled; `keys` were added since the last one. */
 export interface RemoteFeedsAction {
   type: 'remote-feeds'
-  keys: Key[]
+  keys: KeyBlock
 }
 
 /** Emit `synced`: every accepted feed reached the length the remote advertised. */

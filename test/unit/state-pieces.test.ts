@@ -2,6 +2,7 @@
 import { describe, expect, test } from 'vitest'
 import { encodeMessage } from '../../src/codec/channel-message.js'
 import { DEFAULT_LIMITS, type Limits } from '../../src/codec/constants.js'
+import { EntryBlock } from '../../src/codec/entry-block.js'
 import { chunkManifests, largestOneEntryManifestBytes } from '../../src/state/chunk.js'
 import { closeReasonBudget, truncateUtf8 } from '../../src/state/failure.js'
 import { FeedTable, NO_FEED, NONE } from '../../src/state/feed-table.js'
@@ -44,8 +45,8 @@ describe('chunking', () => {
     }))
 
   test('an empty batch is one empty Manifest with more=false', () => {
-    expect(chunkManifests([], DEFAULT_LIMITS)).toEqual([
-      { type: 'manifest', more: false, entries: [] },
+    expect(chunkManifests(EntryBlock.from([]), DEFAULT_LIMITS)).toEqual([
+      { type: 'manifest', more: false, entries: EntryBlock.from([]) },
     ])
   })
 
@@ -58,16 +59,16 @@ describe('chunking', () => {
     ] as const) {
       const l = limits({ maxMessageBytes, maxEntriesPerMessage })
       const batch = entries(n, dataBytes)
-      const manifests = chunkManifests(batch, l)
-      expect(manifests.flatMap((m) => m.entries)).toEqual(batch)
+      const manifests = chunkManifests(EntryBlock.from(batch), l)
+      expect(manifests.flatMap((m) => [...m.entries])).toEqual(batch)
       manifests.forEach((m, i) => {
         expect(m.more).toBe(i < manifests.length - 1)
         expect(m.entries.length).toBeLessThanOrEqual(maxEntriesPerMessage)
         expect(encodeMessage(m, l).byteLength).toBeLessThanOrEqual(maxMessageBytes)
-        const next = manifests[i + 1]?.entries[0]
+        const next = manifests[i + 1]?.entries.at(0)
         if (next !== undefined && m.entries.length < maxEntriesPerMessage) {
           // greedy: the next entry would not have fitted
-          const grown = { ...m, entries: [...m.entries, next] }
+          const grown = { ...m, entries: EntryBlock.from([...m.entries, next]) }
           expect(encodeMessage(grown, limits({ maxEntriesPerMessage })).byteLength).toBeGreaterThan(
             maxMessageBytes,
           )
@@ -81,7 +82,7 @@ describe('chunking', () => {
       const largest = encodeMessage({
         type: 'manifest',
         more: false,
-        entries: [{ key: testKey(1), length: Number.MAX_SAFE_INTEGER, data }],
+        entries: EntryBlock.from([{ key: testKey(1), length: Number.MAX_SAFE_INTEGER, data }]),
       })
       expect(largestOneEntryManifestBytes(data)).toBe(largest.byteLength)
     }
@@ -131,12 +132,15 @@ describe('FeedTable', () => {
     buffer.set(testKey(2), 3)
     const b = table.idAt(buffer, 3)
     expect([a, b, table.size]).toEqual([0, 1, 2])
-    expect(table.key(b)).toEqual(testKey(2)) // a view of the bytes it was first seen in
+    expect(table.key(b)).toEqual(testKey(2))
     expect(table.find(testKey(2))).toBe(b)
     expect(table.find(testKey(3))).toBe(NO_FEED)
     expect(table.findAt(buffer, 3, a)).toBe(b) // a wrong guess falls back to the lookup
     expect(table.localLength(b)).toBe(NONE)
     expect([table.localData(b), table.remoteData(b)]).toEqual([null, null])
+    buffer.fill(0) // the table holds a copy: the buffer may change
+    expect(table.key(b)).toEqual(testKey(2))
+    expect(table.find(testKey(2))).toBe(b)
   })
 
   test('counters follow the mutators', () => {
@@ -195,8 +199,8 @@ describe('OutstandingRequests', () => {
   test('FIFO with increasing sequence numbers', () => {
     const queue = new OutstandingRequests()
     expect(queue.isEmpty).toBe(true)
-    const first = queue.push([])
-    const second = queue.push([])
+    const first = queue.push(NO_FEED, 0)
+    const second = queue.push(NO_FEED, 0)
     expect(second.seq).toBe(first.seq + 1)
     expect(queue.head()).toBe(first)
     expect(queue.shift()).toBe(first)
@@ -204,7 +208,7 @@ describe('OutstandingRequests', () => {
     expect(queue.shift()).toBe(second)
     expect(queue.isEmpty).toBe(true)
     expect(queue.shift()).toBeUndefined()
-    expect(queue.push([]).seq).toBe(second.seq + 1)
+    expect(queue.push(NO_FEED, 0).seq).toBe(second.seq + 1)
   })
 })
 
