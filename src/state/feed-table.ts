@@ -45,27 +45,30 @@ export class FeedTable {
   /** Ids by key, and a copy of each key. */
   readonly #index = new KeyTable()
   #capacity = 0
+  // Numeric columns hold value + 1, so that 0 (a fresh array's content) means NONE / NO_FEED:
+  // new ids need no filling. A column absent (null) is all NONE: it is created by its first
+  // write, so a session that only offers (or only receives) never allocates the other side's.
   /** Length of the local copy, or NONE when the local collection does not hold the feed. */
-  #localLength = new Float64Array(0)
+  #localLength: Float64Array | null = null
   /** Opaque data we offer with the key (created with the first feed that has data). */
   #localData: DataColumn = null
   /** Highest length we offered in this session, or NONE. */
-  #offeredLength = new Float64Array(0)
+  #offeredLength: Float64Array | null = null
   /** Highest length the remote advertised in this session, or NONE. */
-  #remoteLength = new Float64Array(0)
+  #remoteLength: Float64Array | null = null
   /** Data of the remote's newest entry for the key (created with the first that has data). */
   #remoteData: DataColumn = null
   /** Sequence number of the outstanding Request holding the key, or NONE. */
-  #requestSeq = new Int32Array(0)
+  #requestSeq: Int32Array | null = null
   /** Last message that touched the feed (to skip duplicates within one message), or 0. */
-  #stamp = new Int32Array(0)
+  #stamp: Int32Array = new Int32Array(0)
   /** The stamp nextStamp gave last. */
   #lastStamp = 0
   #flags = new Uint8Array(0)
   /** The feed after this one in the last offer batch we sent it in (a lookup guess). */
-  #nextOffered = new Int32Array(0)
+  #nextOffered: Int32Array | null = null
   /** The feed after this one in the last Request we sent it in (a lookup guess). */
-  #nextRequested = new Int32Array(0)
+  #nextRequested: Int32Array | null = null
 
   #collectionSize = 0
   #remoteOffered = 0
@@ -124,55 +127,49 @@ export class FeedTable {
 
   /** The id of the 32-byte key at bytes[at, at + 32), created (knowing nothing yet) if new. */
   idAt(bytes: Uint8Array, at: number): FeedId {
-    const size = this.#index.size
     const id = this.#index.findOrAdd(bytes, at)
-    if (id >= size) this.#created(size)
+    this.#growColumns(this.#index.size)
     return id
   }
 
   /**
    * The ids of `count` keys at bytes[offsets[i], offsets[i] + 32) into `out`, in order, each
-   * created if new: idAt on each key, in one batch (see KeyTable.findOrAddAll).
+   * created if new: idAt on each key, in one batch (see KeyTable.findOrAddAll). The `scratch`
+   * lists are work space: they come back empty.
    */
-  idsAt(bytes: Uint8Array, offsets: Int32Array, count: number, out: IdList): void {
-    const size = this.#index.size
-    this.#index.findOrAddAll(bytes, offsets, count, out.room(count))
+  idsAt(
+    bytes: Uint8Array,
+    offsets: Int32Array,
+    count: number,
+    out: IdList,
+    scratch: [IdList, IdList],
+  ): void {
+    this.#index.findOrAddAll(bytes, offsets, count, out.room(count), rooms(scratch, count))
     out.filled(count)
-    this.#created(size)
+    this.#growColumns(this.#index.size)
   }
 
   /** idsAt for keys given as objects: key i is `keyAt(i)`. */
-  idsOf(keyAt: (i: number) => Key, count: number, out: IdList): void {
-    const size = this.#index.size
-    this.#index.findOrAddKeys(keyAt, count, out.room(count))
+  idsOf(keyAt: (i: number) => Key, count: number, out: IdList, scratch: [IdList, IdList]): void {
+    this.#index.findOrAddKeys(keyAt, count, out.room(count), rooms(scratch, count))
     out.filled(count)
-    this.#created(size)
-  }
-
-  /** Ids from `from` to size are new: they know nothing yet. */
-  #created(from: FeedId): void {
-    const size = this.#index.size
-    if (size > this.#capacity) this.#growColumns(size)
-    this.#localLength.fill(NONE, from, size)
-    this.#offeredLength.fill(NONE, from, size)
-    this.#remoteLength.fill(NONE, from, size)
-    this.#requestSeq.fill(NONE, from, size)
-    this.#nextOffered.fill(NO_FEED, from, size)
-    this.#nextRequested.fill(NO_FEED, from, size)
+    this.#growColumns(this.#index.size)
   }
 
   /** Grows every typed column to hold `needed` feeds, at least doubling (data grows as written). */
   #growColumns(needed: number): void {
     if (needed <= this.#capacity) return
     const capacity = Math.max(needed, this.#capacity * 2, MIN_CAPACITY)
-    this.#localLength = grown(this.#localLength, new Float64Array(capacity))
-    this.#offeredLength = grown(this.#offeredLength, new Float64Array(capacity))
-    this.#remoteLength = grown(this.#remoteLength, new Float64Array(capacity))
-    this.#requestSeq = grown(this.#requestSeq, new Int32Array(capacity))
-    this.#stamp = grown(this.#stamp, new Int32Array(capacity))
-    this.#flags = grown(this.#flags, new Uint8Array(capacity))
-    this.#nextOffered = grown(this.#nextOffered, new Int32Array(capacity))
-    this.#nextRequested = grown(this.#nextRequested, new Int32Array(capacity))
+    this.#localLength = grown64(this.#localLength, capacity)
+    this.#offeredLength = grown64(this.#offeredLength, capacity)
+    this.#remoteLength = grown64(this.#remoteLength, capacity)
+    this.#requestSeq = grown32(this.#requestSeq, capacity)
+    this.#stamp = grown32(this.#stamp, capacity)!
+    const flags = new Uint8Array(capacity)
+    flags.set(this.#flags)
+    this.#flags = flags
+    this.#nextOffered = grown32(this.#nextOffered, capacity)
+    this.#nextRequested = grown32(this.#nextRequested, capacity)
     this.#capacity = capacity
   }
 
@@ -190,7 +187,8 @@ export class FeedTable {
   }
 
   localLength(id: FeedId): number {
-    return this.#localLength[id]!
+    const column = this.#localLength
+    return column === null ? NONE : column[id]! - 1
   }
 
   /** Some feed has local data (else localData is null for every feed). */
@@ -203,11 +201,13 @@ export class FeedTable {
   }
 
   offeredLength(id: FeedId): number {
-    return this.#offeredLength[id]!
+    const column = this.#offeredLength
+    return column === null ? NONE : column[id]! - 1
   }
 
   remoteLength(id: FeedId): number {
-    return this.#remoteLength[id]!
+    const column = this.#remoteLength
+    return column === null ? NONE : column[id]! - 1
   }
 
   remoteData(id: FeedId): Uint8Array | null {
@@ -215,7 +215,8 @@ export class FeedTable {
   }
 
   requestSeq(id: FeedId): number {
-    return this.#requestSeq[id]!
+    const column = this.#requestSeq
+    return column === null ? NONE : column[id]! - 1
   }
 
   isBlocked(id: FeedId): boolean {
@@ -241,11 +242,13 @@ export class FeedTable {
   }
 
   nextOffered(id: FeedId): FeedId {
-    return this.#nextOffered[id]!
+    const column = this.#nextOffered
+    return column === null ? NO_FEED : column[id]! - 1
   }
 
   nextRequested(id: FeedId): FeedId {
-    return this.#nextRequested[id]!
+    const column = this.#nextRequested
+    return column === null ? NO_FEED : column[id]! - 1
   }
 
   /** A stamp no feed carries, for the next message to touch its feeds with. */
@@ -267,15 +270,18 @@ export class FeedTable {
 
   /** We offer the feed at `length` now. */
   setOffered(id: FeedId, length: number): void {
-    this.#offeredLength[id] = length
+    this.#offeredLength ??= new Float64Array(this.#capacity)
+    this.#offeredLength[id] = length + 1
   }
 
   setNextOffered(id: FeedId, next: FeedId): void {
-    this.#nextOffered[id] = next
+    this.#nextOffered ??= new Int32Array(this.#capacity)
+    this.#nextOffered[id] = next + 1
   }
 
   setNextRequested(id: FeedId, next: FeedId): void {
-    this.#nextRequested[id] = next
+    this.#nextRequested ??= new Int32Array(this.#capacity)
+    this.#nextRequested[id] = next + 1
   }
 
   /** Replication of the feed started on this connection; false if it already had. */
@@ -294,21 +300,26 @@ export class FeedTable {
 
   /** The collection holds the feed now, at least at `length` (lengths only grow). */
   setLocal(id: FeedId, length: number, data: Uint8Array | null): void {
-    const local = this.#localLength[id]!
+    const local = this.localLength(id)
     if (local === NONE) {
       this.#collectionSize++
       this.#setReservesRoom(id, false)
     }
-    if (length > local) this.#localLength[id] = length
+    if (length > local) this.#setLocalLength(id, length)
     this.#localData = withData(this.#localData, id, data)
     this.#refreshLag(id)
   }
 
+  #setLocalLength(id: FeedId, length: number): void {
+    this.#localLength ??= new Float64Array(this.#capacity)
+    this.#localLength[id] = length + 1
+  }
+
   /** Raises the local length of a held feed; false when the collection does not hold it. */
   raiseLocalLength(id: FeedId, length: number): boolean {
-    const local = this.#localLength[id]!
+    const local = this.localLength(id)
     if (local === NONE) return false
-    if (length > local) this.#localLength[id] = length
+    if (length > local) this.#setLocalLength(id, length)
     this.#refreshLag(id)
     return true
   }
@@ -319,31 +330,38 @@ export class FeedTable {
    * stops waiting for blocks of the old fork. False when the collection does not hold the feed.
    */
   truncate(id: FeedId, length: number): boolean {
-    if (this.#localLength[id]! === NONE) return false
-    this.#localLength[id] = Math.min(this.#localLength[id]!, length)
-    if (this.#offeredLength[id]! > length) this.#offeredLength[id] = length
-    if (this.#remoteLength[id]! > length) this.#remoteLength[id] = length
+    const local = this.localLength(id)
+    if (local === NONE) return false
+    if (local > length) this.#setLocalLength(id, length)
+    if (this.offeredLength(id) > length) this.setOffered(id, length)
+    if (this.remoteLength(id) > length) this.#setRemoteLength(id, length)
     this.#refreshLag(id)
     return true
   }
 
   /** The remote offered the key: advertised length = highest seen, data = newest. */
   mergeRemoteOffer(id: FeedId, length: number, data: Uint8Array | null): void {
-    const remote = this.#remoteLength[id]!
+    const remote = this.remoteLength(id)
     if (remote === NONE) this.#remoteOffered++
-    if (length > remote) this.#remoteLength[id] = length
+    if (length > remote) this.#setRemoteLength(id, length)
     this.#remoteData = withData(this.#remoteData, id, data)
     this.#refreshLag(id)
   }
 
+  #setRemoteLength(id: FeedId, length: number): void {
+    this.#remoteLength ??= new Float64Array(this.#capacity)
+    this.#remoteLength[id] = length + 1
+  }
+
   setRequested(id: FeedId, seq: number): void {
-    this.#requestSeq[id] = seq
-    this.#setReservesRoom(id, this.#localLength[id] === NONE)
+    this.#requestSeq ??= new Int32Array(this.#capacity)
+    this.#requestSeq[id] = seq + 1
+    this.#setReservesRoom(id, this.localLength(id) === NONE)
   }
 
   /** The Request holding the key was answered. */
   clearRequested(id: FeedId): void {
-    this.#requestSeq[id] = NONE
+    if (this.#requestSeq !== null) this.#requestSeq[id] = 0
     this.#setReservesRoom(id, false)
   }
 
@@ -369,7 +387,7 @@ export class FeedTable {
 
   #refreshLag(id: FeedId): void {
     const flags = this.#flags[id]!
-    const lagging = (flags & ACCEPTED) !== 0 && this.#localLength[id]! < this.#remoteLength[id]!
+    const lagging = (flags & ACCEPTED) !== 0 && this.localLength(id) < this.remoteLength(id)
     if (((flags & LAGGING) !== 0) === lagging) return
     this.#flags[id] = flags ^ LAGGING
     this.#lagging += lagging ? 1 : -1
@@ -394,8 +412,22 @@ function withData(column: DataColumn, id: FeedId, data: Uint8Array | null): Data
   return column
 }
 
-/** `into` with `from` copied to its start. */
-function grown<T extends Float64Array | Int32Array | Uint8Array>(from: T, into: T): T {
-  into.set(from as never)
+/** Room for `count` ids in each of two lists, as their arrays. */
+function rooms([a, b]: [IdList, IdList], count: number): [Int32Array, Int32Array] {
+  return [a.room(count), b.room(count)]
+}
+
+/** A column of `capacity` holding `from` at its start; null (not created yet) stays null. */
+function grown64(from: Float64Array | null, capacity: number): Float64Array | null {
+  if (from === null) return null
+  const into = new Float64Array(capacity)
+  into.set(from)
+  return into
+}
+
+function grown32(from: Int32Array | null, capacity: number): Int32Array | null {
+  if (from === null) return null
+  const into = new Int32Array(capacity)
+  into.set(from)
   return into
 }

@@ -41,6 +41,15 @@ export class IdList {
     this.#length = count
   }
 
+  /** Makes room for `count` more ids, keeping the list (so pushes do not grow it). */
+  reserveMore(count: number): void {
+    const needed = this.#length + count
+    if (needed <= this.#ids.length) return
+    const ids = new Int32Array(needed)
+    ids.set(this.#ids.subarray(0, this.#length))
+    this.#ids = ids
+  }
+
   push(id: FeedId): void {
     if (this.#length === this.#ids.length) {
       const ids = new Int32Array(this.#length * 2)

@@ -25,7 +25,7 @@ export const NOT_FOUND = -1
 const SLOT_ORDER_MIN = 1024
 /** Slot order groups keys by the top bits of their home slot: at most 2^11 groups. */
 const GROUP_BITS = 11
-/** In a batch, a slot or overflow entry claimed by batch key c holds claimedBy(c) until ids are known. */
+/** In a batch, an overflow entry claimed by batch key c holds claimedBy(c) until ids are known. */
 const claimedBy = (c: number): number => -(c + 2)
 /** Marks, in a batch, a key claimed in the overflow Map rather than in a slot. */
 const IN_OVERFLOW = -2
@@ -60,16 +60,15 @@ export class KeyTable {
   #keys = new Uint8Array(KEY_BYTES << INITIAL_BITS)
   #size = 0
   /**
-   * Two int32 per slot: the key's hash with bit 0 set (0 = empty slot), and its id. Plain
-   * integers, so the garbage collector never scans the table.
+   * One int32 per slot, 0 when empty: the low `bits` bits hold id + 1, the others the low
+   * 32 - `bits` bits of the key's hash (its home slot comes from the top `bits`), so most
+   * mismatches are told apart without reading the key. Plain integers, so the garbage
+   * collector never scans the table; half the size of a separate hash and id.
    */
-  #slots = new Int32Array(2 << INITIAL_BITS)
+  #slots = new Int32Array(1 << INITIAL_BITS)
   #bits = INITIAL_BITS
   /** keyId -> id, for keys whose probe window was full. */
   #overflow = new Map<string, number>()
-  /** Per-key work space of findOrAddAll, kept for the next batch. */
-  #batchTags = new Int32Array(0)
-  #batchOrder = new Int32Array(0)
 
   /** Keys held (ids are 0 to size - 1). */
   get size(): number {
@@ -118,15 +117,17 @@ export class KeyTable {
 
   /** The id of the key at bytes[at, at + 32), or NOT_FOUND. */
   find(bytes: Uint8Array, at: number): number {
-    const tag = hashAt(bytes, at) | 1
+    const bits = this.#bits
+    const hash = hashAt(bytes, at)
+    const tag = hash << bits
     const slots = this.#slots
-    const mask = (1 << this.#bits) - 1
-    let slot = tag >>> (32 - this.#bits)
+    const mask = (1 << bits) - 1
+    let slot = hash >>> (32 - bits)
     for (let probe = 0; probe < MAX_PROBES; probe++) {
-      const slotTag = slots[slot * 2]!
-      if (slotTag === 0) return NOT_FOUND
-      if (slotTag === tag) {
-        const id = slots[slot * 2 + 1]!
+      const entry = slots[slot]!
+      if (entry === 0) return NOT_FOUND
+      if ((entry & ~mask) === tag) {
+        const id = (entry & mask) - 1
         if (this.keyEquals(id, bytes, at)) return id
       }
       slot = (slot + 1) & mask
@@ -140,20 +141,21 @@ export class KeyTable {
    */
   findOrAdd(bytes: Uint8Array, at: number): number {
     if ((this.size + 1) * 2 > 1 << this.#bits) this.#rebuild(this.#bits + 1)
-    const tag = hashAt(bytes, at) | 1
+    const bits = this.#bits
+    const hash = hashAt(bytes, at)
+    const tag = hash << bits
     const slots = this.#slots
-    const mask = (1 << this.#bits) - 1
-    let slot = tag >>> (32 - this.#bits)
+    const mask = (1 << bits) - 1
+    let slot = hash >>> (32 - bits)
     for (let probe = 0; probe < MAX_PROBES; probe++) {
-      const slotTag = slots[slot * 2]!
-      if (slotTag === 0) {
+      const entry = slots[slot]!
+      if (entry === 0) {
         const id = this.#append(bytes, at)
-        slots[slot * 2] = tag
-        slots[slot * 2 + 1] = id
+        slots[slot] = tag | (id + 1)
         return id
       }
-      if (slotTag === tag) {
-        const id = slots[slot * 2 + 1]!
+      if ((entry & ~mask) === tag) {
+        const id = (entry & mask) - 1
         if (this.keyEquals(id, bytes, at)) return id
       }
       slot = (slot + 1) & mask
@@ -171,19 +173,31 @@ export class KeyTable {
    * the same as findOrAdd on each key in turn (new keys get ids in order of first appearance).
    * A large batch visits the slots in the order of the keys' home slots instead of in key order:
    * at 100k keys the slot table is larger than the caches, and probing it at random was the
-   * largest cost of a Manifest; in slot order it is about 4x cheaper.
+   * largest cost of a Manifest; in slot order it is about 4x cheaper. `scratch` is work space
+   * of the caller's (two arrays of at least `count` each, their content lost).
    */
-  findOrAddAll(bytes: Uint8Array, offsets: Int32Array, count: number, out: Int32Array): void {
+  findOrAddAll(
+    bytes: Uint8Array,
+    offsets: Int32Array,
+    count: number,
+    out: Int32Array,
+    scratch: [Int32Array, Int32Array],
+  ): void {
     this.reserve(count)
     if (count < SLOT_ORDER_MIN) {
       for (let i = 0; i < count; i++) out[i] = this.findOrAdd(bytes, offsets[i]!)
       return
     }
-    this.#addInSlotOrder(bytes, offsets, 0, count, out)
+    this.#addInSlotOrder(bytes, offsets, 0, count, out, scratch)
   }
 
   /** findOrAddAll for keys given one by one: key i is `keyAt(i)` (32 bytes). */
-  findOrAddKeys(keyAt: (i: number) => Uint8Array, count: number, out: Int32Array): void {
+  findOrAddKeys(
+    keyAt: (i: number) => Uint8Array,
+    count: number,
+    out: Int32Array,
+    scratch: [Int32Array, Int32Array],
+  ): void {
     this.reserve(count)
     if (count < SLOT_ORDER_MIN) {
       for (let i = 0; i < count; i++) out[i] = this.findOrAdd(keyAt(i), 0)
@@ -193,7 +207,7 @@ export class KeyTable {
     const keys = this.#keys
     const base = this.#size * KEY_BYTES
     for (let i = 0; i < count; i++) keys.set(keyAt(i), base + i * KEY_BYTES)
-    this.#addInSlotOrder(keys, null, base, count, out)
+    this.#addInSlotOrder(keys, null, base, count, out, scratch)
   }
 
   /**
@@ -202,8 +216,9 @@ export class KeyTable {
    * the held keys). Three passes: probe in home-slot order, claiming free slots for new keys and
    * noting repeats of a key earlier in the batch; give ids in batch order, copying each new key
    * into the block; write the ids into the claimed slots, again in slot order. Until then `out`
-   * holds, per key, its id if held before, -1 if it claimed a slot, or claimedBy(c) for a
-   * repeat of key c.
+   * holds, per key, its id if held before, -1 if it claimed a slot or an overflow entry, or
+   * claimedBy(c) for a repeat of key c; and a slot claimed by key c holds size + c + 1 (above
+   * every held id + 1, and still within `bits` bits since room is reserved).
    */
   #addInSlotOrder(
     bytes: Uint8Array,
@@ -211,46 +226,44 @@ export class KeyTable {
     base: number,
     count: number,
     out: Int32Array,
+    [hashes, order]: [Int32Array, Int32Array],
   ): void {
-    if (this.#batchTags.length < count) {
-      this.#batchTags = new Int32Array(count)
-      this.#batchOrder = new Int32Array(count)
-    }
-    // The hash of each key; after the first pass, the slot a new key claimed (or -1, IN_OVERFLOW).
-    const tags = this.#batchTags
-    const order = this.#batchOrder
+    // `hashes`: the hash of each key; after the first pass, the slot a new key claimed (or -1,
+    // IN_OVERFLOW). `order`: the keys in home-slot order.
     const at = (i: number): number => (offsets === null ? base + i * KEY_BYTES : offsets[i]!)
-    for (let i = 0; i < count; i++) tags[i] = hashAt(bytes, at(i)) | 1
+    for (let i = 0; i < count; i++) hashes[i] = hashAt(bytes, at(i))
     // Counting sort by the top bits of the home slot (stable: repeats stay in batch order).
     const bits = this.#bits
     const groupBits = Math.min(GROUP_BITS, bits)
     const starts = new Int32Array((1 << groupBits) + 1)
-    for (let i = 0; i < count; i++) starts[(tags[i]! >>> (32 - groupBits)) + 1]!++
+    for (let i = 0; i < count; i++) starts[(hashes[i]! >>> (32 - groupBits)) + 1]!++
     for (let g = 1; g < starts.length; g++) starts[g]! += starts[g - 1]!
-    for (let i = 0; i < count; i++) order[starts[tags[i]! >>> (32 - groupBits)]!++] = i
+    for (let i = 0; i < count; i++) order[starts[hashes[i]! >>> (32 - groupBits)]!++] = i
     // Pass 1, slot order: find or claim.
     const slots = this.#slots
     const mask = (1 << bits) - 1
+    const held = this.#size
     for (let k = 0; k < count; k++) {
       const i = order[k]!
-      const tag = tags[i]!
+      const hash = hashes[i]!
+      const tag = hash << bits
       const from = at(i)
-      let slot = tag >>> (32 - bits)
+      let slot = hash >>> (32 - bits)
       let outcome = IN_OVERFLOW
       for (let probe = 0; probe < MAX_PROBES; probe++) {
-        const slotTag = slots[slot * 2]!
-        if (slotTag === 0) {
-          slots[slot * 2] = tag
-          slots[slot * 2 + 1] = claimedBy(i)
+        const entry = slots[slot]!
+        if (entry === 0) {
+          slots[slot] = tag | (held + i + 1)
+          out[i] = -1
           outcome = slot
           break
         }
-        if (slotTag === tag) {
-          const held = slots[slot * 2 + 1]!
+        if ((entry & ~mask) === tag) {
+          const ref = (entry & mask) - 1
           const same =
-            held >= 0 ? this.keyEquals(held, bytes, from) : sameKey(bytes, at(-held - 2), from)
+            ref < held ? this.keyEquals(ref, bytes, from) : sameKey(bytes, at(ref - held), from)
           if (same) {
-            out[i] = held
+            out[i] = ref < held ? ref : claimedBy(ref - held)
             outcome = -1
             break
           }
@@ -259,18 +272,16 @@ export class KeyTable {
       }
       if (outcome === IN_OVERFLOW) {
         const keyId = keyIdAt(bytes, from)
-        const held = this.#overflow.get(keyId)
-        if (held === undefined) this.#overflow.set(keyId, claimedBy(i))
+        const known = this.#overflow.get(keyId)
+        if (known === undefined) this.#overflow.set(keyId, claimedBy(i))
         else outcome = -1
-        out[i] = held ?? -1
-      } else if (outcome !== -1) {
-        out[i] = -1
+        out[i] = known ?? -1
       }
-      tags[i] = outcome
+      hashes[i] = outcome
     }
     // Pass 2, batch order: ids for new keys (a repeat takes its first appearance's id).
     const keys = this.#keys
-    let size = this.#size
+    let size = held
     for (let i = 0; i < count; i++) {
       const found = out[i]!
       if (found >= 0) continue // held before, or a repeat given its id already
@@ -290,13 +301,13 @@ export class KeyTable {
       out[claimant] = id
     }
     this.#size = size
-    // Pass 3, slot order: the claimed slots get their ids.
+    // Pass 3, slot order: the claimed slots and overflow entries get their ids.
     for (let k = 0; k < count; k++) {
       const i = order[k]!
-      const claimed = tags[i]!
-      if (claimed >= 0) slots[claimed * 2 + 1] = out[i]!
-      else if (claimed === IN_OVERFLOW)
-        this.#overflow.set(keyIdAt(keys, out[i]! * KEY_BYTES), out[i]!)
+      const claimed = hashes[i]!
+      const id = out[i]!
+      if (claimed >= 0) slots[claimed] = (slots[claimed]! & ~mask) | (id + 1)
+      else if (claimed === IN_OVERFLOW) this.#overflow.set(keyIdAt(keys, id * KEY_BYTES), id)
     }
   }
 
@@ -326,14 +337,15 @@ export class KeyTable {
   }
 
   /** Places id (whose key is already held) in the slots, or in the overflow Map. */
-  #place(id: number, tag: number): void {
+  #place(id: number): void {
+    const bits = this.#bits
+    const hash = hashAt(this.#keys, id * KEY_BYTES)
     const slots = this.#slots
-    const mask = (1 << this.#bits) - 1
-    let slot = tag >>> (32 - this.#bits)
+    const mask = (1 << bits) - 1
+    let slot = hash >>> (32 - bits)
     for (let probe = 0; probe < MAX_PROBES; probe++) {
-      if (slots[slot * 2] === 0) {
-        slots[slot * 2] = tag
-        slots[slot * 2 + 1] = id
+      if (slots[slot] === 0) {
+        slots[slot] = (hash << bits) | (id + 1)
         return
       }
       slot = (slot + 1) & mask
@@ -341,17 +353,14 @@ export class KeyTable {
     this.#overflow.set(keyIdAt(this.#keys, id * KEY_BYTES), id)
   }
 
-  /** Moves every key into a table of 2^bits slots (reusing the hashes the slots hold). */
+  /**
+   * Moves every key into a table of 2^bits slots. The slots keep only part of each hash, so
+   * the keys are hashed again, in id order (reading the key block front to back).
+   */
   #rebuild(bits: number): void {
-    const old = this.#slots
-    const overflow = this.#overflow
     this.#bits = bits
-    this.#slots = new Int32Array(2 << bits)
+    this.#slots = new Int32Array(1 << bits)
     this.#overflow = new Map()
-    for (let slot = 0; slot < old.length; slot += 2) {
-      const tag = old[slot]!
-      if (tag !== 0) this.#place(old[slot + 1]!, tag)
-    }
-    for (const id of overflow.values()) this.#place(id, hashAt(this.#keys, id * KEY_BYTES) | 1)
+    for (let id = 0; id < this.#size; id++) this.#place(id)
   }
 }

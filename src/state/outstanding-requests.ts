@@ -15,7 +15,8 @@ export interface OutstandingRequest {
   count: number
 }
 
-const MAX_SEQ = 0x7fffffff
+/** Largest sequence number: the FeedTable keeps seq + 1 in an Int32 column. */
+const MAX_SEQ = 0x7ffffffe
 
 /** FIFO of our unanswered Requests. */
 export class OutstandingRequests {
@@ -34,8 +35,8 @@ export class OutstandingRequests {
 
   push(first: FeedId, count: number): OutstandingRequest {
     const request = { seq: this.#nextSeq, first, count }
-    // Sequence numbers fit the FeedTable's Int32 column; 0 and -1 are its sentinels. A wrapped
-    // number cannot meet its older self: far fewer than 2^31 Requests are ever outstanding.
+    // Sequence numbers fit the FeedTable's Int32 column. A wrapped number cannot meet its older
+    // self: far fewer than 2^31 Requests are ever outstanding.
     this.#nextSeq = this.#nextSeq === MAX_SEQ ? 1 : this.#nextSeq + 1
     this.#queue.push(request)
     return request

@@ -315,7 +315,7 @@ export class Session {
     for (let i = 0; i < blocked.length; i++) checkKey(blocked[i], 'blocked key')
     this.#feeds.reserve(feeds.length + blocked.length)
     const ids = this.#found
-    this.#feeds.idsOf((i) => feeds[i]!.key, feeds.length, ids)
+    this.#feeds.idsOf((i) => feeds[i]!.key, feeds.length, ids, [this.#chosen, this.#started])
     for (let i = 0; i < feeds.length; i++) {
       const feed = feeds[i]!
       this.#feeds.setLocal(ids.at(i), feed.length, feed.data)
@@ -421,7 +421,7 @@ export class Session {
     const stamp = feeds.nextStamp()
     feeds.reserve(count)
     const found = this.#found
-    feeds.idsAt(bytes, keyOffsets, count, found)
+    feeds.idsAt(bytes, keyOffsets, count, found, [this.#chosen, this.#started])
     let fresh = 0
     for (let i = 0; i < count; i++) {
       const id = found.at(i)
@@ -434,9 +434,12 @@ export class Session {
         `remote offered ${offered} feeds, limit ${maxRemoteFeeds}`,
       )
     }
-    // Pass 2: apply in order, choosing the wanted ones.
+    // Pass 2: apply in order, choosing the wanted ones: they go in the next Request, chained by
+    // nextRequested in order.
     const wanted = this.#chosen
     wanted.reset(count)
+    const seq = this.#requests.nextSeq
+    let previous: FeedId = NO_FEED
     for (let i = 0; i < count; i++) {
       const id = found.at(i)
       // Data is kept: copied out of the message bytes, which are the caller's.
@@ -445,7 +448,9 @@ export class Session {
       if (feeds.isAccepted(id) || feeds.isBlocked(id) || feeds.requestSeq(id) !== NONE) continue
       if (!this.#wantAll && !this.#want(remoteEntry(feeds, id))) continue
       if (feeds.localLength(id) === NONE && !this.#reserveRoom(id, maxFeeds)) continue
-      feeds.setRequested(id, PENDING_REQUEST)
+      feeds.setRequested(id, seq)
+      if (previous !== NO_FEED) feeds.setNextRequested(previous, id)
+      previous = id
       wanted.push(id)
     }
     const actions: SessionAction[] = []
@@ -453,13 +458,8 @@ export class Session {
     // our limits, so it never needs splitting (spec 7.6, step 3).
     const wants = wanted.length
     if (wants > 0) {
-      // The Request's feeds are chained by nextRequested, from its first.
-      const { seq } = this.#requests.push(wanted.at(0), wants)
-      for (let i = 0; i < wants; i++) {
-        const id = wanted.at(i)
-        feeds.setRequested(id, seq)
-        feeds.setNextRequested(id, i + 1 < wants ? wanted.at(i + 1) : NO_FEED)
-      }
+      feeds.setNextRequested(previous, NO_FEED)
+      this.#requests.push(wanted.at(0), wants)
       const keys = feeds.keyBlock(wanted.ids, wants)
       actions.push({ type: 'send', message: { type: 'request', keys } })
     }
@@ -554,6 +554,7 @@ export class Session {
     started.reset(count)
     // The accepted ones wait in #unreported for the next remote-feeds.
     const unreported = this.#unreported
+    unreported.reserveMore(count)
     for (let i = 0; i < count; i++) {
       const id = found.at(i)
       if (feeds.isBlocked(id) || !feeds.touch(id, stamp)) continue
@@ -740,9 +741,6 @@ const LOCAL_VIEW_EVENTS = new Set<SessionEvent['type']>([
   'local-length',
   'block',
 ])
-
-/** Request sequence number of keys chosen but not yet placed in a Request (within one event). */
-const PENDING_REQUEST = 0
 
 /** Our offer batch as it is built: each feed's key, offered length and local data when added. */
 class OfferBatch {

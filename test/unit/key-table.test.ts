@@ -88,14 +88,18 @@ describe('a batch of keys gets the ids findOrAdd would give each in turn', () =>
     const reference = new KeyTable()
     for (const key of held) expect(table.findOrAdd(key, 0)).toBe(reference.findOrAdd(key, 0))
     const out = new Int32Array(batch.length)
+    const scratch: [Int32Array, Int32Array] = [
+      new Int32Array(batch.length),
+      new Int32Array(batch.length),
+    ]
     if (staged) {
-      table.findOrAddKeys((i) => batch[i]!, batch.length, out)
+      table.findOrAddKeys((i) => batch[i]!, batch.length, out, scratch)
     } else {
       // In place in a larger buffer, at uneven offsets (as in a Manifest).
       const bytes = new Uint8Array(3 + batch.length * 37)
       const offsets = Int32Array.from(batch, (_, i) => 3 + i * 37)
       batch.forEach((key, i) => bytes.set(key, offsets[i]!))
-      table.findOrAddAll(bytes, offsets, batch.length, out)
+      table.findOrAddAll(bytes, offsets, batch.length, out, scratch)
       bytes.fill(0) // the table keeps copies
     }
     expect([...out]).toEqual(batch.map((key) => reference.findOrAdd(key, 0)))
