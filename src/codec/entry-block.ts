@@ -61,6 +61,9 @@ export class EntryBlock implements Iterable<ManifestEntry> {
     )
   }
 
+  /** A block of no entries (held for good, like KeyBlock.empty, which explains why). */
+  static readonly empty: EntryBlock = new EntryBlock(KeyBlock.empty, new Float64Array(0))
+
   /** Number of entries. */
   get length(): number {
     return this.lengths.length

@@ -47,6 +47,13 @@ export class KeyBlock implements Iterable<Uint8Array> {
     return new KeyBlock(bytes)
   }
 
+  /**
+   * A block of no keys. (Holding one instance for good also keeps the engine's object shape
+   * of blocks alive: when every block died in a full garbage collection, code specialised for
+   * blocks was thrown away and compiled again on the next message.)
+   */
+  static readonly empty: KeyBlock = new KeyBlock(new Uint8Array(0))
+
   /** Number of keys. */
   get length(): number {
     return this.bytes.byteLength / KEY_BYTES

@@ -45,9 +45,9 @@ export class FeedTable {
   /** Ids by key, and a copy of each key. */
   readonly #index = new KeyTable()
   #capacity = 0
-  // Numeric columns hold value + 1, so that 0 (a fresh array's content) means NONE / NO_FEED:
-  // new ids need no filling. A column absent (null) is all NONE: it is created by its first
-  // write, so a session that only offers (or only receives) never allocates the other side's.
+  // Numeric columns hold value + 1, so that 0 (a fresh array's content) means NONE: new ids
+  // need no filling. A column absent (null) is all NONE: it is created by its first write, so a
+  // session that only offers (or only receives) never allocates the other side's.
   /** Length of the local copy, or NONE when the local collection does not hold the feed. */
   #localLength: Float64Array | null = null
   /** Opaque data we offer with the key (created with the first feed that has data). */
@@ -65,9 +65,12 @@ export class FeedTable {
   /** The stamp nextStamp gave last. */
   #lastStamp = 0
   #flags = new Uint8Array(0)
-  /** The feed after this one in the last offer batch we sent it in (a lookup guess). */
+  /**
+   * The feed after this one in the last offer batch we sent it in (a lookup guess), and in the
+   * last Request: 0 for id + 1 (the usual case, so these columns mostly stay absent), else
+   * next + 2.
+   */
   #nextOffered: Int32Array | null = null
-  /** The feed after this one in the last Request we sent it in (a lookup guess). */
   #nextRequested: Int32Array | null = null
 
   #collectionSize = 0
@@ -112,12 +115,12 @@ export class FeedTable {
   }
 
   /**
-   * The id of the 32-byte key at bytes[at, at + 32), trying `guess` first: a remote answers
-   * in the order we sent, so the guess is usually right and saves the hash lookup.
+   * The id of the 32-byte key at `at` of a view, trying `guess` first: a remote answers in the
+   * order we sent, so the guess is usually right and saves the hash lookup.
    */
-  findAt(bytes: Uint8Array, at: number, guess: FeedId): FeedId {
-    if (guess !== NO_FEED && this.#index.keyEquals(guess, bytes, at)) return guess
-    return this.#index.find(bytes, at)
+  findAt(bytes: DataView, at: number, guess: FeedId): FeedId {
+    if (guess >= 0 && guess < this.size && this.#index.keyEqualsIn(guess, bytes, at)) return guess
+    return this.#index.findIn(bytes, at)
   }
 
   /** The id of `key`, created (knowing nothing yet) if new. */
@@ -179,11 +182,17 @@ export class FeedTable {
   }
 
   /**
-   * The keys of ids[0, count), in order: a view of the table's own copy when the ids are
+   * The keys of a list of ids, in order: a view of the table's own copy when the ids are
    * consecutive (the usual case), so its receiver must not write to it.
    */
-  keyBlock(ids: ArrayLike<FeedId>, count: number): KeyBlock {
-    return new KeyBlock(this.#index.keysOf(ids, count))
+  keyBlock(list: IdList): KeyBlock {
+    if (list.consecutive) return this.keyBlockRun(list.first, list.length)
+    return new KeyBlock(this.#index.keysOf(list.ids, list.length))
+  }
+
+  /** The keys of ids first to first + count - 1: a view of the table's own copy. */
+  keyBlockRun(first: FeedId, count: number): KeyBlock {
+    return new KeyBlock(this.#index.keysRun(first, count))
   }
 
   localLength(id: FeedId): number {
@@ -241,14 +250,14 @@ export class FeedTable {
     return (this.#flags[id]! & UNREPORTED) !== 0
   }
 
+  /** The feed after `id` in the last offer batch we sent it in (at worst a wrong guess). */
   nextOffered(id: FeedId): FeedId {
-    const column = this.#nextOffered
-    return column === null ? NO_FEED : column[id]! - 1
+    return nextIn(this.#nextOffered, id)
   }
 
+  /** The feed after `id` in the Request holding it (not the last), or a guess. */
   nextRequested(id: FeedId): FeedId {
-    const column = this.#nextRequested
-    return column === null ? NO_FEED : column[id]! - 1
+    return nextIn(this.#nextRequested, id)
   }
 
   /** A stamp no feed carries, for the next message to touch its feeds with. */
@@ -275,13 +284,11 @@ export class FeedTable {
   }
 
   setNextOffered(id: FeedId, next: FeedId): void {
-    this.#nextOffered ??= new Int32Array(this.#capacity)
-    this.#nextOffered[id] = next + 1
+    this.#nextOffered = withNext(this.#nextOffered, id, next, this.#capacity)
   }
 
   setNextRequested(id: FeedId, next: FeedId): void {
-    this.#nextRequested ??= new Int32Array(this.#capacity)
-    this.#nextRequested[id] = next + 1
+    this.#nextRequested = withNext(this.#nextRequested, id, next, this.#capacity)
   }
 
   /** Replication of the feed started on this connection; false if it already had. */
@@ -409,6 +416,28 @@ function withData(column: DataColumn, id: FeedId, data: Uint8Array | null): Data
   // Filled up to id, so the array stays dense (a far write would make it a slow sparse one).
   while (column.length < id) column.push(null)
   column[id] = data
+  return column
+}
+
+/** The next feed recorded for `id` in a next column (see #nextOffered). */
+function nextIn(column: Int32Array | null, id: FeedId): FeedId {
+  const stored = column === null ? 0 : column[id]!
+  return stored === 0 ? id + 1 : stored - 2
+}
+
+/** `column` with `next` recorded for `id`, created only when next is not id + 1. */
+function withNext(
+  column: Int32Array | null,
+  id: FeedId,
+  next: FeedId,
+  capacity: number,
+): Int32Array | null {
+  const stored = next === id + 1 ? 0 : next + 2
+  if (column === null) {
+    if (stored === 0) return null
+    column = new Int32Array(capacity)
+  }
+  column[id] = stored
   return column
 }
 

@@ -20,6 +20,7 @@ import { type FeedId, FeedTable, NO_FEED, NONE } from './feed-table.js'
 import { toHex } from './hex.js'
 import { IdList } from './id-list.js'
 import { decodeIncoming, type IncomingMessage } from './incoming.js'
+import { viewOf } from './key-table.js'
 import { OutstandingRequests } from './outstanding-requests.js'
 import { shareEverything, wantEverything } from './policies.js'
 import type {
@@ -88,6 +89,7 @@ export class Session {
   readonly #found = new IdList()
   readonly #chosen = new IdList()
   readonly #started = new IdList()
+  readonly #offers = new OfferBatch(this.#feeds, this.#chosen)
   /** The remote's last Manifest had more=true: its batch continues. */
   #remoteBatchOpen = false
   /** A remote batch completed (more=false) since the last remote-feeds action. */
@@ -368,7 +370,7 @@ export class Session {
     // Arrays of per-key results are allocated at their upper bound and trimmed, not grown by
     // push (growing copies them several times over for 100k keys).
     const feeds = this.#feeds
-    const batch = new OfferBatch(feeds, this.#chosen, feeds.size)
+    const batch = this.#offers.start(feeds.size)
     let previous: FeedId = NO_FEED
     for (let id = 0; id < feeds.size; id++) {
       if (!this.#mayOffer(id)) continue
@@ -458,9 +460,9 @@ export class Session {
     // our limits, so it never needs splitting (spec 7.6, step 3).
     const wants = wanted.length
     if (wants > 0) {
-      feeds.setNextRequested(previous, NO_FEED)
+      // The last one's next is never read: a Replicate answers `wants` keys at most.
       this.#requests.push(wanted.at(0), wants)
-      const keys = feeds.keyBlock(wanted.ids, wants)
+      const keys = feeds.keyBlock(wanted)
       actions.push({ type: 'send', message: { type: 'request', keys } })
     }
     this.#remoteBatchOpen = manifest.more
@@ -475,13 +477,14 @@ export class Session {
 
   #onRequest(request: KeyList): SessionAction[] {
     const { bytes, offset, count } = request
+    const view = viewOf(bytes)
     const feeds = this.#feeds
     const found = this.#found
     found.reset(count)
     let guess: FeedId = NO_FEED
     for (let i = 0; i < count; i++) {
       const at = offset + i * KEY_BYTES
-      const id = feeds.findAt(bytes, at, guess)
+      const id = feeds.findAt(view, at, guess)
       if (id === NO_FEED || feeds.offeredLength(id) === NONE) {
         return this.#fail(
           'ERR_NOT_OFFERED',
@@ -503,13 +506,13 @@ export class Session {
       agreed.push(id)
       if (feeds.startReplicating(id)) started.push(id)
     }
-    const agreedKeys = feeds.keyBlock(agreed.ids, agreed.length)
+    const agreedKeys = feeds.keyBlock(agreed)
     const actions: SessionAction[] = [
       { type: 'send', message: { type: 'replicate', keys: agreedKeys } },
     ]
     // The started ones are a subsequence of the agreed: as many means the same keys.
     const starts = started.length
-    const keys = starts === agreed.length ? agreedKeys : feeds.keyBlock(started.ids, starts)
+    const keys = starts === agreed.length ? agreedKeys : feeds.keyBlock(started)
     if (starts > 0) actions.push({ type: 'replicate', keys })
     return actions
   }
@@ -522,13 +525,14 @@ export class Session {
       return this.#fail('ERR_UNEXPECTED_MESSAGE', 'replicate with no request outstanding')
     }
     const { bytes, offset, count } = replicate
+    const view = viewOf(bytes)
     const feeds = this.#feeds
     const found = this.#found
     found.reset(count)
     let guess: FeedId = head.first
     for (let i = 0; i < count; i++) {
       const at = offset + i * KEY_BYTES
-      const id = feeds.findAt(bytes, at, guess)
+      const id = feeds.findAt(view, at, guess)
       if (id === NO_FEED || feeds.requestSeq(id) !== head.seq) {
         return this.#fail(
           'ERR_NOT_REQUESTED',
@@ -576,7 +580,7 @@ export class Session {
     const actions: SessionAction[] = []
     if (added.length > 0) actions.push({ type: 'add-feeds', feeds: this.#addedEntries(added) })
     if (started.length > 0) {
-      actions.push({ type: 'replicate', keys: feeds.keyBlock(started.ids, started.length) })
+      actions.push({ type: 'replicate', keys: feeds.keyBlock(started) })
     }
     return actions
   }
@@ -595,7 +599,7 @@ export class Session {
       if (remoteData !== null && data === null) data = new Array(count).fill(null)
       if (data !== null) data[i] = remoteData
     }
-    return new EntryBlock(feeds.keyBlock(added.ids, count), lengths, data)
+    return new EntryBlock(feeds.keyBlock(added), lengths, data)
   }
 
   // ---- spec 7.5: live announcement and re-offer ----
@@ -604,7 +608,7 @@ export class Session {
   #onLocalFeeds(feeds: readonly LocalFeed[], settings: OpenSettings): SessionAction[] {
     const table = this.#feeds
     table.reserve(feeds.length)
-    const batch = new OfferBatch(table, this.#chosen, feeds.length)
+    const batch = this.#offers.start(feeds.length)
     let previous: FeedId = NO_FEED
     for (let i = 0; i < feeds.length; i++) {
       const id = this.#applyLocalFeed(feeds[i]!)
@@ -659,7 +663,7 @@ export class Session {
   #onBlock(key: Key): SessionAction[] {
     const id = this.#feeds.idOf(key)
     if (!this.#feeds.block(id)) return []
-    return [{ type: 'unreplicate', keys: this.#feeds.keyBlock([id], 1) }]
+    return [{ type: 'unreplicate', keys: this.#feeds.keyBlockRun(id, 1) }]
   }
 
   // ---- spec 8.2: time ----
@@ -683,7 +687,7 @@ export class Session {
         // False when blocked since.
         if (this.#feeds.takeUnreported(id)) reported.push(id)
       }
-      const keys = this.#feeds.keyBlock(reported.ids, reported.length)
+      const keys = this.#feeds.keyBlock(reported)
       unreported.reset(0)
       this.#unreportedBatchEnd = false
       actions.push({ type: 'remote-feeds', keys })
@@ -746,16 +750,23 @@ const LOCAL_VIEW_EVENTS = new Set<SessionEvent['type']>([
 class OfferBatch {
   readonly #feeds: FeedTable
   readonly #ids: IdList
-  readonly #lengths: Float64Array
+  #lengths = new Float64Array(0)
   /** Only once some offered feed has data. */
   #data: (Uint8Array | null)[] | null = null
 
-  /** `ids` is reused scratch space; `max` bounds how many feeds are added. */
-  constructor(feeds: FeedTable, ids: IdList, max: number) {
+  /** One per session, reused (`ids` is reused scratch space too). */
+  constructor(feeds: FeedTable, ids: IdList) {
     this.#feeds = feeds
     this.#ids = ids
-    ids.reset(max)
+  }
+
+  /** Starts a new batch of at most `max` feeds. */
+  start(max: number): this {
+    this.#ids.reset(max)
+    // A new array each batch: the entries handed out keep it.
     this.#lengths = new Float64Array(max)
+    this.#data = null
+    return this
   }
 
   get size(): number {
@@ -776,7 +787,7 @@ class OfferBatch {
   entries(): EntryBlock {
     const count = this.#ids.length
     return new EntryBlock(
-      this.#feeds.keyBlock(this.#ids.ids, count),
+      this.#feeds.keyBlock(this.#ids),
       this.#lengths.subarray(0, count),
       this.#data === null ? null : this.#data.slice(0, count),
     )

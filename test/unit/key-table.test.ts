@@ -98,7 +98,7 @@ describe('a batch of keys gets the ids findOrAdd would give each in turn', () =>
       // In place in a larger buffer, at uneven offsets (as in a Manifest).
       const bytes = new Uint8Array(3 + batch.length * 37)
       const offsets = Int32Array.from(batch, (_, i) => 3 + i * 37)
-      batch.forEach((key, i) => bytes.set(key, offsets[i]!))
+      for (const [i, key] of batch.entries()) bytes.set(key, offsets[i]!)
       table.findOrAddAll(bytes, offsets, batch.length, out, scratch)
       bytes.fill(0) // the table keeps copies
     }

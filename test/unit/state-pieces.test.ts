@@ -7,6 +7,7 @@ import { chunkManifests, largestOneEntryManifestBytes } from '../../src/state/ch
 import { closeReasonBudget, truncateUtf8 } from '../../src/state/failure.js'
 import { FeedTable, NO_FEED, NONE } from '../../src/state/feed-table.js'
 import { fromHex, toHex } from '../../src/state/hex.js'
+import { IdList } from '../../src/state/id-list.js'
 import { keyId } from '../../src/state/key-id.js'
 import { OutstandingRequests } from '../../src/state/outstanding-requests.js'
 import { testKey } from '../property/sim/wire.js'
@@ -135,12 +136,33 @@ describe('FeedTable', () => {
     expect(table.key(b)).toEqual(testKey(2))
     expect(table.find(testKey(2))).toBe(b)
     expect(table.find(testKey(3))).toBe(NO_FEED)
-    expect(table.findAt(buffer, 3, a)).toBe(b) // a wrong guess falls back to the lookup
+    const view = new DataView(buffer.buffer)
+    expect(table.findAt(view, 3, b)).toBe(b)
+    expect(table.findAt(view, 3, a)).toBe(b) // a wrong guess falls back to the lookup
+    expect(table.findAt(view, 4, a)).toBe(NO_FEED)
     expect(table.localLength(b)).toBe(NONE)
     expect([table.localData(b), table.remoteData(b)]).toEqual([null, null])
     buffer.fill(0) // the table holds a copy: the buffer may change
     expect(table.key(b)).toEqual(testKey(2))
     expect(table.find(testKey(2))).toBe(b)
+  })
+
+  test('next-feed guesses: id + 1 unless recorded otherwise, and a guess past the table is safe', () => {
+    const table = new FeedTable()
+    for (let n = 0; n < 4; n++) table.idOf(testKey(n))
+    expect([table.nextOffered(0), table.nextRequested(2)]).toEqual([1, 3])
+    table.setNextOffered(0, 2)
+    table.setNextOffered(1, 2) // id + 1 again
+    table.setNextRequested(3, NO_FEED)
+    expect([table.nextOffered(0), table.nextOffered(1), table.nextRequested(3)]).toEqual([
+      2,
+      2,
+      NO_FEED,
+    ])
+    table.setNextOffered(0, 1)
+    expect(table.nextOffered(0)).toBe(1)
+    const view = new DataView(testKey(3).buffer)
+    expect(table.findAt(view, 0, table.nextOffered(3))).toBe(3) // guess 4: past the table
   })
 
   test('counters follow the mutators', () => {
@@ -192,6 +214,48 @@ describe('FeedTable', () => {
     expect(table.localData(2499)).toBeNull()
     expect(table.localData(2999)).toBeNull()
     for (const n of [0, 1234, 2999]) expect(table.find(testKey(n))).toBe(n)
+  })
+})
+
+describe('IdList', () => {
+  test('consecutive ids stay a run; the first other id writes them out', () => {
+    const list = new IdList()
+    list.reset(10)
+    for (const id of [5, 6, 7]) list.push(id)
+    expect([list.consecutive, list.first, list.length]).toEqual([true, 5, 3])
+    expect([list.at(0), list.at(2)]).toEqual([5, 7])
+    list.push(3)
+    expect(list.consecutive).toBe(false)
+    expect([...list.ids.subarray(0, list.length)]).toEqual([5, 6, 7, 3])
+    for (let id = 100; id < 140; id++) list.push(id) // grows past the room reset asked for
+    expect(list.length).toBe(44)
+    expect(list.at(43)).toBe(139)
+    list.reset(4)
+    expect([list.consecutive, list.length]).toEqual([true, 0])
+    list.push(9)
+    expect([list.first, list.at(0)]).toEqual([9, 9])
+  })
+
+  test('room and filled: the caller writes the ids', () => {
+    const list = new IdList()
+    const room = list.room(3)
+    room.set([4, 2, 8])
+    list.filled(3)
+    expect([list.consecutive, list.at(1), list.length]).toEqual([false, 2, 3])
+    expect(() => list.filled(room.length + 1)).toThrow(RangeError)
+  })
+
+  test('reserveMore keeps the list, run or not', () => {
+    const list = new IdList()
+    list.reset(0)
+    list.push(1)
+    list.push(2)
+    list.reserveMore(100)
+    list.push(3)
+    expect([list.consecutive, list.length]).toEqual([true, 3])
+    list.push(0)
+    list.reserveMore(100)
+    expect([...list.ids.subarray(0, 4)]).toEqual([1, 2, 3, 0])
   })
 })
 
