@@ -152,7 +152,7 @@ export class FeedTable {
     this.#growColumns(this.#index.size)
   }
 
-  /** idsAt for keys given as objects: key i is `keyAt(i)`. */
+  /** idsAt for keys given as objects: key i is `keyAt(i)` (all taken before any is added). */
   idsOf(keyAt: (i: number) => Key, count: number, out: IdList, scratch: [IdList, IdList]): void {
     this.#index.findOrAddKeys(keyAt, count, out.room(count), rooms(scratch, count))
     out.filled(count)

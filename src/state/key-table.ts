@@ -189,10 +189,12 @@ export class KeyTable {
    * The id of the key at bytes[at, at + 32), added (as id `size`, with a copy of those bytes) if
    * the table does not hold it. One probe run serves both the lookup and the insertion.
    */
-  findOrAdd(key: Uint8Array, offset: number): number {
+  findOrAdd(bytes: Uint8Array, at: number): number {
+    return this.#findOrAddIn(viewOf(bytes), at)
+  }
+
+  #findOrAddIn(bytes: DataView, at: number): number {
     if ((this.size + 1) * 2 > 1 << this.#bits) this.#rebuild(this.#bits + 1)
-    const bytes = viewOf(key)
-    const at = offset
     const bits = this.#bits
     const hash = hashIn(bytes, at)
     const tag = hash << bits
@@ -237,13 +239,17 @@ export class KeyTable {
   ): void {
     this.reserve(count)
     if (count < SLOT_ORDER_MIN) {
-      for (let i = 0; i < count; i++) out[i] = this.findOrAdd(bytes, offsets[i]!)
+      const view = viewOf(bytes)
+      for (let i = 0; i < count; i++) out[i] = this.#findOrAddIn(view, offsets[i]!)
       return
     }
     this.#addInSlotOrder(bytes, offsets, 0, count, out, scratch)
   }
 
-  /** findOrAddAll for keys given one by one: key i is `keyAt(i)` (32 bytes). */
+  /**
+   * findOrAddAll for keys given one by one: key i is `keyAt(i)` (32 bytes). Every key is taken
+   * before any is added, so when `keyAt` throws (a caller's check failed) nothing was added.
+   */
   findOrAddKeys(
     keyAt: (i: number) => Uint8Array,
     count: number,
@@ -251,15 +257,17 @@ export class KeyTable {
     scratch: [Int32Array, Int32Array],
   ): void {
     this.reserve(count)
-    if (count < SLOT_ORDER_MIN) {
-      for (let i = 0; i < count; i++) out[i] = this.findOrAdd(keyAt(i), 0)
-      return
-    }
     // Staged back to back after the held keys, where new keys end up anyway.
     const keys = this.#keys
     const base = this.#size * KEY_BYTES
     for (let i = 0; i < count; i++) keys.set(keyAt(i), base + i * KEY_BYTES)
-    this.#addInSlotOrder(keys, null, base, count, out, scratch)
+    if (count >= SLOT_ORDER_MIN) {
+      this.#addInSlotOrder(keys, null, base, count, out, scratch)
+      return
+    }
+    // A new key moves down to its id, never over a staged key not read yet.
+    const view = this.#view
+    for (let i = 0; i < count; i++) out[i] = this.#findOrAddIn(view, base + i * KEY_BYTES)
   }
 
   /**

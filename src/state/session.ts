@@ -313,11 +313,17 @@ export class Session {
   #applyView(feeds: readonly LocalFeed[], blocked: readonly Key[], limits: Readonly<Limits>): void {
     // Indexed loops here and below: for-of allocated an iterator result per item in these
     // long loops, which run once per event (often before the engine optimizes them).
-    for (let i = 0; i < feeds.length; i++) checkFeed(feeds[i]!, limits)
     for (let i = 0; i < blocked.length; i++) checkKey(blocked[i], 'blocked key')
     this.#feeds.reserve(feeds.length + blocked.length)
     const ids = this.#found
-    this.#feeds.idsOf((i) => feeds[i]!.key, feeds.length, ids, [this.#chosen, this.#started])
+    // Each feed is checked as its key is taken: all are taken before any is added, so a bad
+    // feed still changes nothing, and each feed object is read while it is in the cache.
+    const keyOfChecked = (i: number): Key => {
+      const feed = feeds[i]!
+      checkFeed(feed, limits)
+      return feed.key
+    }
+    this.#feeds.idsOf(keyOfChecked, feeds.length, ids, [this.#chosen, this.#started])
     for (let i = 0; i < feeds.length; i++) {
       const feed = feeds[i]!
       this.#feeds.setLocal(ids.at(i), feed.length, feed.data)
