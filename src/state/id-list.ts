@@ -63,6 +63,12 @@ export class IdList {
     this.#length = count
   }
 
+  /** Empties the list, giving its memory back when it has room for more than `keep` ids. */
+  release(keep: number): void {
+    this.reset(0)
+    if (this.#ids.length > keep) this.#ids = new Int32Array(0)
+  }
+
   /** Makes room for `count` more ids, keeping the list (so pushes do not grow it). */
   reserveMore(count: number): void {
     const needed = this.#length + count

@@ -163,7 +163,9 @@ export class Session {
       throw invalidArgument('event must be an object')
     if (this.#phase === 'new') {
       if (event.type !== 'open') throw invalidState(`${String(event.type)} before open`)
-      return this.#open(event)
+      const actions = this.#open(event)
+      this.#releaseScratch()
+      return actions
     }
     if (event.type === 'open') throw invalidState('second open')
     const settings = this.#settings!
@@ -171,7 +173,15 @@ export class Session {
     if (this.#phase === 'closed') return []
     const actions = this.#dispatch(event, settings)
     if (this.#phase === 'open') this.#settle(actions)
+    this.#releaseScratch()
     return actions
+  }
+
+  /** The per-event lists keep room for a usual message, not for the largest one seen. */
+  #releaseScratch(): void {
+    this.#found.release(SCRATCH_KEPT)
+    this.#chosen.release(SCRATCH_KEPT)
+    this.#started.release(SCRATCH_KEPT)
   }
 
   /** Validates the local fields of an event, in every phase: misuse is misuse even after close. */
@@ -742,6 +752,8 @@ export class Session {
 }
 
 const KEY_BYTES = 32
+/** Ids of room the per-event lists keep between events (the default maxEntriesPerMessage). */
+const SCRATCH_KEPT = 4096
 
 /** Events that read or change the local collection view (they load a deferred view first). */
 const LOCAL_VIEW_EVENTS = new Set<SessionEvent['type']>([
@@ -751,6 +763,8 @@ const LOCAL_VIEW_EVENTS = new Set<SessionEvent['type']>([
   'local-length',
   'block',
 ])
+
+const NO_LENGTHS = new Float64Array(0)
 
 /** Our offer batch as it is built: each feed's key, offered length and local data when added. */
 class OfferBatch {
@@ -790,13 +804,17 @@ class OfferBatch {
     if (this.#data !== null) this.#data[at] = data
   }
 
+  /** The batch's entries; the batch lets go of them (they belong to the Manifests now). */
   entries(): EntryBlock {
     const count = this.#ids.length
-    return new EntryBlock(
+    const entries = new EntryBlock(
       this.#feeds.keyBlock(this.#ids),
       this.#lengths.subarray(0, count),
       this.#data === null ? null : this.#data.slice(0, count),
     )
+    this.#lengths = NO_LENGTHS
+    this.#data = null
+    return entries
   }
 }
 
