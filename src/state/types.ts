@@ -2,6 +2,10 @@
  * The session state machine's inputs (events) and outputs (actions): plain data, closed unions.
  * One session is one multifeed on one connection. After each event the caller carries out every
  * returned action, in order, before it feeds the next event.
+ *
+ * Lists of keys in actions and in the messages the session sends are one KeyBlock (Manifest and
+ * add-feeds entries one EntryBlock): no object per key. A block is often a view of the
+ * session's own copy of the keys, so read it (or copy it), never write to it.
  */
 import type { Limits } from '../codec/constants.js'
 import type { EntryBlock } from '../codec/entry-block.js'
@@ -159,7 +163,7 @@ export interface AddFeedsAction {
 
 /**
  * Replicate these feeds over this connection from now on. The block may be the one of the
- * Replicate sent just before it (the same keys): read it, do not write to it.
+ * Replicate sent just before it (the same keys).
  */
 export interface ReplicateAction {
   type: 'replicate'
