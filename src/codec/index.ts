@@ -24,6 +24,7 @@ export {
   messageTypeOf,
 } from './channel-message.js'
 export * from './constants.js'
+export { EntryBlock } from './entry-block.js'
 export * from './errors.js'
 export {
   decodeHandshake,
@@ -31,6 +32,7 @@ export {
   handshakeEncoding,
   handshakeEncodingLength,
 } from './handshake.js'
+export { KeyBlock } from './key-block.js'
 export { resolveLimits } from './limits.js'
 export { manifestEntryEncodingLength } from './manifest.js'
 export type * from './messages.js'

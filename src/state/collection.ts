@@ -13,6 +13,8 @@
  */
 import { capability } from '../codec/capability.js'
 import type { Limits } from '../codec/constants.js'
+import type { EntryBlock } from '../codec/entry-block.js'
+import type { KeyBlock } from '../codec/key-block.js'
 import { resolveLimits } from '../codec/limits.js'
 import type { Key, ManifestEntry } from '../codec/messages.js'
 import { type CollectionFeedId, CollectionFeeds, NO_ID } from './collection-feeds.js'
@@ -425,8 +427,11 @@ export class Collection {
           this.#unreplicate(connection, action.keys, out)
           break
         case 'remote-feeds':
+          // The collection's action lists keys as an array (one view of the block per key).
+          this.#notify(connection, { type: 'remote-feeds', conn, keys: [...action.keys] }, out)
+          break
         case 'synced':
-          this.#notify(connection, { ...action, conn }, out)
+          this.#notify(connection, { type: 'synced', conn }, out)
           break
         case 'fail': {
           const { type: _type, ...failure } = action
@@ -443,7 +448,7 @@ export class Collection {
   }
 
   /** Remote feeds a session accepted join the collection (room was reserved for them). */
-  #admitRemote(entries: ManifestEntry[], out: CollectionAction[]): CollectionFeedId[] {
+  #admitRemote(entries: EntryBlock, out: CollectionAction[]): CollectionFeedId[] {
     const feeds = this.#feeds
     const added: ManifestEntry[] = []
     const joined: CollectionFeedId[] = []
@@ -474,7 +479,7 @@ export class Collection {
     }
   }
 
-  #replicate(connection: Connection, keys: Key[], out: CollectionAction[]): void {
+  #replicate(connection: Connection, keys: KeyBlock, out: CollectionAction[]): void {
     const feeds = this.#feeds
     const attach: Key[] = []
     const open: { key: Key; download: boolean }[] = []
@@ -498,7 +503,7 @@ export class Collection {
     if (attach.length > 0) out.push({ type: 'attach', conn: connection.id, keys: attach })
   }
 
-  #unreplicate(connection: Connection, keys: Key[], out: CollectionAction[]): void {
+  #unreplicate(connection: Connection, keys: KeyBlock, out: CollectionAction[]): void {
     const feeds = this.#feeds
     const detach: Key[] = []
     const idle: CollectionFeedId[] = []

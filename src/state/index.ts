@@ -4,6 +4,8 @@
  */
 
 export { DEFAULT_LIMITS, type Limits } from '../codec/constants.js'
+export { EntryBlock } from '../codec/entry-block.js'
+export { KeyBlock } from '../codec/key-block.js'
 export { fromHex, toHex } from './hex.js'
 export {
   type ChannelId,

@@ -6,6 +6,7 @@
  */
 
 import { type Limits, PROTOCOL_MAJOR, PROTOCOL_MINOR } from '../codec/constants.js'
+import { EntryBlock } from '../codec/entry-block.js'
 import { DecodeError, LIMIT_DECODE_ERRORS } from '../codec/errors.js'
 import { decodeHandshake, handshakeEncodingLength } from '../codec/handshake.js'
 import type { KeyList } from '../codec/keys-message.js'
@@ -17,7 +18,9 @@ import { chunkManifests } from './chunk.js'
 import { closedByRemote, closeLocally, type FailDetails, failByPeer } from './failure.js'
 import { type FeedId, FeedTable, NO_FEED, NONE } from './feed-table.js'
 import { toHex } from './hex.js'
+import { IdList } from './id-list.js'
 import { decodeIncoming, type IncomingMessage } from './incoming.js'
+import { viewOf } from './key-table.js'
 import { OutstandingRequests } from './outstanding-requests.js'
 import { shareEverything, wantEverything } from './policies.js'
 import type {
@@ -80,14 +83,13 @@ export class Session {
 
   readonly #feeds = new FeedTable()
   readonly #requests = new OutstandingRequests()
-  /**
-   * Feeds accepted since the last remote-feeds action, one array per Replicate (a block
-   * clears their flag), and how many they hold.
-   */
-  #unreported: FeedId[][] = []
-  #unreportedCount = 0
-  /** Counter marking feeds touched by the current message, to skip duplicate keys. */
-  #stamp = 0
+  /** Feeds accepted since the last remote-feeds action (a block clears their flag). */
+  readonly #unreported = new IdList()
+  /** Lists of ids built while one event is handled, kept for the next (see IdList). */
+  readonly #found = new IdList()
+  readonly #chosen = new IdList()
+  readonly #started = new IdList()
+  readonly #offers = new OfferBatch(this.#feeds, this.#chosen)
   /** The remote's last Manifest had more=true: its batch continues. */
   #remoteBatchOpen = false
   /** A remote batch completed (more=false) since the last remote-feeds action. */
@@ -161,7 +163,9 @@ export class Session {
       throw invalidArgument('event must be an object')
     if (this.#phase === 'new') {
       if (event.type !== 'open') throw invalidState(`${String(event.type)} before open`)
-      return this.#open(event)
+      const actions = this.#open(event)
+      this.#releaseScratch()
+      return actions
     }
     if (event.type === 'open') throw invalidState('second open')
     const settings = this.#settings!
@@ -169,7 +173,15 @@ export class Session {
     if (this.#phase === 'closed') return []
     const actions = this.#dispatch(event, settings)
     if (this.#phase === 'open') this.#settle(actions)
+    this.#releaseScratch()
     return actions
+  }
+
+  /** The per-event lists keep room for a usual message, not for the largest one seen. */
+  #releaseScratch(): void {
+    this.#found.release(SCRATCH_KEPT)
+    this.#chosen.release(SCRATCH_KEPT)
+    this.#started.release(SCRATCH_KEPT)
   }
 
   /** Validates the local fields of an event, in every phase: misuse is misuse even after close. */
@@ -311,12 +323,20 @@ export class Session {
   #applyView(feeds: readonly LocalFeed[], blocked: readonly Key[], limits: Readonly<Limits>): void {
     // Indexed loops here and below: for-of allocated an iterator result per item in these
     // long loops, which run once per event (often before the engine optimizes them).
-    for (let i = 0; i < feeds.length; i++) checkFeed(feeds[i]!, limits)
     for (let i = 0; i < blocked.length; i++) checkKey(blocked[i], 'blocked key')
     this.#feeds.reserve(feeds.length + blocked.length)
+    const ids = this.#found
+    // Each feed is checked as its key is taken: all are taken before any is added, so a bad
+    // feed still changes nothing, and each feed object is read while it is in the cache.
+    const keyOfChecked = (i: number): Key => {
+      const feed = feeds[i]!
+      checkFeed(feed, limits)
+      return feed.key
+    }
+    this.#feeds.idsOf(keyOfChecked, feeds.length, ids, [this.#chosen, this.#started])
     for (let i = 0; i < feeds.length; i++) {
       const feed = feeds[i]!
-      this.#feeds.setLocal(this.#feeds.idOf(feed.key), feed.length, feed.data)
+      this.#feeds.setLocal(ids.at(i), feed.length, feed.data)
     }
     for (let i = 0; i < blocked.length; i++) this.#feeds.block(this.#feeds.idOf(blocked[i]!))
   }
@@ -366,19 +386,16 @@ export class Session {
     // Arrays of per-key results are allocated at their upper bound and trimmed, not grown by
     // push (growing copies them several times over for 100k keys).
     const feeds = this.#feeds
-    const entries: ManifestEntry[] = new Array(feeds.size)
-    let offers = 0
+    const batch = this.#offers.start(feeds.size)
     let previous: FeedId = NO_FEED
     for (let id = 0; id < feeds.size; id++) {
       if (!this.#mayOffer(id)) continue
-      const length = feeds.localLength(id)
-      feeds.setOffered(id, length)
-      entries[offers++] = { key: feeds.key(id), length, data: feeds.localData(id) }
+      feeds.setOffered(id, feeds.localLength(id))
+      batch.add(id)
       if (previous !== NO_FEED) feeds.setNextOffered(previous, id)
       previous = id
     }
-    entries.length = offers
-    for (const manifest of chunkManifests(entries, settings.limits)) {
+    for (const manifest of chunkManifests(batch.entries(), settings.limits)) {
       actions.push({ type: 'send', message: manifest })
     }
     return actions
@@ -419,14 +436,14 @@ export class Session {
     const { maxRemoteFeeds, maxFeeds } = settings.limits
     const feeds = this.#feeds
     // Pass 1: count distinct new keys before anything of the message is applied.
-    const stamp = ++this.#stamp
+    const stamp = feeds.nextStamp()
     feeds.reserve(count)
-    const ids: FeedId[] = new Array(count)
+    const found = this.#found
+    feeds.idsAt(bytes, keyOffsets, count, found, [this.#chosen, this.#started])
     let fresh = 0
     for (let i = 0; i < count; i++) {
-      const id = feeds.idAt(bytes, keyOffsets[i]!)
+      const id = found.at(i)
       if (feeds.touch(id, stamp) && feeds.remoteLength(id) === NONE) fresh++
-      ids[i] = id
     }
     const offered = feeds.remoteOffered + fresh
     if (offered > maxRemoteFeeds) {
@@ -435,31 +452,33 @@ export class Session {
         `remote offered ${offered} feeds, limit ${maxRemoteFeeds}`,
       )
     }
-    // Pass 2: apply in order, compacting `ids` in place to the wanted ones.
-    const wanted = ids
-    let wants = 0
+    // Pass 2: apply in order, choosing the wanted ones: they go in the next Request, chained by
+    // nextRequested in order.
+    const wanted = this.#chosen
+    wanted.reset(count)
+    const seq = this.#requests.nextSeq
+    let previous: FeedId = NO_FEED
     for (let i = 0; i < count; i++) {
-      const id = ids[i]!
-      feeds.mergeRemoteOffer(id, lengths[i]!, data === null ? null : data[i]!)
+      const id = found.at(i)
+      // Data is kept: copied out of the message bytes, which are the caller's.
+      const entryData = data === null ? null : data[i]!
+      feeds.mergeRemoteOffer(id, lengths[i]!, entryData === null ? null : entryData.slice())
       if (feeds.isAccepted(id) || feeds.isBlocked(id) || feeds.requestSeq(id) !== NONE) continue
       if (!this.#wantAll && !this.#want(remoteEntry(feeds, id))) continue
       if (feeds.localLength(id) === NONE && !this.#reserveRoom(id, maxFeeds)) continue
-      feeds.setRequested(id, PENDING_REQUEST)
-      wanted[wants++] = id
+      feeds.setRequested(id, seq)
+      if (previous !== NO_FEED) feeds.setNextRequested(previous, id)
+      previous = id
+      wanted.push(id)
     }
-    wanted.length = wants
     const actions: SessionAction[] = []
     // One Request: it lists at most `count` keys and is smaller than this Manifest, which fit
     // our limits, so it never needs splitting (spec 7.6, step 3).
+    const wants = wanted.length
     if (wants > 0) {
-      const { seq } = this.#requests.push(wanted)
-      const keys: Key[] = new Array(wants)
-      for (let i = 0; i < wants; i++) {
-        const id = wanted[i]!
-        feeds.setRequested(id, seq)
-        feeds.setNextRequested(id, i + 1 < wants ? wanted[i + 1]! : NO_FEED)
-        keys[i] = feeds.key(id)
-      }
+      // The last one's next is never read: a Replicate answers `wants` keys at most.
+      this.#requests.push(wanted.at(0), wants)
+      const keys = feeds.keyBlock(wanted)
       actions.push({ type: 'send', message: { type: 'request', keys } })
     }
     this.#remoteBatchOpen = manifest.more
@@ -474,40 +493,43 @@ export class Session {
 
   #onRequest(request: KeyList): SessionAction[] {
     const { bytes, offset, count } = request
+    const view = viewOf(bytes)
     const feeds = this.#feeds
-    const ids: FeedId[] = new Array(count)
+    const found = this.#found
+    found.reset(count)
     let guess: FeedId = NO_FEED
     for (let i = 0; i < count; i++) {
       const at = offset + i * KEY_BYTES
-      const id = feeds.findAt(bytes, at, guess)
+      const id = feeds.findAt(view, at, guess)
       if (id === NO_FEED || feeds.offeredLength(id) === NONE) {
         return this.#fail(
           'ERR_NOT_OFFERED',
           `remote requested ${toHex(bytes.subarray(at, at + KEY_BYTES))}, which we did not offer`,
         )
       }
-      ids[i] = id
+      found.push(id)
       guess = feeds.nextOffered(id)
     }
-    const stamp = ++this.#stamp
-    const agreed: Key[] = new Array(count)
-    const started: Key[] = new Array(count)
-    let agreements = 0
-    let starts = 0
+    const stamp = feeds.nextStamp()
+    const agreed = this.#chosen
+    const started = this.#started
+    agreed.reset(count)
+    started.reset(count)
     for (let i = 0; i < count; i++) {
-      const id = ids[i]!
+      const id = found.at(i)
       if (!feeds.touch(id, stamp)) continue // duplicate within the Request
       if (!this.#mayOffer(id)) continue
-      const key = feeds.key(id)
-      agreed[agreements++] = key
-      if (feeds.startReplicating(id)) started[starts++] = key
+      agreed.push(id)
+      if (feeds.startReplicating(id)) started.push(id)
     }
-    agreed.length = agreements
-    started.length = starts
+    const agreedKeys = feeds.keyBlock(agreed)
     const actions: SessionAction[] = [
-      { type: 'send', message: { type: 'replicate', keys: agreed } },
+      { type: 'send', message: { type: 'replicate', keys: agreedKeys } },
     ]
-    if (started.length > 0) actions.push({ type: 'replicate', keys: started })
+    // The started ones are a subsequence of the agreed: as many means the same keys.
+    const starts = started.length
+    const keys = starts === agreed.length ? agreedKeys : feeds.keyBlock(started)
+    if (starts > 0) actions.push({ type: 'replicate', keys })
     return actions
   }
 
@@ -519,56 +541,52 @@ export class Session {
       return this.#fail('ERR_UNEXPECTED_MESSAGE', 'replicate with no request outstanding')
     }
     const { bytes, offset, count } = replicate
+    const view = viewOf(bytes)
     const feeds = this.#feeds
-    const ids: FeedId[] = new Array(count)
-    let guess: FeedId = head.ids.length > 0 ? head.ids[0]! : NO_FEED
+    const found = this.#found
+    found.reset(count)
+    let guess: FeedId = head.first
     for (let i = 0; i < count; i++) {
       const at = offset + i * KEY_BYTES
-      const id = feeds.findAt(bytes, at, guess)
+      const id = feeds.findAt(view, at, guess)
       if (id === NO_FEED || feeds.requestSeq(id) !== head.seq) {
         return this.#fail(
           'ERR_NOT_REQUESTED',
           `remote agreed to ${toHex(bytes.subarray(at, at + KEY_BYTES))}, which we did not request`,
         )
       }
-      ids[i] = id
+      found.push(id)
       guess = feeds.nextRequested(id)
     }
     this.#requests.shift()
-    const requested = head.ids
     // With shared admission, room reserved for keys left out of the collection is given back.
     const reserved: FeedId[] | null = this.#admission === null ? null : []
-    for (let i = 0; i < requested.length; i++) {
-      const id = requested[i]!
+    for (let i = 0, id = head.first; i < head.count; i++) {
+      const next = feeds.nextRequested(id)
       if (reserved !== null && feeds.reservesRoom(id)) reserved.push(id)
       feeds.clearRequested(id)
+      id = next
     }
-    const stamp = ++this.#stamp
-    const added: ManifestEntry[] = new Array(count)
-    const started: Key[] = new Array(count)
-    let additions = 0
-    let starts = 0
-    // `ids` is compacted in place to the accepted ones, which remote-feeds reports later.
-    let acceptances = 0
+    const stamp = feeds.nextStamp()
+    const added = this.#chosen
+    const started = this.#started
+    added.reset(count)
+    started.reset(count)
+    // The accepted ones wait in #unreported for the next remote-feeds.
+    const unreported = this.#unreported
+    unreported.reserveMore(count)
     for (let i = 0; i < count; i++) {
-      const id = ids[i]!
+      const id = found.at(i)
       if (feeds.isBlocked(id) || !feeds.touch(id, stamp)) continue
-      const key = feeds.key(id)
       if (feeds.localLength(id) === NONE) {
-        const remoteData = feeds.remoteData(id)
-        added[additions++] = { key, length: feeds.remoteLength(id), data: remoteData }
+        added.push(id)
         // A new feed starts empty here; local-length events bring it up.
-        feeds.setLocal(id, 0, remoteData)
+        feeds.setLocal(id, 0, feeds.remoteData(id))
       }
       feeds.accept(id)
-      ids[acceptances++] = id
-      if (feeds.startReplicating(id)) started[starts++] = key
+      unreported.push(id)
+      if (feeds.startReplicating(id)) started.push(id)
     }
-    added.length = additions
-    started.length = starts
-    ids.length = acceptances
-    this.#unreported.push(ids)
-    this.#unreportedCount += acceptances
     if (reserved !== null) {
       for (let i = 0; i < reserved.length; i++) {
         const id = reserved[i]!
@@ -576,9 +594,28 @@ export class Session {
       }
     }
     const actions: SessionAction[] = []
-    if (added.length > 0) actions.push({ type: 'add-feeds', feeds: added })
-    if (started.length > 0) actions.push({ type: 'replicate', keys: started })
+    if (added.length > 0) actions.push({ type: 'add-feeds', feeds: this.#addedEntries(added) })
+    if (started.length > 0) {
+      actions.push({ type: 'replicate', keys: feeds.keyBlock(started) })
+    }
     return actions
+  }
+
+  /** The entries of feeds added from the remote: key, advertised length and remote data. */
+  #addedEntries(added: IdList): EntryBlock {
+    const feeds = this.#feeds
+    const count = added.length
+    const lengths = new Float64Array(count)
+    let data: (Uint8Array | null)[] | null = null
+    for (let i = 0; i < count; i++) {
+      const id = added.at(i)
+      lengths[i] = feeds.remoteLength(id)
+      const remoteData = feeds.remoteData(id)
+      // The data column exists only once some entry has data.
+      if (remoteData !== null && data === null) data = new Array(count).fill(null)
+      if (data !== null) data[i] = remoteData
+    }
+    return new EntryBlock(feeds.keyBlock(added), lengths, data)
   }
 
   // ---- spec 7.5: live announcement and re-offer ----
@@ -587,22 +624,22 @@ export class Session {
   #onLocalFeeds(feeds: readonly LocalFeed[], settings: OpenSettings): SessionAction[] {
     const table = this.#feeds
     table.reserve(feeds.length)
-    const entries: ManifestEntry[] = []
+    const batch = this.#offers.start(feeds.length)
     let previous: FeedId = NO_FEED
     for (let i = 0; i < feeds.length; i++) {
       const id = this.#applyLocalFeed(feeds[i]!)
       if (id === NO_FEED) continue
-      entries.push({
-        key: table.key(id),
-        length: table.offeredLength(id),
-        data: table.localData(id),
-      })
+      // A feed listed twice is offered twice, each time as it was then.
+      batch.add(id)
       // Offer order is the order the remote's Request will list them in (a lookup guess).
       if (previous !== NO_FEED) table.setNextOffered(previous, id)
       previous = id
     }
-    if (entries.length === 0) return []
-    return chunkManifests(entries, settings.limits).map((message) => ({ type: 'send', message }))
+    if (batch.size === 0) return []
+    return chunkManifests(batch.entries(), settings.limits).map((message) => ({
+      type: 'send',
+      message,
+    }))
   }
 
   /** Updates the view with one local feed; returns its id when it is to be offered now. */
@@ -642,7 +679,7 @@ export class Session {
   #onBlock(key: Key): SessionAction[] {
     const id = this.#feeds.idOf(key)
     if (!this.#feeds.block(id)) return []
-    return [{ type: 'unreplicate', keys: [this.#feeds.key(id)] }]
+    return [{ type: 'unreplicate', keys: this.#feeds.keyBlockRun(id, 1) }]
   }
 
   // ---- spec 8.2: time ----
@@ -658,18 +695,16 @@ export class Session {
   #settle(actions: SessionAction[]): void {
     const noneOutstanding = this.#requests.isEmpty
     if (this.#unreportedBatchEnd && !this.#remoteBatchOpen && noneOutstanding) {
-      const keys: Key[] = new Array(this.#unreportedCount)
-      let reports = 0
-      for (const batch of this.#unreported) {
-        for (let i = 0; i < batch.length; i++) {
-          const id = batch[i]!
-          // False when blocked since.
-          if (this.#feeds.takeUnreported(id)) keys[reports++] = this.#feeds.key(id)
-        }
+      const unreported = this.#unreported
+      const reported = this.#chosen
+      reported.reset(unreported.length)
+      for (let i = 0; i < unreported.length; i++) {
+        const id = unreported.at(i)
+        // False when blocked since.
+        if (this.#feeds.takeUnreported(id)) reported.push(id)
       }
-      keys.length = reports
-      this.#unreported = []
-      this.#unreportedCount = 0
+      const keys = this.#feeds.keyBlock(reported)
+      unreported.reset(0)
       this.#unreportedBatchEnd = false
       actions.push({ type: 'remote-feeds', keys })
     }
@@ -717,6 +752,8 @@ export class Session {
 }
 
 const KEY_BYTES = 32
+/** Ids of room the per-event lists keep between events (the default maxEntriesPerMessage). */
+const SCRATCH_KEPT = 4096
 
 /** Events that read or change the local collection view (they load a deferred view first). */
 const LOCAL_VIEW_EVENTS = new Set<SessionEvent['type']>([
@@ -727,8 +764,59 @@ const LOCAL_VIEW_EVENTS = new Set<SessionEvent['type']>([
   'block',
 ])
 
-/** Request sequence number of keys chosen but not yet placed in a Request (within one event). */
-const PENDING_REQUEST = 0
+const NO_LENGTHS = new Float64Array(0)
+
+/** Our offer batch as it is built: each feed's key, offered length and local data when added. */
+class OfferBatch {
+  readonly #feeds: FeedTable
+  readonly #ids: IdList
+  #lengths = new Float64Array(0)
+  /** Only once some offered feed has data. */
+  #data: (Uint8Array | null)[] | null = null
+
+  /** One per session, reused (`ids` is reused scratch space too). */
+  constructor(feeds: FeedTable, ids: IdList) {
+    this.#feeds = feeds
+    this.#ids = ids
+  }
+
+  /** Starts a new batch of at most `max` feeds. */
+  start(max: number): this {
+    this.#ids.reset(max)
+    // A new array each batch: the entries handed out keep it.
+    this.#lengths = new Float64Array(max)
+    this.#data = null
+    return this
+  }
+
+  get size(): number {
+    return this.#ids.length
+  }
+
+  add(id: FeedId): void {
+    const feeds = this.#feeds
+    const at = this.#ids.length
+    this.#ids.push(id)
+    this.#lengths[at] = feeds.offeredLength(id)
+    const data = feeds.localData(id)
+    if (data !== null && this.#data === null)
+      this.#data = new Array(this.#lengths.length).fill(null)
+    if (this.#data !== null) this.#data[at] = data
+  }
+
+  /** The batch's entries; the batch lets go of them (they belong to the Manifests now). */
+  entries(): EntryBlock {
+    const count = this.#ids.length
+    const entries = new EntryBlock(
+      this.#feeds.keyBlock(this.#ids),
+      this.#lengths.subarray(0, count),
+      this.#data === null ? null : this.#data.slice(0, count),
+    )
+    this.#lengths = NO_LENGTHS
+    this.#data = null
+    return entries
+  }
+}
 
 /** The entry the want policy sees: the key with the remote's advertised length and newest data. */
 function remoteEntry(feeds: FeedTable, id: FeedId): ManifestEntry {

@@ -10,7 +10,9 @@
 import { capability } from '../../../src/codec/capability.js'
 import { encodeMessage, messageTypeOf } from '../../../src/codec/channel-message.js'
 import { DEFAULT_LIMITS, type Limits } from '../../../src/codec/constants.js'
+import { EntryBlock } from '../../../src/codec/entry-block.js'
 import { encodeHandshake } from '../../../src/codec/handshake.js'
+import { KeyBlock } from '../../../src/codec/key-block.js'
 import type { ChannelMessage, Handshake, Key } from '../../../src/codec/messages.js'
 import {
   ANNOTATION_LIMITS,
@@ -171,16 +173,18 @@ class Script {
     return this.send({
       type: 'manifest',
       more,
-      entries: entries.map(([k, length, data]) => ({ key: k, length, data: data ?? null })),
+      entries: EntryBlock.from(
+        entries.map(([k, length, data]) => ({ key: k, length, data: data ?? null })),
+      ),
     })
   }
 
   request(...keys: Key[]): this {
-    return this.send({ type: 'request', keys })
+    return this.send({ type: 'request', keys: KeyBlock.from(keys) })
   }
 
   replicate(...keys: Key[]): this {
-    return this.send({ type: 'replicate', keys })
+    return this.send({ type: 'replicate', keys: KeyBlock.from(keys) })
   }
 
   closeMessage(code: number, reason = ''): this {
@@ -238,7 +242,7 @@ const bytes = (...values: number[]) => new Uint8Array(values)
 const manifestOf = (entries: [Key, number][], more = false): ChannelMessage => ({
   type: 'manifest',
   more,
-  entries: entries.map(([k, length]) => ({ key: k, length, data: null })),
+  entries: EntryBlock.from(entries.map(([k, length]) => ({ key: k, length, data: null }))),
 })
 
 /** The scripted traces. Comments name the rule or trap each one checks. */
