@@ -20,7 +20,7 @@ export class EntryBlock implements Iterable<ManifestEntry> {
 
   /**
    * Wraps the columns (not copies).
-   * @throws CodecUsageError (ERR_INVALID_MESSAGE) when their lengths differ.
+   * @throws MultifeedError ERR_INVALID_MESSAGE when their lengths differ.
    */
   constructor(
     keys: KeyBlock,
@@ -42,7 +42,7 @@ export class EntryBlock implements Iterable<ManifestEntry> {
 
   /**
    * A block of these entries: a copy of each key, its length and its data (not copied), in order.
-   * @throws CodecUsageError (ERR_INVALID_MESSAGE) when a key is not a 32-byte Uint8Array or a
+   * @throws MultifeedError ERR_INVALID_MESSAGE when a key is not a 32-byte Uint8Array or a
    *   length not a number (the encoder checks the rest).
    */
   static from(entries: Iterable<ManifestEntry>): EntryBlock {

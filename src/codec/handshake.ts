@@ -107,7 +107,7 @@ export function handshakeEncodingLength(h: Handshake, overrides?: Partial<Limits
 
 /**
  * Encodes a handshake. Any major/minor can be encoded (a major other than 1 decodes as a
- * ForeignHandshake); throws CodecUsageError ERR_INVALID_MESSAGE for an invalid handshake.
+ * ForeignHandshake); throws ERR_INVALID_MESSAGE for an invalid handshake.
  */
 export function encodeHandshake(h: Handshake, overrides?: Partial<Limits>): Uint8Array {
   const limits = resolveLimits(overrides)
@@ -124,7 +124,7 @@ export function encodeHandshake(h: Handshake, overrides?: Partial<Limits>): Uint
 /**
  * Strictly decodes a handshake. Returns a ForeignHandshake when the major differs from ours.
  * Byte fields of the result are views into a private copy of `bytes`.
- * Throws only DecodeError (and CodecUsageError for invalid `limits`).
+ * Throws only DecodeError (and ERR_INVALID_LIMITS for invalid `limits`).
  */
 export function decodeHandshake(
   bytes: Uint8Array,

@@ -14,7 +14,7 @@ export class KeyBlock implements Iterable<Uint8Array> {
 
   /**
    * Wraps `bytes` (not a copy) as a list of keys.
-   * @throws CodecUsageError (ERR_INVALID_MESSAGE) when `bytes` is not a Uint8Array of a
+   * @throws MultifeedError ERR_INVALID_MESSAGE when `bytes` is not a Uint8Array of a
    *   multiple of 32 bytes.
    */
   constructor(bytes: Uint8Array) {
@@ -30,7 +30,7 @@ export class KeyBlock implements Iterable<Uint8Array> {
 
   /**
    * A block holding a copy of each key, in order.
-   * @throws CodecUsageError (ERR_INVALID_MESSAGE) when a key is not a 32-byte Uint8Array.
+   * @throws MultifeedError ERR_INVALID_MESSAGE when a key is not a 32-byte Uint8Array.
    */
   static from(keys: Iterable<Uint8Array> | ArrayLike<Uint8Array>): KeyBlock {
     const list = Array.isArray(keys)

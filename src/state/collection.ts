@@ -17,6 +17,7 @@ import type { EntryBlock } from '../codec/entry-block.js'
 import type { KeyBlock } from '../codec/key-block.js'
 import { resolveLimits } from '../codec/limits.js'
 import type { Key, ManifestEntry } from '../codec/messages.js'
+import { MultifeedError } from '../errors.js'
 import { type CollectionFeedId, CollectionFeeds, NO_ID } from './collection-feeds.js'
 import type {
   AddLocalEvent,
@@ -40,7 +41,7 @@ import type {
   SessionEvent,
   SyncProgress,
 } from './types.js'
-import { invalidArgument, invalidState, refused } from './usage-error.js'
+import { invalidArgument, invalidState } from './usage-error.js'
 import {
   checkBytes,
   checkClient,
@@ -93,7 +94,7 @@ interface Connection {
 
 /**
  * A sans-IO multifeed collection. Feed it events with {@link Collection.handle} and carry out
- * the returned actions in order. Local misuse throws a SessionUsageError (ERR_INVALID_STATE,
+ * the returned actions in order. Local misuse throws a MultifeedError (ERR_INVALID_STATE,
  * ERR_INVALID_ARGUMENT, or ERR_BLOCKED / ERR_COLLECTION_FULL for a refused local writer); a
  * misbehaving peer never throws, it yields `fail` and `closed` for its connection only.
  */
@@ -174,7 +175,7 @@ export class Collection {
 
   /**
    * Handles one event and returns the actions to carry out, in order.
-   * @throws SessionUsageError on local misuse, or when a local writer is refused.
+   * @throws MultifeedError (fault 'local') on misuse, or when a local writer is refused.
    */
   handle(event: CollectionEvent): CollectionAction[] {
     if (event === null || typeof event !== 'object') {
@@ -594,7 +595,7 @@ export class Collection {
     const feeds = this.#feeds
     const found = feeds.find(event.key)
     if (found !== NO_ID && feeds.isBlocked(found)) {
-      throw refused('ERR_BLOCKED', 'the feed was blocked or removed')
+      throw MultifeedError.BLOCKED('the feed was blocked or removed')
     }
     if (found !== NO_ID && feeds.isMember(found)) {
       // A writer's key pair for a feed learned from a peer: the same member, now local.
@@ -603,8 +604,7 @@ export class Collection {
       return
     }
     if (feeds.size + feeds.reservedCount >= settings.limits.maxFeeds) {
-      throw refused(
-        'ERR_COLLECTION_FULL',
+      throw MultifeedError.COLLECTION_FULL(
         `the collection holds maxFeeds (${settings.limits.maxFeeds}) feeds`,
       )
     }

@@ -66,7 +66,7 @@ interface OpenSettings {
  * {@link Session.handle} and carry out the returned actions in order.
  *
  * Local API misuse (an event before `open`, a second `open`, a malformed local value) throws a
- * SessionUsageError; a misbehaving peer never throws, it yields `fail` + `close` actions.
+ * MultifeedError with fault 'local'; a misbehaving peer never throws, it yields `fail` + `close`.
  */
 export class Session {
   readonly #want: WantPolicy
@@ -156,7 +156,7 @@ export class Session {
 
   /**
    * Handles one event and returns the actions to carry out, in order.
-   * @throws SessionUsageError on local API misuse (code ERR_INVALID_STATE or ERR_INVALID_ARGUMENT).
+   * @throws MultifeedError on local API misuse (code ERR_INVALID_STATE or ERR_INVALID_ARGUMENT).
    */
   handle(event: SessionEvent): SessionAction[] {
     if (event === null || typeof event !== 'object')
