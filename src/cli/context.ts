@@ -43,10 +43,17 @@ export class Context {
 
   /**
    * Joins the swarm with the workspace's multifeed; left when the command ends (before the
-   * multifeed closes). Null when stopped before the join finished.
+   * multifeed closes). Null when stopped before the join finished. A command that stays online
+   * announces itself; a one-shot one (`announce` false) only looks up the peers that do, and
+   * leaves no announcement of a process that is about to end.
    */
-  async online(workspace: Workspace): Promise<Online | null> {
-    const online = await Online.join(workspace, this.options.network, this.out, this.signal)
+  async online(workspace: Workspace, announce: boolean): Promise<Online | null> {
+    const online = await Online.join(
+      workspace,
+      { ...this.options.network, announce },
+      this.out,
+      this.signal,
+    )
     if (online !== null) this.#cleanups.push(() => online.close())
     return online
   }

@@ -66,12 +66,12 @@ export class Online {
   }
 
   /**
-   * Joins the multifeed's discovery key (announce and look up). Returns null when `signal` aborts
-   * first; the networker is destroyed then.
+   * Joins the multifeed's discovery key: looks up its peers and, with `announce`, announces itself
+   * as one. Returns null when `signal` aborts first; the networker is destroyed then.
    */
   static async join(
     workspace: Workspace,
-    opts: NetworkOptions,
+    opts: NetworkOptions & { announce: boolean },
     out: Output,
     signal: AbortSignal,
   ): Promise<Online | null> {
@@ -86,14 +86,14 @@ export class Online {
     mf.on('session-error', (err, channel) => {
       const peer = remoteKeyOf(channel)
       const who = peer ? `peer ${peer.slice(0, 8)}` : 'a peer'
-      out.warn(err.code, `${who}: ${messageOf(err)}`)
+      out.warn(err.code, `${who}: ${PEER_FAILURES[err.code] ?? messageOf(err)}`)
     })
     mf.on('warning', (err) => out.warn(codeOf(err), messageOf(err)))
     out.note(
       `joining the swarm on ${opts.bootstrap ? opts.bootstrap.map((n) => `${n.host}:${n.port}`).join(', ') : 'the public DHT'}…`,
     )
     try {
-      const joined = await unlessAborted(networker.join(mf), signal)
+      const joined = await unlessAborted(networker.join(mf, { server: opts.announce }), signal)
       if (joined === null) {
         await online.close()
         return null
@@ -116,6 +116,15 @@ export class Online {
   async close(): Promise<void> {
     await this.networker.destroy()
   }
+}
+
+/** What a peer's failure means for a person, where the library's message is for a developer. */
+const PEER_FAILURES: Partial<Record<string, string>> = {
+  ERR_HANDSHAKE_TIMEOUT: 'no multifeed handshake in time',
+  ERR_BAD_CAPABILITY: 'does not prove it holds the key',
+  ERR_CHANNEL_REJECTED: 'has no multifeed with this key',
+  ERR_VERSION_MISMATCH: 'speaks another major version of the protocol',
+  ERR_CLIENT_MISMATCH: 'runs another client',
 }
 
 /** The remote's public key, as a Hyperswarm connection (a NoiseSecretStream) has it. */

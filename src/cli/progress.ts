@@ -20,10 +20,18 @@ const TERMINAL_INTERVAL_MS = 100
 const LINE_INTERVAL_MS = 1000
 
 export function describeProgress(p: Progress): string {
-  const peers = `${p.peers} ${p.peers === 1 ? 'peer' : 'peers'}`
-  if (p.peers === 0) return `${peers}, looking for peers`
-  const state = p.synced ? 'synced' : 'syncing'
-  return `${peers}, feeds ${p.feedsHeld}/${p.feedsAccepted} held, blocks ${p.blocksHeld}/${p.blocksAdvertised} held, ${state}`
+  if (p.peers === 0) return `${countOf(p)}, looking for peers`
+  return `${countOf(p)}, ${holdings(p)}, ${p.synced ? 'synced' : 'syncing'}`
+}
+
+/** "1 peer", "2 peers". */
+export function countOf(p: Progress): string {
+  return `${p.peers} ${p.peers === 1 ? 'peer' : 'peers'}`
+}
+
+/** Feeds held / accepted and blocks held / advertised. */
+export function holdings(p: Progress): string {
+  return `feeds ${p.feedsHeld}/${p.feedsAccepted} held, blocks ${p.blocksHeld}/${p.blocksAdvertised} held`
 }
 
 export class ProgressLine {
@@ -59,11 +67,12 @@ export class ProgressLine {
     }, wait)
   }
 
-  /** Shows what is pending and ends the line on a terminal. */
-  finish(): void {
+  /** Shows `last` (or what is pending) and ends the line on a terminal. */
+  finish(last?: Progress): void {
     if (this.#timer !== null) clearTimeout(this.#timer)
     this.#timer = null
-    if (this.#pending !== null) this.#show(this.#pending)
+    const final = last ?? this.#pending
+    if (final !== null && (this.#shown === null || !same(this.#shown, final))) this.#show(final)
     if (this.#drawn) this.#out.stderr.write('\n')
     this.#drawn = false
   }

@@ -87,7 +87,7 @@ export class Running {
   }
 
   /** Resolves once `check` holds for the output; fails after `timeoutMs` or if the command ends. */
-  async until(what: string, check: (running: this) => boolean, timeoutMs = 30_000): Promise<void> {
+  async until(what: string, check: (running: this) => boolean, timeoutMs = 45_000): Promise<void> {
     let exited = false
     this.finished.then(() => {
       exited = true

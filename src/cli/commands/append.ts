@@ -24,7 +24,7 @@ export async function append(ctx: Context, args: AppendArguments): Promise<void>
   }
   const workspace = await ctx.open({ mode: 'existing' })
   const core = await workspace.multifeed.writer(args.writer)
-  const online = args.seed ? await ctx.online(workspace) : null
+  const online = args.seed ? await ctx.online(workspace, true) : null
   if (args.seed) {
     if (online === null) return // stopped while joining
     // Ctrl-C is how an appending seeder ends: no interruption.

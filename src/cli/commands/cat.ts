@@ -28,7 +28,7 @@ export async function cat(ctx: Context, args: CatArguments): Promise<void> {
     await printStored(ctx, core)
     return
   }
-  const online = await ctx.online(workspace)
+  const online = await ctx.online(workspace, true)
   if (online === null) return
   ctx.runsUntilStopped = true
   const core = mf.feed(key) ?? (await joined(ctx, workspace, key, args.feed))

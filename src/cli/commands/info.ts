@@ -29,7 +29,7 @@ export async function info(ctx: Context, args: InfoArguments): Promise<void> {
   let peers: string[] = []
   let synced = false
   if (args.online) {
-    const online = await ctx.online(workspace)
+    const online = await ctx.online(workspace, false)
     if (online === null) return
     const outcome = await waitForSync(workspace, args.timeout * 1000, ctx.signal)
     if (outcome.state === 'stopped') return

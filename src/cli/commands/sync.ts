@@ -6,7 +6,7 @@
 import type { Context } from '../context.js'
 import { CliError, CliErrorCode } from '../errors.js'
 import { aborted } from '../interrupt.js'
-import { describeProgress, type Progress, ProgressLine } from '../progress.js'
+import { countOf, describeProgress, holdings, type Progress, ProgressLine } from '../progress.js'
 import type { Workspace } from '../workspace.js'
 
 export interface SyncArguments {
@@ -17,7 +17,7 @@ export interface SyncArguments {
 
 export async function sync(ctx: Context, args: SyncArguments): Promise<void> {
   const workspace = await ctx.open({ mode: 'existing' })
-  const online = await ctx.online(workspace)
+  const online = await ctx.online(workspace, !args.once)
   if (online === null) return
   reportJoined(ctx, workspace)
   if (!args.once) {
@@ -34,13 +34,13 @@ export async function sync(ctx: Context, args: SyncArguments): Promise<void> {
     outcome = await waitForSync(workspace, args.timeout * 1000, ctx.signal)
   } finally {
     mf.off('progress', onprogress)
-    line.finish()
+    line.finish(mf.progress())
   }
   if (outcome.state === 'stopped') return
   if (outcome.state === 'timeout') throw syncTimeout(workspace, outcome, args.timeout)
   const progress = mf.progress()
   ctx.out.result({ event: 'synced', ...progress, peerKeys: online.peers() }, [
-    `synced multifeed ${workspace.id}: ${describeProgress(progress)}`,
+    `synced with ${countOf(progress)}: ${holdings(progress)}`,
   ])
 }
 
@@ -63,7 +63,7 @@ export async function seedUntilStopped(ctx: Context, workspace: Workspace): Prom
     await aborted(ctx.signal)
   } finally {
     mf.off('progress', onprogress)
-    line.finish()
+    line.finish(mf.progress())
   }
 }
 
