@@ -138,6 +138,9 @@ export class Cli {
 
   /** Starts `multifeed ...args`; standard input stays open unless `input` is given. */
   start(args: string[], input?: string): Running {
+    if (goesOnline(args) && !args.includes('--bootstrap')) {
+      throw new Error(`multifeed ${args.join(' ')} would use the public DHT: pass --bootstrap`)
+    }
     const child = spawn(process.execPath, [this.main, ...args], {
       cwd: this.cwd,
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -166,6 +169,13 @@ export class Cli {
     for (const running of left) running.child.kill('SIGKILL')
     await Promise.all(left.map((running) => running.finished))
   }
+}
+
+/** Whether the command joins the swarm (tests must give it a local --bootstrap). */
+function goesOnline(args: string[]): boolean {
+  const command = args.find((arg) => !arg.startsWith('-'))
+  if (command === 'seed' || command === 'sync') return !args.includes('--help')
+  return ['--live', '--seed', '--online'].some((flag) => args.includes(flag))
 }
 
 /** JSON lines of an output. */
