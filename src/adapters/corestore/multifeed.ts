@@ -274,6 +274,19 @@ export class Multifeed extends ReadyResource {
   }
 
   /**
+   * Every blocked or removed key, in no particular order: blocked members (which `keys()` also
+   * lists) and keys that never joined alike. Persisted; opens nothing; [] once closed.
+   * @example
+   * ```ts
+   * for (const key of mf.blocked()) await mf.unblock(key)
+   * ```
+   */
+  blocked(): Uint8Array[] {
+    if (this.closing || !this.opened) return []
+    return this.#list!.blocked()
+  }
+
+  /**
    * The feed with this key (32 bytes, hex, or a z-base-32 id such as `core.id`), or null.
    * @example
    * ```ts
