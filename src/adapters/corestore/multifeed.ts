@@ -287,6 +287,23 @@ export class Multifeed extends ReadyResource {
   }
 
   /**
+   * The local writers, by name, in joining order: opens nothing (writer(name) opens one).
+   * @example
+   * ```ts
+   * for (const { name, key } of mf.writers()) console.log(name, b4a.toString(key, 'hex'))
+   * ```
+   */
+  writers(): { name: string; key: Uint8Array }[] {
+    if (this.closing || !this.opened) return []
+    const writers: { name: string; key: Uint8Array }[] = []
+    for (const { key } of this.#collection.members()) {
+      const name = this.#names.get(toHex(key))
+      if (name !== undefined) writers.push({ name, key })
+    }
+    return writers
+  }
+
+  /**
    * The feed with this key (32 bytes, hex, or a z-base-32 id such as `core.id`), or null.
    * @example
    * ```ts
