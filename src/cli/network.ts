@@ -128,8 +128,8 @@ const PEER_FAILURES: Partial<Record<string, string>> = {
 }
 
 /** The remote's public key, as a Hyperswarm connection (a NoiseSecretStream) has it. */
-function remoteKeyOf(channel: { stream: object }): string | null {
-  const key = (channel.stream as { remotePublicKey?: Uint8Array | null }).remotePublicKey
+function remoteKeyOf(channel: { stream: { remotePublicKey?: Uint8Array | null } }): string | null {
+  const key = channel.stream.remotePublicKey
   return key ? HypercoreId.encode(key) : null
 }
 

@@ -77,14 +77,15 @@ export class Workspace {
       const { key, writeKey } = await keyFor(layout, out, opts)
       store = new Corestore(layout.coreDir)
       multifeed = new Multifeed(store, key === null ? {} : { key })
+      // Storage failing under the command: reported as any other failure (exit 1), not a crash.
+      multifeed.on('error', (err) => out.warn(err.code, `storage: ${err.message}`))
+      await multifeed.ready()
       const names = new Map<string, string>()
       if (opts.names) {
-        // Fires for every stored feed while loading, with its writer name.
-        multifeed.on('feed', (core, info) => {
-          if (info.name !== null) names.set(Buffer.from(core.key).toString('hex'), info.name)
-        })
+        for (const { name, key } of multifeed.writers()) {
+          names.set(Buffer.from(key).toString('hex'), name)
+        }
       }
-      await multifeed.ready()
       if (writeKey) {
         // The key first: a record without a key file reads as "key file missing", not as empty.
         await writeKeyFile(layout, multifeed.key)

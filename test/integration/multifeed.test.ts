@@ -178,6 +178,10 @@ describe('Multifeed', () => {
     await reopened.ready()
     expect(keysOf(reopened)).toEqual([hex(keep.key), hex(blocked.key)])
     expect(reopened.blocked().map(hex).sort()).toEqual(blockList)
+    // The local writers by name, without opening anything (b's writers are remote here).
+    expect(reopened.writers().map(({ name, key }) => [name, hex(key)])).toEqual([
+      ['keep', hex(keep.key)],
+    ])
     await reopened.unblock(never)
     expect(reopened.blocked().map(hex).sort()).toEqual([hex(blocked.key), hex(removed.key)].sort())
     expect(b4a.toString(await reopened.feed(keep.key)!.get(0))).toBe('kept')
