@@ -3,6 +3,7 @@
  * or a local failure (misuse or a closed multifeed). Always carries `code`.
  */
 import type { ErrorCodeName, UNKNOWN_REMOTE_ERROR } from '../errors.js'
+import type { MembershipErrorCodeName } from '../state/membership/errors.js'
 import type { FailAction } from '../state/types.js'
 
 /** Codes raised locally by the adapters (not sent on the wire). */
@@ -26,6 +27,18 @@ export const LocalErrorCode = {
   ERR_COLLECTION_FULL: 'ERR_COLLECTION_FULL',
   /** A bug or a throwing event listener interrupted the channel. */
   ERR_INTERNAL: 'ERR_INTERNAL',
+  /** Not an invitation of a closed multifeed (mf.invitation, or { multifeedKey, founder }). */
+  ERR_INVALID_INVITATION: 'ERR_INVALID_INVITATION',
+  /** A membership call on an open multifeed: only a closed multifeed has members and admins. */
+  ERR_NOT_CLOSED: 'ERR_NOT_CLOSED',
+  /** authorize() or deauthorize() by a peer that is not an admin of the closed multifeed. */
+  ERR_NOT_ADMIN: 'ERR_NOT_ADMIN',
+  /** A new closed multifeed knows its discovery key once ready(): await it before attaching. */
+  ERR_NOT_READY: 'ERR_NOT_READY',
+  /** requestAuthorization(): a peer answered no, and no other peer was left to answer. */
+  ERR_AUTH_DENIED: 'ERR_AUTH_DENIED',
+  /** requestAuthorization(): no peer added the feed before the timeout. */
+  ERR_AUTH_TIMEOUT: 'ERR_AUTH_TIMEOUT',
 } as const
 /** Name of a {@link LocalErrorCode}. */
 export type LocalErrorCodeName = keyof typeof LocalErrorCode
@@ -39,7 +52,11 @@ export interface ProtocolVersion {
 }
 
 /** Every `code` a MultifeedError can carry. */
-export type MultifeedErrorCode = ErrorCodeName | typeof UNKNOWN_REMOTE_ERROR | LocalErrorCodeName
+export type MultifeedErrorCode =
+  | ErrorCodeName
+  | typeof UNKNOWN_REMOTE_ERROR
+  | LocalErrorCodeName
+  | MembershipErrorCodeName
 
 /** Extra fields of a MultifeedError (the details of a session failure). */
 export interface MultifeedErrorDetails {

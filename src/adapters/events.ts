@@ -8,6 +8,7 @@ import type NoiseSecretStream from '@hyperswarm/secret-stream'
 import type Hypercore from 'hypercore'
 import type { PeerInfo } from 'hyperswarm'
 import type { Key } from '../codec/messages.js'
+import type { MembershipChange } from '../state/membership/state.js'
 import type { SyncProgress } from '../state/types.js'
 import type { FeedInfo } from './corestore/multifeed.js'
 import type { MultifeedError } from './errors.js'
@@ -28,6 +29,12 @@ export interface MultifeedEvents {
   progress: (progress: SyncProgress & { peers: number }) => void
   /** A channel failed (the code says why); only that channel closed. */
   'session-error': (err: MultifeedError, channel: MultifeedChannel) => void
+  /**
+   * Closed multifeeds: the membership changed (an operation signed here or received from any
+   * peer): each writer whose status changed (member, or removed with its cut; a feed no longer
+   * added is removed with cut 0), then each key that became or stopped being an admin.
+   */
+  membership: (changes: MembershipChange[]) => void
   /** A remote feed could not be opened (the store failed); the channel goes on. */
   warning: (err: unknown) => void
   /** ready() finished. */

@@ -27,6 +27,20 @@ export {
 } from './crypto.js'
 export { MembershipError, MembershipErrorCode, type MembershipErrorCodeName } from './errors.js'
 export {
+  decodeJoinRequest,
+  decodeJoinResponse,
+  encodeJoinRequest,
+  encodeJoinResponse,
+  JoinAnswer,
+  type JoinAnswerName,
+  type JoinMessageLimits,
+  type JoinRequest,
+  type JoinResponse,
+  joinAnswerName,
+  signJoinProof,
+  verifyJoinProof,
+} from './join.js'
+export {
   compareBytes,
   type DecodedOperation,
   decodeOperation,
@@ -51,6 +65,7 @@ export {
   DEFAULT_KNOWN,
   decodeHave,
   decodeOperationsMessage,
+  decodeWant,
   encodeHave,
   encodeOperationsMessages,
   encodeWant,
