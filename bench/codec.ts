@@ -6,7 +6,9 @@
 import c from 'compact-encoding'
 import {
   decodeMessage,
+  EntryBlock,
   encodeMessage,
+  KeyBlock,
   type Manifest,
   MessageType,
   type Request,
@@ -62,9 +64,9 @@ export async function run(): Promise<BenchSection> {
   const manifest: Manifest = {
     type: 'manifest',
     more: false,
-    entries: keys.map((key, i) => ({ key, length: i % 200, data: null })),
+    entries: EntryBlock.from(keys.map((key, i) => ({ key, length: i % 200, data: null }))),
   }
-  const request: Request = { type: 'request', keys }
+  const request: Request = { type: 'request', keys: KeyBlock.from(keys) }
 
   const subjects: Subject[] = [
     { name: 'c.array(c.fixed32)', roundTrip: () => c.decode(keyArray, c.encode(keyArray, keys)) },

@@ -107,7 +107,7 @@ async function victim(dir: string, feeds: number, keyHex: string): Promise<void>
   await step('keyless', () =>
     medianVisit(() => {
       const stream = multifeed!.replicate(false)
-      stream.on('multifeed-error', noop) // ERR_CHANNEL_REJECTED: the remote has no such multifeed
+      stream.on('session-error', noop) // ERR_CHANNEL_REJECTED: the remote has no such multifeed
       return stream
     }),
   )

@@ -17,6 +17,7 @@ import {
   encodeMessage,
   MessageType,
 } from '../src/codec/index.js'
+import type { KeyBlock } from '../src/codec/key-block.js'
 import type { ChannelMessage, Handshake, ManifestEntry } from '../src/codec/messages.js'
 import { createSession, type Session } from '../src/state/index.js'
 import type { LocalFeed, SessionAction, SessionEvent } from '../src/state/types.js'
@@ -175,7 +176,7 @@ function concat(parts: Uint8Array[]): Uint8Array {
 
 const MESSAGE_NAMES = ['Manifest', 'Request', 'Replicate', 'Close']
 
-function keyList(keys: Uint8Array[]): string {
+function keyList(keys: KeyBlock): string {
   return `[${keys.map((k) => FEED_NAMES.get(hex(k)) ?? hex(k)).join(', ')}]`
 }
 
@@ -357,6 +358,8 @@ const baseOpen = {
   now: 0,
   client: 'multifeed',
   blocked: [],
+  // The example is a 1.0 exchange (minor 0): 1.1 changes only the minor for an open multifeed.
+  minor: 0,
 } as const
 
 handle(

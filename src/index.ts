@@ -7,7 +7,6 @@
 
 export * from './adapters/corestore/index.js'
 export * from './adapters/drain.js'
-export * from './adapters/errors.js'
 export type * from './adapters/events.js'
 export * from './adapters/networker.js'
 export * from './adapters/protomux-channel.js'

@@ -52,6 +52,18 @@ export async function settled(channels: Iterable<Channel>): Promise<void> {
   await Promise.all(closing)
 }
 
+/**
+ * True when no protomux channel is open on the stream: no multifeed's, no Hypercore's. (protomux's
+ * isIdle() is not used: it stays false after a channel the remote never answered was closed,
+ * since protomux keeps that channel's id until the remote acknowledges, which a silent peer never
+ * does.)
+ * @internal
+ */
+export function carriesNothing(stream: NoiseStream): boolean {
+  for (const _channel of Protomux.from(stream as never)) return false
+  return true
+}
+
 /** Resolves when the stream has emitted 'close' (at once if it already did). */
 function closeOf(stream: NoiseStream): Promise<void> {
   // streamx sets `destroyed` right before it emits 'close'.

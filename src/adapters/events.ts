@@ -1,21 +1,35 @@
 /**
- * The events of Multifeed, MultifeedChannel and Networker, with their listener signatures. The
- * classes' `on`, `once` and `off` are typed by these maps (declaration merging below), so a
- * listener gets typed arguments and a misspelt event name does not compile.
+ * The events of Multifeed, MultifeedChannel, Networker and the streams replicate() returns, with
+ * their listener signatures. The classes' `on`, `once` and `off` are typed by these maps
+ * (declaration merging below), so a listener gets typed arguments and a misspelt event name does
+ * not compile.
+ *
+ * One event per kind of failure, everywhere:
+ * - 'session-error' (err): a channel failed; only that channel closed. A session error of spec
+ *   10.3 raised by either side, ERR_CHANNEL_REJECTED, ERR_ALREADY_ATTACHED or ERR_INTERNAL. On the
+ *   channel, its multifeed, the stream of replicate() and the Networker. Whatever a remote does
+ *   ends here, never in 'error'.
+ * - 'error' (err): only on a Multifeed, only ERR_STORAGE: its storage failed and no caller awaits
+ *   the failed operation (a feed did not open, the feed list was not written). As with any Node
+ *   'error', a missing listener ends the process: a multifeed whose disk fails should not go on
+ *   silently. The multifeed stays open; close it, or let a retry of the operation tell.
+ * - 'warning' (err): ERR_INTERNAL caught where no channel could be closed; nothing stopped.
+ * Errors thrown or rejected to a caller are not emitted. Every emitted failure is logged once
+ * (`DEBUG=multifeed:*`).
  * @module
  */
 import type NoiseSecretStream from '@hyperswarm/secret-stream'
 import type Hypercore from 'hypercore'
 import type { PeerInfo } from 'hyperswarm'
 import type { Key } from '../codec/messages.js'
+import type { MultifeedError } from '../errors.js'
 import type { MembershipChange } from '../state/membership/state.js'
 import type { SyncProgress } from '../state/types.js'
 import type { FeedInfo } from './corestore/multifeed.js'
-import type { MultifeedError } from './errors.js'
 import type { NetworkedMultifeed } from './networker.js'
 import type { MultifeedChannel, RemoteHandshake } from './protomux-channel.js'
 
-/** Events of a {@link Multifeed}. It never emits 'error'. */
+/** Events of a {@link Multifeed}. 'error' is only ERR_STORAGE (see the module comment). */
 export interface MultifeedEvents {
   /** A feed joined the collection: a new writer, a remote feed, or a persisted one on load. */
   feed: (core: Hypercore, info: FeedInfo) => void
@@ -27,7 +41,10 @@ export interface MultifeedEvents {
   synced: (channel: MultifeedChannel) => void
   /** Progress over every peer moved (at most once per turn of the event loop). */
   progress: (progress: SyncProgress & { peers: number }) => void
-  /** A channel failed (the code says why); only that channel closed. */
+  /**
+   * A channel failed (`err.code` says why, `err.fault` whose fault); only that channel closed.
+   * Every failure of every channel of the multifeed, ERR_CHANNEL_REJECTED included.
+   */
   'session-error': (err: MultifeedError, channel: MultifeedChannel) => void
   /**
    * Closed multifeeds: the membership changed (an operation signed here or received from any
@@ -35,8 +52,14 @@ export interface MultifeedEvents {
    * added is removed with cut 0), then each key that became or stopped being an admin.
    */
   membership: (changes: MembershipChange[]) => void
-  /** A remote feed could not be opened (the store failed); the channel goes on. */
-  warning: (err: unknown) => void
+  /**
+   * The storage failed with no caller to reject (ERR_STORAGE, `err.cause` the store's error): a
+   * feed could not be opened, or the feed list could not be written. Unhandled, it ends the
+   * process, as Node's 'error' does. Never caused by a remote's behaviour.
+   */
+  error: (err: MultifeedError<'ERR_STORAGE'>) => void
+  /** A bug caught where it could close no channel (ERR_INTERNAL); nothing stopped. */
+  warning: (err: MultifeedError<'ERR_INTERNAL'>) => void
   /** ready() finished. */
   ready: () => void
   /** close() finished. */
@@ -53,7 +76,7 @@ export interface MultifeedChannelEvents {
   synced: () => void
   /** This connection's progress moved (at most once per turn of the event loop). */
   progress: (progress: SyncProgress) => void
-  /** The channel failed (the code says why); 'close' follows. */
+  /** The channel failed (`err.code` says why, `err.fault` whose fault); 'close' follows. */
   'session-error': (err: MultifeedError) => void
   /** The channel closed (`closedBy` and `error` say how). */
   close: () => void
@@ -78,8 +101,24 @@ export interface NetworkerEvents {
     multifeed: NetworkedMultifeed,
     conn: SwarmConnection,
   ) => void
-  /** A multifeed refused a channel for a reason other than being closed. */
-  warning: (err: unknown) => void
+  /** Attaching a multifeed to a connection failed for a reason other than its closing (a bug). */
+  warning: (err: MultifeedError<'ERR_INTERNAL'>) => void
+}
+
+/**
+ * Events a stream of `mf.replicate()` carries besides its own (as multifeed 6's stream did): the
+ * events of the multifeed's channel on it.
+ */
+export interface ReplicationStreamEvents {
+  /** The remote's offer is settled: each feed is in the collection or declined. */
+  'remote-feeds': (keys: Key[]) => void
+  /** Every accepted feed is held at the length the remote advertised. */
+  synced: () => void
+  /**
+   * The multifeed's channel on the stream failed (a session error, or ERR_CHANNEL_REJECTED). A
+   * stream replicate(true/false) made is destroyed then, unless something else runs on it.
+   */
+  'session-error': (err: MultifeedError) => void
 }
 
 declare module './corestore/multifeed.js' {

@@ -1,7 +1,9 @@
 /**
  * Debug logging through the `debug` package: `DEBUG=multifeed:*` prints everything, or one area:
- * multifeed:store (feeds joining, block, remove), multifeed:channel (channels opening, closing
- * and failing), multifeed:swarm (connections). Disabled loggers cost one call and a flag check.
+ * multifeed:store (feeds joining, block, remove, storage failures), multifeed:channel (channels
+ * opening, closing and failing), multifeed:swarm (connections and their failures). Every failure
+ * that is emitted is logged once, where it happens. Disabled loggers cost one call and a flag
+ * check.
  *
  * Keys are logged with `%k`, as their z-base-32 id (like `core.id`), encoded only when the
  * logger is enabled. Never log a multifeed key: it is the secret. Its `discoveryKey` is safe.
@@ -19,7 +21,7 @@ export type Log = ((format: string, ...args: unknown[]) => void) & { readonly en
 createDebug.formatters['k'] = (value: unknown) =>
   value instanceof Uint8Array && value.byteLength === 32 ? HypercoreId.encode(value) : String(value)
 
-/** Feeds joining the collection, block, remove. */
+/** Feeds joining the collection, block, remove; storage failures and bugs caught (ERR_INTERNAL). */
 export const logStore: Log = createDebug('multifeed:store')
 /** Channels opening, closing and failing. */
 export const logChannel: Log = createDebug('multifeed:channel')

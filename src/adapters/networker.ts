@@ -13,6 +13,7 @@ import DHT from 'hyperdht'
 import Hyperswarm, { type PeerDiscovery, type PeerInfo } from 'hyperswarm'
 import Protomux from 'protomux'
 import { PROTOMUX_PROTOCOL } from '../codec/constants.js'
+import { MultifeedError } from '../errors.js'
 import { toHex } from '../state/hex.js'
 import {
   DEFAULT_IDLE_GRACE,
@@ -20,8 +21,7 @@ import {
   type IdleConnectionsAction,
   type IdleConnectionsEvent,
 } from '../state/idle-connections.js'
-import { drainConnection, settled } from './drain.js'
-import { LocalErrorCode, MultifeedError } from './errors.js'
+import { carriesNothing, drainConnection, settled } from './drain.js'
 import { logSwarm } from './log.js'
 
 type KeyPair = { publicKey: Uint8Array; secretKey: Uint8Array }
@@ -158,8 +158,7 @@ export class Networker extends EventEmitter {
     super()
     const grace = opts.closeIdleAfter ?? DEFAULT_IDLE_GRACE
     if (typeof grace !== 'number' || !Number.isFinite(grace) || grace < 0) {
-      throw new MultifeedError(
-        LocalErrorCode.ERR_INVALID_ARGUMENT,
+      throw MultifeedError.INVALID_ARGUMENT(
         'closeIdleAfter must be a non-negative finite number of milliseconds',
       )
     }
@@ -292,8 +291,11 @@ export class Networker extends EventEmitter {
   }
 
   private readonly onconnection = (conn: NoiseConnection, info: PeerInfo): void => {
-    // A connection can error when the remote goes away; 'close' follows and cleans up.
-    conn.on('error', noop)
+    // A connection can error when the remote goes away; 'close' follows and cleans up. Logged
+    // only: the network failing one connection is not the application's to handle.
+    conn.on('error', (err: Error) =>
+      logSwarm('connection to %k failed: %s', info.publicKey, err.message),
+    )
     try {
       this.store.replicate(conn)
     } catch {
@@ -323,7 +325,10 @@ export class Networker extends EventEmitter {
     } catch (err) {
       // Closed or closing without leave(): nothing left to replicate. Anything else is a bug,
       // but throwing here would take down the swarm's event (or, via protomux, the stream).
-      if ((err as { code?: unknown }).code !== LocalErrorCode.ERR_CLOSED) this.emit('warning', err)
+      if ((err as { code?: unknown }).code === 'ERR_CLOSED') return
+      const error = MultifeedError.INTERNAL(err)
+      logSwarm('attaching a multifeed failed: %s', error.message)
+      this.emit('warning', error)
       return
     }
     // Usually tracked already by the 'channel' event; attach() may also return an existing one.
@@ -370,7 +375,7 @@ export class Networker extends EventEmitter {
     }
     const link = this.linksById.get(action.conn)
     if (link === undefined || link.closing !== null) return
-    if (!carriesNothing(link.conn)) {
+    if (!carriesNothing(link.conn as never)) {
       // Another protocol (a Hypercore replicated for another purpose) still uses it.
       this.input({ type: 'connection-busy', conn: link.id, now: now() })
       return
@@ -408,7 +413,9 @@ export class Networker extends EventEmitter {
     // A macrotask later: the first round's refresh is then no longer the current one.
     await new Promise((resolve) => setImmediate(resolve))
     if (this.destroyed || this.joined.get(id) !== entry) return
-    await entry.discovery.refresh().catch(noop)
+    await entry.discovery
+      .refresh()
+      .catch((err: Error) => logSwarm('second discovery round failed: %s', err.message))
   }
 
   /** Keeps `work` until it settles, for destroy() to wait on. */
@@ -418,18 +425,8 @@ export class Networker extends EventEmitter {
   }
 
   private assertOpen(): void {
-    if (this.destroyed) throw new MultifeedError(LocalErrorCode.ERR_CLOSED, 'networker destroyed')
+    if (this.destroyed) throw MultifeedError.CLOSED('networker destroyed')
   }
-}
-
-/**
- * True when no protomux channel is open on the connection. (protomux's isIdle() is not used: it
- * stays false after a channel the remote never answered was closed, since protomux keeps that
- * channel's id until the remote acknowledges, which a silent peer never does.)
- */
-function carriesNothing(conn: NoiseConnection): boolean {
-  for (const _channel of Protomux.from(conn)) return false
-  return true
 }
 
 function assertMultifeed(multifeed: NetworkedMultifeed): void {
@@ -438,8 +435,7 @@ function assertMultifeed(multifeed: NetworkedMultifeed): void {
     multifeed.discoveryKey instanceof Uint8Array &&
     multifeed.discoveryKey.byteLength === 32
   if (!ok) {
-    throw new MultifeedError(
-      LocalErrorCode.ERR_INVALID_ARGUMENT,
+    throw MultifeedError.INVALID_ARGUMENT(
       'expected a Multifeed (an object with a 32-byte discoveryKey and attach())',
     )
   }

@@ -14,9 +14,9 @@ import { encodeMessage, messageTypeOf } from '../codec/channel-message.js'
 import { type Limits, MessageType, PROTOMUX_PROTOCOL } from '../codec/constants.js'
 import { encodeHandshake } from '../codec/handshake.js'
 import type { ChannelMessage, Handshake, Key } from '../codec/messages.js'
+import { MultifeedError } from '../errors.js'
 import type { ConnectionId } from '../state/collection-types.js'
 import type { ExtensionMessage, SyncProgress } from '../state/types.js'
-import { LocalErrorCode, MultifeedError } from './errors.js'
 import { logChannel } from './log.js'
 
 /** A Noise stream as protomux and the capability need it (@hyperswarm/secret-stream). */
@@ -59,8 +59,7 @@ export function noiseStreamOf(stream: NoiseCarrier): NoiseStream {
     typeof noise.opened?.then !== 'function' ||
     typeof noise.isInitiator !== 'boolean'
   ) {
-    throw new MultifeedError(
-      LocalErrorCode.ERR_INVALID_ARGUMENT,
+    throw MultifeedError.INVALID_ARGUMENT(
       'expected a Noise stream (@hyperswarm/secret-stream) or a Corestore replication stream',
     )
   }
@@ -93,6 +92,8 @@ export interface ChannelOwner {
   channelClosed(channel: MultifeedChannel, rejected: boolean): void
   /** The user closes the channel. */
   disconnect(channel: MultifeedChannel): void
+  /** The channel failed (it emitted 'session-error'): the owner reports it too. */
+  channelFailed(channel: MultifeedChannel, error: MultifeedError): void
   /** The channel's session's progress, or null once it ended. */
   progressOf(channel: MultifeedChannel): SyncProgress | null
 }
@@ -129,7 +130,8 @@ const MESSAGE_COUNT = Object.keys(MessageType).length + 5
 /**
  * The multifeed channel on one stream. Events: see {@link MultifeedChannelEvents} ('handshake',
  * 'remote-feeds', 'synced', 'session-error', then 'close'). It never emits 'error' and never
- * destroys the stream: a failure closes only this channel. Made by `mf.attach(stream)` or
+ * destroys the stream: a failure closes only this channel (the multifeed then ends a stream that
+ * `replicate(true/false)` made, if nothing else runs on it). Made by `mf.attach(stream)` or
  * `mf.replicate(...)`.
  * @example
  * ```ts
@@ -203,7 +205,7 @@ export class MultifeedChannel extends EventEmitter {
         ([opened]) => (opened ? this.#create() : this.#lost(false)),
         () => this.#lost(false),
       )
-      .catch((err) => this.fail(internal(err)))
+      .catch((err) => this.fail(MultifeedError.INTERNAL(err)))
   }
 
   /**
@@ -266,12 +268,16 @@ export class MultifeedChannel extends EventEmitter {
     this.emit('synced')
   }
 
-  /** @internal The session failed (its Close, if any, was sent). */
+  /**
+   * @internal The session failed (its Close, if any, was sent): logged, then 'session-error' here
+   * and on the owner. 'close' follows.
+   */
   fail(error: MultifeedError): void {
     if (this.closed || this.error !== null) return
     this.error = error
-    logChannel('%k failed: %s', this.#owner.discoveryKey, error.message)
+    logChannel('%k failed (%s fault): %s', this.#owner.discoveryKey, error.fault, error.message)
     this.emit('session-error', error)
+    this.#owner.channelFailed(this, error)
   }
 
   /** @internal The session ended: close the protomux channel and stop listening. */
@@ -322,12 +328,7 @@ export class MultifeedChannel extends EventEmitter {
     if (channel === null) {
       // The stream is gone, or this multifeed already has a channel on it.
       if (this.mux.opened(this.#protocolId())) {
-        this.fail(
-          new MultifeedError(
-            LocalErrorCode.ERR_ALREADY_ATTACHED,
-            'multifeed already on this stream',
-          ),
-        )
+        this.fail(MultifeedError.ALREADY_ATTACHED())
       }
       this.#lost(false)
       return
@@ -378,8 +379,4 @@ function watchClose(stream: NoiseStream, onclose: () => void): void {
 
 function unwatchClose(stream: NoiseStream, onclose: () => void): void {
   closeWatchers.get(stream)?.delete(onclose)
-}
-
-function internal(cause: unknown): MultifeedError {
-  return new MultifeedError(LocalErrorCode.ERR_INTERNAL, String(cause), { cause })
 }

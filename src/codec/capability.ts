@@ -6,7 +6,7 @@
 import b4a from 'b4a'
 import crypto from 'hypercore-crypto'
 import sodium from 'sodium-universal'
-import { CodecUsageError, CodecUsageErrorCode } from './usage-error.js'
+import { MultifeedError } from '../errors.js'
 
 export type Role = 'initiator' | 'responder'
 
@@ -31,10 +31,7 @@ export function capabilityNamespace(): [Uint8Array, Uint8Array] {
 function assertBytes(value: unknown, min: number, max: number, name: string): Uint8Array {
   if (!(value instanceof Uint8Array) || value.byteLength < min || value.byteLength > max) {
     const size = min === max ? `${min}` : `${min}..${max}`
-    throw new CodecUsageError(
-      CodecUsageErrorCode.INVALID_KEY,
-      `${name} must be a Uint8Array of ${size} bytes`,
-    )
+    throw MultifeedError.INVALID_KEY(`${name} must be a Uint8Array of ${size} bytes`)
   }
   return value
 }
@@ -65,8 +62,7 @@ export function capability(
     'handshake hash',
   )
   if (role !== 'initiator' && role !== 'responder') {
-    throw new CodecUsageError(
-      CodecUsageErrorCode.INVALID_ARGUMENT,
+    throw MultifeedError.INVALID_ARGUMENT(
       `role must be 'initiator' or 'responder', got ${String(role)}`,
     )
   }

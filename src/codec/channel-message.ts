@@ -98,7 +98,7 @@ export function encodingLength(message: ChannelMessage, overrides?: Partial<Limi
 
 /**
  * Encodes a message body (without its type number, which the transport carries).
- * Throws CodecUsageError ERR_INVALID_MESSAGE for an invalid message or one over a limit,
+ * Throws ERR_INVALID_MESSAGE for an invalid message or one over a limit,
  * so the bytes it returns always decode.
  */
 export function encodeMessage(message: ChannelMessage, overrides?: Partial<Limits>): Uint8Array {
@@ -130,7 +130,8 @@ export function encodeMessage(message: ChannelMessage, overrides?: Partial<Limit
  * Returns null for a type number this version does not define: a receiver MUST ignore
  * unknown message types (a newer minor may add them), so that is not an error.
  * Otherwise returns the message or throws a DecodeError (never anything else for bad bytes;
- * CodecUsageError only for invalid `limits` or a non-Uint8Array argument).
+ * ERR_INVALID_LIMITS or ERR_INVALID_ARGUMENT only for invalid `limits` or a non-Uint8Array
+ * argument).
  * Keys and data in the result are views into one private copy of `bytes`.
  */
 export function decodeMessage(

@@ -1,9 +1,9 @@
 /** Types 1 Request and 2 Replicate share one body: reserved flags, then an array of keys. */
 import c from 'compact-encoding'
 import type { Limits } from './constants.js'
-import type { Key, Replicate, Request } from './messages.js'
+import { KeyBlock } from './key-block.js'
+import type { Replicate, Request } from './messages.js'
 import {
-  assertKey,
   checkMessageSize,
   checkNoTrailingBytes,
   type DecodeState,
@@ -23,41 +23,36 @@ export function preencodeKeys(
   m: Request | Replicate,
   limits: Readonly<Limits>,
 ): void {
-  const keys = m.keys
-  if (!Array.isArray(keys)) throw invalidMessage(`${m.type} keys must be an array`)
-  if (keys.length > limits.maxEntriesPerMessage) {
-    throw invalidMessage(`${m.type} has ${keys.length} keys, limit ${limits.maxEntriesPerMessage}`)
+  // Checked by shape, not instanceof, so a block from another copy of this package works.
+  const bytes = (m.keys as Partial<KeyBlock> | null)?.bytes
+  if (!(bytes instanceof Uint8Array) || bytes.byteLength % KEY_BYTES !== 0) {
+    throw invalidMessage(`${m.type} keys must be a KeyBlock`)
   }
-  for (let i = 0; i < keys.length; i++) assertKey(keys[i], `${m.type} key`)
+  const count = bytes.byteLength / KEY_BYTES
+  if (count > limits.maxEntriesPerMessage) {
+    throw invalidMessage(`${m.type} has ${count} keys, limit ${limits.maxEntriesPerMessage}`)
+  }
   state.end += 1 // flags (always 0)
-  c.uint.preencode(state, keys.length)
-  state.end += keys.length * KEY_BYTES
+  c.uint.preencode(state, count)
+  state.end += bytes.byteLength
 }
 
 export function encodeKeysFields(state: EncodeState, m: Request | Replicate): void {
   const buf = state.buffer!
   buf[state.start++] = 0
-  const keys = m.keys
-  c.uint.encode(state, keys.length)
-  for (let i = 0; i < keys.length; i++) {
-    buf.set(keys[i]!, state.start)
-    state.start += KEY_BYTES
-  }
+  const { bytes } = m.keys
+  c.uint.encode(state, bytes.byteLength / KEY_BYTES)
+  buf.set(bytes, state.start)
+  state.start += bytes.byteLength
 }
 
 export function decodeKeysFields<T extends 'request' | 'replicate'>(
   state: DecodeState,
   type: T,
   limits: Readonly<Limits>,
-): { type: T; keys: Key[] } {
+): { type: T; keys: KeyBlock } {
   const { offset, count } = readKeyRun(state, type, limits)
-  const arrayBuffer = state.buffer.buffer
-  const base = state.buffer.byteOffset + offset
-  const keys: Key[] = new Array(count)
-  for (let i = 0; i < count; i++) {
-    keys[i] = new Uint8Array(arrayBuffer, base + i * KEY_BYTES, KEY_BYTES)
-  }
-  return { type, keys }
+  return { type, keys: new KeyBlock(state.buffer.subarray(offset, offset + count * KEY_BYTES)) }
 }
 
 /** Reads flags and count, checks that the keys are all there, and skips over them. */

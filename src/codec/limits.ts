@@ -1,5 +1,5 @@
+import { MultifeedError } from '../errors.js'
 import { DEFAULT_LIMITS, type Limits } from './constants.js'
-import { CodecUsageError, CodecUsageErrorCode } from './usage-error.js'
 
 /** Objects this function returned: frozen, so they can be passed back in without re-checking. */
 const resolved = new WeakSet<object>([DEFAULT_LIMITS])
@@ -17,12 +17,11 @@ export function resolveLimits(overrides?: Partial<Limits>): Readonly<Limits> {
     const value = overrides[name]
     if (value === undefined) continue
     if (!(name in DEFAULT_LIMITS)) {
-      throw new CodecUsageError(CodecUsageErrorCode.INVALID_LIMITS, `unknown limit ${name}`)
+      throw MultifeedError.INVALID_LIMITS(`unknown limit ${name}`)
     }
     // A NaN or negative limit would silently disable the check it configures.
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-      throw new CodecUsageError(
-        CodecUsageErrorCode.INVALID_LIMITS,
+      throw MultifeedError.INVALID_LIMITS(
         `limit ${name} must be a non-negative safe integer, got ${String(value)}`,
       )
     }

@@ -1,6 +1,8 @@
 /** Type 0 Manifest: an offer of feeds (spec: Manifest). */
 import c from 'compact-encoding'
 import { EntryFlags, type Limits } from './constants.js'
+import { EntryBlock } from './entry-block.js'
+import { KeyBlock } from './key-block.js'
 import { resolveLimits } from './limits.js'
 import type { Manifest, ManifestEntry } from './messages.js'
 import {
@@ -8,11 +10,12 @@ import {
   assertBytes,
   assertKey,
   assertUint,
-  beginDecode,
   bytesField,
+  checkMessageSize,
   checkNoTrailingBytes,
   type DecodeState,
   type EncodeState,
+  KEY_BYTES,
   readBool,
   readBytes,
   readCount,
@@ -25,18 +28,39 @@ import { invalidMessage } from './usage-error.js'
 
 export function preencodeManifest(state: EncodeState, m: Manifest, limits: Readonly<Limits>): void {
   assertBoolean(m.more, 'manifest more')
-  const entries = m.entries
-  if (!Array.isArray(entries)) throw invalidMessage('manifest entries must be an array')
-  if (entries.length > limits.maxEntriesPerMessage) {
-    throw invalidMessage(
-      `manifest has ${entries.length} entries, limit ${limits.maxEntriesPerMessage}`,
-    )
+  const { count, keys, lengths, data } = entryColumns(m.entries)
+  if (count > limits.maxEntriesPerMessage) {
+    throw invalidMessage(`manifest has ${count} entries, limit ${limits.maxEntriesPerMessage}`)
   }
   state.end += 1 // more
-  c.uint.preencode(state, entries.length)
-  for (let i = 0; i < entries.length; i++) {
-    state.end += entryEncodingLength(entries[i]!, limits)
+  c.uint.preencode(state, count)
+  // Keys need no check: the block's shape makes each one 32 bytes.
+  state.end += keys.byteLength
+  for (let i = 0; i < count; i++) {
+    state.end += entryFieldsLength(lengths[i]!, data === null ? null : data[i]!, limits)
   }
+}
+
+/** The columns of an EntryBlock, checked by shape (a block from another copy of this package works). */
+function entryColumns(entries: EntryBlock): {
+  count: number
+  keys: Uint8Array
+  lengths: Float64Array
+  data: readonly (Uint8Array | null)[] | null
+} {
+  const block = entries as Partial<EntryBlock> | null
+  const keys = block?.keys?.bytes
+  const lengths = block?.lengths
+  const data = block?.data ?? null
+  if (
+    !(keys instanceof Uint8Array) ||
+    !(lengths instanceof Float64Array) ||
+    keys.byteLength !== lengths.length * KEY_BYTES ||
+    (data !== null && (!Array.isArray(data) || data.length !== lengths.length))
+  ) {
+    throw invalidMessage('manifest entries must be an EntryBlock')
+  }
+  return { count: lengths.length, keys, lengths, data }
 }
 
 /**
@@ -48,20 +72,25 @@ export function manifestEntryEncodingLength(
   entry: ManifestEntry,
   overrides?: Partial<Limits>,
 ): number {
-  return entryEncodingLength(entry, resolveLimits(overrides))
-}
-
-function entryEncodingLength(entry: ManifestEntry, limits: Readonly<Limits>): number {
   if (entry === null || typeof entry !== 'object') {
     throw invalidMessage('manifest entry must be an object')
   }
   assertKey(entry.key, 'manifest entry key')
-  assertUint(entry.length, 'manifest entry length')
-  // flags (always 1 byte: bit 0 only) + key + length
-  let bytes = 1 + 32 + uintEncodingLength(entry.length)
-  if (entry.data !== null) {
-    assertBytes(entry.data, limits.maxEntryDataBytes, 'manifest entry data')
-    bytes += uintEncodingLength(entry.data.byteLength) + entry.data.byteLength
+  return KEY_BYTES + entryFieldsLength(entry.length, entry.data, resolveLimits(overrides))
+}
+
+/** Encoded bytes of an entry's fields but its key (validating them). */
+function entryFieldsLength(
+  length: number,
+  data: Uint8Array | null,
+  limits: Readonly<Limits>,
+): number {
+  assertUint(length, 'manifest entry length')
+  // flags (always 1 byte: bit 0 only) + length
+  let bytes = 1 + uintEncodingLength(length)
+  if (data !== null) {
+    assertBytes(data, limits.maxEntryDataBytes, 'manifest entry data')
+    bytes += uintEncodingLength(data.byteLength) + data.byteLength
   }
   return bytes
 }
@@ -69,32 +98,40 @@ function entryEncodingLength(entry: ManifestEntry, limits: Readonly<Limits>): nu
 export function encodeManifestFields(state: EncodeState, m: Manifest): void {
   const buf = state.buffer!
   buf[state.start++] = m.more ? 1 : 0
-  const entries = m.entries
-  c.uint.encode(state, entries.length)
-  for (let i = 0; i < entries.length; i++) {
-    const entry = entries[i]!
-    buf[state.start++] = entry.data === null ? 0 : EntryFlags.Data
-    buf.set(entry.key, state.start)
-    state.start += 32
-    if (entry.length <= 0xfc) buf[state.start++] = entry.length
-    else c.uint.encode(state, entry.length)
-    if (entry.data !== null) bytesField.encode(state, entry.data)
+  const { count, keys, lengths, data } = entryColumns(m.entries)
+  c.uint.encode(state, count)
+  for (let i = 0; i < count; i++) {
+    const entryData = data === null ? null : data[i]!
+    let at = state.start
+    buf[at++] = entryData === null ? 0 : EntryFlags.Data
+    // Byte by byte: a subarray per key would allocate an object per entry.
+    const from = i * KEY_BYTES
+    for (let j = 0; j < KEY_BYTES; j++) buf[at + j] = keys[from + j]!
+    at += KEY_BYTES
+    const length = lengths[i]!
+    if (length <= 0xfc) {
+      buf[at++] = length
+      state.start = at
+    } else {
+      state.start = at
+      c.uint.encode(state, length)
+    }
+    if (entryData !== null) bytesField.encode(state, entryData)
   }
 }
 
 export function decodeManifestFields(state: DecodeState, limits: Readonly<Limits>): Manifest {
   const layout = readManifestLayout(state, limits)
-  const { count, keyOffsets, lengths, data } = layout
-  const arrayBuffer = state.buffer.buffer
-  const base = state.buffer.byteOffset
-  const entries: ManifestEntry[] = new Array(count)
+  const { count, keyOffsets } = layout
+  // The keys sit between other fields: gathered into one block.
+  const keys = new Uint8Array(count * KEY_BYTES)
+  const buf = state.buffer
   for (let i = 0; i < count; i++) {
-    entries[i] = {
-      key: new Uint8Array(arrayBuffer, base + keyOffsets[i]!, 32),
-      length: lengths[i]!,
-      data: data === null ? null : data[i]!,
-    }
+    const from = keyOffsets[i]!
+    const to = i * KEY_BYTES
+    for (let j = 0; j < KEY_BYTES; j++) keys[to + j] = buf[from + j]!
   }
+  const entries = new EntryBlock(new KeyBlock(keys), layout.lengths, layout.data)
   return { type: 'manifest', more: layout.more, entries }
 }
 
@@ -106,7 +143,10 @@ export function decodeManifestFields(state: DecodeState, limits: Readonly<Limits
 export interface ManifestLayout {
   type: 'manifest'
   more: boolean
-  /** A private copy of the input: views into it may be kept. */
+  /**
+   * The input itself, not a copy (like KeyList): the keys and the data views point into it,
+   * so copy what you keep before the caller reuses its buffer.
+   */
   bytes: Uint8Array
   count: number
   keyOffsets: Int32Array
@@ -119,7 +159,8 @@ export interface ManifestLayout {
  * ManifestLayout: for a receiver that looks keys up and keeps few of them.
  */
 export function decodeManifestLayout(bytes: Uint8Array, limits: Readonly<Limits>): ManifestLayout {
-  const state = beginDecode(bytes, limits.maxMessageBytes)
+  checkMessageSize(bytes, limits.maxMessageBytes)
+  const state: DecodeState = { start: 0, end: bytes.byteLength, buffer: bytes }
   const layout = readManifestLayout(state, limits)
   checkNoTrailingBytes(state)
   return layout

@@ -1,4 +1,10 @@
-/** Decoded message shapes. Keys are 32-byte Uint8Arrays; optional fields are `null` when absent. */
+/**
+ * Decoded message shapes. Keys are 32-byte Uint8Arrays; lists of keys are one KeyBlock and lists
+ * of Manifest entries one EntryBlock (columns, not an object per item); optional fields are
+ * `null` when absent.
+ */
+import type { EntryBlock } from './entry-block.js'
+import type { KeyBlock } from './key-block.js'
 
 export type Key = Uint8Array
 
@@ -35,17 +41,17 @@ export interface Manifest {
   type: 'manifest'
   /** True when the sender continues this offer batch in its next Manifest. */
   more: boolean
-  entries: ManifestEntry[]
+  entries: EntryBlock
 }
 
 export interface Request {
   type: 'request'
-  keys: Key[]
+  keys: KeyBlock
 }
 
 export interface Replicate {
   type: 'replicate'
-  keys: Key[]
+  keys: KeyBlock
 }
 
 export interface Close {

@@ -6,9 +6,9 @@
  * failure is a DecodeError with the offset of the field that failed.
  */
 import c from 'compact-encoding'
+import { type DecodeError, MultifeedError } from '../errors.js'
 import { MAX_UINT } from './constants.js'
-import { DecodeError, DecodeErrorCode } from './errors.js'
-import { CodecUsageError, CodecUsageErrorCode, invalidMessage } from './usage-error.js'
+import { invalidMessage } from './usage-error.js'
 
 /** A compact-encoding state whose buffer is set (as it is while decoding). */
 export interface DecodeState {
@@ -31,7 +31,7 @@ const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 const utf8Encoder = new TextEncoder()
 
 export function truncated(offset: number, field: string): DecodeError {
-  return new DecodeError(DecodeErrorCode.TRUNCATED, `input ends inside ${field}`, offset)
+  return MultifeedError.DECODE_TRUNCATED(`input ends inside ${field}`, offset)
 }
 
 export function readUint(state: DecodeState, field: string): number {
@@ -64,7 +64,7 @@ export function readUint(state: DecodeState, field: string): number {
   if (high === 0) throw nonMinimal(at, field, low)
   // 2^53 - 1 has 21 bits in the high word.
   if (high > 0x1fffff) {
-    throw new DecodeError(DecodeErrorCode.VARINT_OVERFLOW, `${field} is above 2^53 - 1`, at)
+    throw MultifeedError.DECODE_VARINT_OVERFLOW(`${field} is above 2^53 - 1`, at)
   }
   state.start = at + 9
   return high * 0x100000000 + low
@@ -75,8 +75,7 @@ function readUint32LE(buf: Uint8Array, at: number): number {
 }
 
 function nonMinimal(offset: number, field: string, value: number): DecodeError {
-  return new DecodeError(
-    DecodeErrorCode.NON_MINIMAL_VARINT,
+  return MultifeedError.DECODE_NON_MINIMAL_VARINT(
     `${field} (${value}) uses a longer varint form than needed`,
     offset,
   )
@@ -87,7 +86,7 @@ export function readBool(state: DecodeState, field: string): boolean {
   if (at >= state.end) throw truncated(at, field)
   const byte = state.buffer[at]!
   if (byte > 1) {
-    throw new DecodeError(DecodeErrorCode.INVALID_BOOL, `${field} byte is ${byte}, not 0 or 1`, at)
+    throw MultifeedError.DECODE_INVALID_BOOL(`${field} byte is ${byte}, not 0 or 1`, at)
   }
   state.start = at + 1
   return byte === 1
@@ -118,11 +117,7 @@ export function readBytes(state: DecodeState, maxBytes: number, field: string): 
   const at = state.start
   const length = readUint(state, `${field} length`)
   if (length > maxBytes) {
-    throw new DecodeError(
-      DecodeErrorCode.FIELD_TOO_LONG,
-      `${field} is ${length} bytes, limit ${maxBytes}`,
-      at,
-    )
+    throw MultifeedError.DECODE_FIELD_TOO_LONG(`${field} is ${length} bytes, limit ${maxBytes}`, at)
   }
   const from = state.start
   if (state.end - from < length) throw truncated(at, field)
@@ -137,7 +132,7 @@ export function readString(state: DecodeState, maxBytes: number, field: string):
   try {
     return utf8Decoder.decode(bytes)
   } catch {
-    throw new DecodeError(DecodeErrorCode.INVALID_UTF8, `${field} is not well-formed UTF-8`, at)
+    throw MultifeedError.DECODE_INVALID_UTF8(`${field} is not well-formed UTF-8`, at)
   }
 }
 
@@ -146,8 +141,7 @@ export function readCount(state: DecodeState, maxEntries: number, field: string)
   const at = state.start
   const count = readUint(state, `${field} count`)
   if (count > maxEntries) {
-    throw new DecodeError(
-      DecodeErrorCode.TOO_MANY_ENTRIES,
+    throw MultifeedError.DECODE_TOO_MANY_ENTRIES(
       `${field} has ${count} entries, limit ${maxEntries}`,
       at,
     )
@@ -160,11 +154,7 @@ export function readFlags(state: DecodeState, knownBits: number, field: string):
   const at = state.start
   const flags = readUint(state, field)
   if (flags & ~knownBits || flags > 0xffffffff) {
-    throw new DecodeError(
-      DecodeErrorCode.RESERVED_FLAGS,
-      `${field} ${flags} sets a reserved bit`,
-      at,
-    )
+    throw MultifeedError.DECODE_RESERVED_FLAGS(`${field} ${flags} sets a reserved bit`, at)
   }
   return flags
 }
@@ -184,11 +174,10 @@ export function beginDecode(bytes: Uint8Array, maxMessageBytes: number): DecodeS
 /** The checks that come before any field: a Uint8Array, at most maxMessageBytes long. */
 export function checkMessageSize(bytes: Uint8Array, maxMessageBytes: number): void {
   if (!(bytes instanceof Uint8Array)) {
-    throw new CodecUsageError(CodecUsageErrorCode.INVALID_ARGUMENT, 'bytes must be a Uint8Array')
+    throw MultifeedError.INVALID_ARGUMENT('bytes must be a Uint8Array')
   }
   if (bytes.byteLength > maxMessageBytes) {
-    throw new DecodeError(
-      DecodeErrorCode.MESSAGE_TOO_LARGE,
+    throw MultifeedError.DECODE_MESSAGE_TOO_LARGE(
       `message is ${bytes.byteLength} bytes, limit ${maxMessageBytes}`,
       0,
     )
@@ -197,15 +186,14 @@ export function checkMessageSize(bytes: Uint8Array, maxMessageBytes: number): vo
 
 export function checkNoTrailingBytes(state: DecodeState): void {
   if (state.start !== state.end) {
-    throw new DecodeError(
-      DecodeErrorCode.TRAILING_BYTES,
+    throw MultifeedError.DECODE_TRAILING_BYTES(
       `${state.end - state.start} bytes after the last field`,
       state.start,
     )
   }
 }
 
-// ---- encoder input checks (throw CodecUsageError ERR_INVALID_MESSAGE) ----
+// ---- encoder input checks (throw ERR_INVALID_MESSAGE) ----
 
 export function assertUint(value: unknown, field: string): asserts value is number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {

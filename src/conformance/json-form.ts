@@ -3,7 +3,9 @@
  * absent optional fields as null), the "repeat" compact forms for huge vectors, and the
  * conversions between that form and the codec's message objects.
  */
+import { EntryBlock } from '../codec/entry-block.js'
 import type { ChannelMessage, ForeignHandshake, Handshake } from '../codec/index.js'
+import { KeyBlock } from '../codec/key-block.js'
 import { fromHex, toHex } from '../state/hex.js'
 
 /** Bytes given as consecutive runs: `hex` repeated `count` times. */
@@ -117,15 +119,17 @@ export function messageFromJson(json: MessageJson): DecodedMessage {
       return {
         type: 'manifest',
         more: json.more,
-        entries: expandArray(json.entries).map((entry) => ({
-          key: fromHex(entry.key),
-          length: entry.length,
-          data: entry.data === null ? null : fromHex(entry.data),
-        })),
+        entries: EntryBlock.from(
+          expandArray(json.entries).map((entry) => ({
+            key: fromHex(entry.key),
+            length: entry.length,
+            data: entry.data === null ? null : fromHex(entry.data),
+          })),
+        ),
       }
     case 'request':
     case 'replicate':
-      return { type: json.type, keys: expandArray(json.keys).map(fromHex) }
+      return { type: json.type, keys: KeyBlock.from(expandArray(json.keys).map(fromHex)) }
     case 'close':
       return { type: 'close', code: json.code, reason: json.reason }
   }

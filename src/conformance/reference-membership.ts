@@ -14,8 +14,8 @@ import {
   encodeOperation,
   encodeSignable,
   genesisId,
+  isMembershipError,
   MEMBERSHIP_NAMESPACE_NAME,
-  MembershipError,
   type MembershipLimits,
   MembershipState,
   membershipNamespace,
@@ -88,7 +88,7 @@ export function answerMembership(request: LineRequest): Result | null {
       try {
         return { decoded: operationToJson(decode(request)) }
       } catch (err) {
-        if (err instanceof DecodeError || err instanceof MembershipError) return { error: err.code }
+        if (err instanceof DecodeError || isMembershipError(err)) return { error: err.code }
         throw err
       }
     case 'id': {

@@ -11,10 +11,9 @@ import type { Limits } from '../codec/constants.js'
 import { DecodeError } from '../codec/errors.js'
 import { decodeHandshake, encodeHandshake } from '../codec/handshake.js'
 import type { ChannelMessage, Handshake } from '../codec/messages.js'
-import { CodecUsageError } from '../codec/usage-error.js'
+import { MultifeedError } from '../errors.js'
 import { fromHex, toHex } from '../state/hex.js'
 import { Session } from '../state/session.js'
-import { SessionUsageError } from '../state/usage-error.js'
 import { type MessageJson, messageFromJson, messageToJson } from './json-form.js'
 import { LINE_PROTOCOL, type LineRequest } from './protocol.js'
 import { answerMembership } from './reference-membership.js'
@@ -63,9 +62,14 @@ function encode(request: LineRequest): Result {
         : encodeMessage(message as ChannelMessage, limits)
     return { hex: toHex(bytes) }
   } catch (err) {
-    if (err instanceof CodecUsageError) return { refused: err.code }
+    if (isMisuse(err)) return { refused: err.code }
     throw err
   }
+}
+
+/** The caller's misuse (refused local input), as opposed to a bug of this implementation. */
+function isMisuse(err: unknown): err is MultifeedError {
+  return err instanceof MultifeedError && err.fault === 'local' && err.code !== 'ERR_INTERNAL'
 }
 
 function traceEvent(request: LineRequest): Result {
@@ -74,7 +78,7 @@ function traceEvent(request: LineRequest): Result {
   try {
     return { actions: trace.session.handle(event).map(actionToJson) }
   } catch (err) {
-    if (err instanceof SessionUsageError) return { refused: err.code }
+    if (isMisuse(err)) return { refused: err.code }
     throw err
   }
 }

@@ -8,7 +8,8 @@
  * and it is never larger than that Manifest (spec section 7.6, step 3).
  */
 import type { Limits } from '../codec/constants.js'
-import type { Manifest, ManifestEntry } from '../codec/messages.js'
+import type { EntryBlock } from '../codec/entry-block.js'
+import type { Manifest } from '../codec/messages.js'
 import { uintEncodingLength } from '../codec/primitives.js'
 
 const KEY_BYTES = 32
@@ -22,13 +23,6 @@ const LONGEST_UINT_BYTES = 9
 /** Bytes of an entry's optional `data` field (length prefix and bytes), 0 when absent. */
 function dataFieldBytes(data: Uint8Array | null): number {
   return data === null ? 0 : uintEncodingLength(data.byteLength) + data.byteLength
-}
-
-/** Encoded bytes of one Manifest entry (flags, key, length, optional data). */
-function entryBytes(entry: ManifestEntry): number {
-  return (
-    ENTRY_FLAGS_BYTES + KEY_BYTES + uintEncodingLength(entry.length) + dataFieldBytes(entry.data)
-  )
 }
 
 /**
@@ -52,17 +46,21 @@ export function largestOneEntryManifestBytes(data: Uint8Array | null): number {
  * one empty Manifest with more=false (the remote needs it to settle remote-feeds and synced).
  * Greedy: a Manifest ends when one more entry would pass either limit. Every entry fits a
  * Manifest of its own, because the session refuses feeds that do not (spec section 8.1).
+ * The Manifests share the batch's memory.
  */
-export function chunkManifests(
-  entries: readonly ManifestEntry[],
-  limits: Readonly<Limits>,
-): Manifest[] {
+export function chunkManifests(entries: EntryBlock, limits: Readonly<Limits>): Manifest[] {
   const maxEntries = limits.maxEntriesPerMessage
+  const { lengths, data } = entries
   const manifests: Manifest[] = []
   let start = 0
   let bodyBytes = 0
-  for (let i = 0; i < entries.length; i++) {
-    const size = entryBytes(entries[i]!)
+  for (let i = 0; i < lengths.length; i++) {
+    // Encoded bytes of entry i (flags, key, length, optional data).
+    const size =
+      ENTRY_FLAGS_BYTES +
+      KEY_BYTES +
+      uintEncodingLength(lengths[i]!) +
+      (data === null ? 0 : dataFieldBytes(data[i]!))
     const count = i - start + 1
     const total = BOOL_BYTES + uintEncodingLength(count) + bodyBytes + size
     if (count > 1 && (count > maxEntries || total > limits.maxMessageBytes)) {
@@ -73,6 +71,6 @@ export function chunkManifests(
     bodyBytes += size
   }
   const last = start === 0 ? entries : entries.slice(start)
-  manifests.push({ type: 'manifest', more: false, entries: last as ManifestEntry[] })
+  manifests.push({ type: 'manifest', more: false, entries: last })
   return manifests
 }

@@ -11,7 +11,7 @@ import type { Key } from '../codec/messages.js'
 import type { ClosedConfig, ConnectionId } from './collection-types.js'
 import { toHex } from './hex.js'
 import { closedMultifeedKey } from './membership/crypto.js'
-import { MembershipError, MembershipErrorCode } from './membership/errors.js'
+import type { MembershipError } from './membership/errors.js'
 import {
   decodeJoinRequest,
   decodeJoinResponse,
@@ -78,15 +78,15 @@ export interface BatchResult {
 
 /** Refusals that are the sender's fault (spec/membership.md 14.5). */
 const OFFENCES = new Set<string>([
-  MembershipErrorCode.BAD_SIGNATURE,
-  MembershipErrorCode.WRONG_GENESIS,
-  MembershipErrorCode.NOT_ADMIN,
-  MembershipErrorCode.NOT_SENIOR,
-  MembershipErrorCode.FOUNDER,
-  MembershipErrorCode.DEPENDENCY_REJECTED,
-  MembershipErrorCode.UNKNOWN_TYPE,
-  MembershipErrorCode.UNSORTED_DEPENDENCIES,
-  MembershipErrorCode.BAD_DEPENDENCIES,
+  'ERR_MEMBERSHIP_BAD_SIGNATURE',
+  'ERR_MEMBERSHIP_WRONG_GENESIS',
+  'ERR_MEMBERSHIP_NOT_ADMIN',
+  'ERR_MEMBERSHIP_NOT_SENIOR',
+  'ERR_MEMBERSHIP_FOUNDER',
+  'ERR_MEMBERSHIP_DEPENDENCY_REJECTED',
+  'ERR_MEMBERSHIP_UNKNOWN_TYPE',
+  'ERR_MEMBERSHIP_UNSORTED_DEPENDENCIES',
+  'ERR_MEMBERSHIP_BAD_DEPENDENCIES',
 ])
 
 function isOffence(error: DecodeError | MembershipError): boolean {
@@ -230,7 +230,7 @@ export class ClosedMembership {
       if (outcome.status === 'refused') {
         const { error } = outcome
         if (source === 'local') {
-          if (error.code !== MembershipErrorCode.DUPLICATE) throw error
+          if (error.code !== 'ERR_MEMBERSHIP_DUPLICATE') throw error
           continue
         }
         if (isOffence(error)) offenders.set(source, error.message)

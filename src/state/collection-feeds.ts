@@ -68,11 +68,9 @@ export class CollectionFeeds {
     return this.#index.find(key, 0)
   }
 
-  /** The id of `key`, created if new (with a copy of the key: callers may pass views). */
+  /** The id of `key`, created if new (the table keeps a copy: callers may pass views). */
   idOf(key: Key): CollectionFeedId {
-    const found = this.#index.find(key, 0)
-    if (found !== NOT_FOUND) return found
-    const id = this.#index.findOrAdd(key, 0, key.slice())
+    const id = this.#index.findOrAdd(key, 0)
     if (id >= this.#capacity) this.#grow(id + 1)
     return id
   }

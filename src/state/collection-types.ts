@@ -318,17 +318,14 @@ export interface ConnectionSyncedAction {
   conn: ConnectionId
 }
 
-/** Codes a collection reports besides the session's (local names, never on the wire). */
-export const CollectionFailCode = {
-  /** The remote refused the session: it has no multifeed with this discovery key there. */
-  ERR_CHANNEL_REJECTED: 'ERR_CHANNEL_REJECTED',
-} as const
-
-/** The session on `conn` failed (a session failure, or one of CollectionFailCode). */
+/**
+ * The session on `conn` failed: a session failure, or ERR_CHANNEL_REJECTED (the remote refused the
+ * session: it has no multifeed with this discovery key there; a local name, never on the wire).
+ */
 export type ConnectionFailAction = {
   type: 'fail'
   conn: ConnectionId
-  code: FailAction['code'] | keyof typeof CollectionFailCode
+  code: FailAction['code'] | 'ERR_CHANNEL_REJECTED'
   /** Wire number of a session code; null for a code that never travels. */
   wireCode: number | null
 } & Omit<FailAction, 'type' | 'code' | 'wireCode'>

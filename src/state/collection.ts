@@ -13,8 +13,11 @@
  */
 import { capability } from '../codec/capability.js'
 import { type Limits, PROTOCOL_MINOR } from '../codec/constants.js'
+import type { EntryBlock } from '../codec/entry-block.js'
+import type { KeyBlock } from '../codec/key-block.js'
 import { resolveLimits } from '../codec/limits.js'
 import type { Key, ManifestEntry } from '../codec/messages.js'
+import { MultifeedError } from '../errors.js'
 import {
   ClosedMembership,
   MembershipMessage,
@@ -50,7 +53,7 @@ import type {
   SyncProgress,
   WantPolicy,
 } from './types.js'
-import { invalidArgument, invalidState, refused } from './usage-error.js'
+import { invalidArgument, invalidState } from './usage-error.js'
 import {
   checkBytes,
   checkClient,
@@ -108,7 +111,7 @@ interface Connection {
 
 /**
  * A sans-IO multifeed collection. Feed it events with {@link Collection.handle} and carry out
- * the returned actions in order. Local misuse throws a SessionUsageError (ERR_INVALID_STATE,
+ * the returned actions in order. Local misuse throws a MultifeedError (ERR_INVALID_STATE,
  * ERR_INVALID_ARGUMENT, or ERR_BLOCKED / ERR_COLLECTION_FULL for a refused local writer); a
  * misbehaving peer never throws, it yields `fail` and `closed` for its connection only.
  */
@@ -215,7 +218,7 @@ export class Collection {
 
   /**
    * Handles one event and returns the actions to carry out, in order.
-   * @throws SessionUsageError on local misuse, or when a local writer is refused.
+   * @throws MultifeedError (fault 'local') on misuse, or when a local writer is refused.
    */
   handle(event: CollectionEvent): CollectionAction[] {
     if (event === null || typeof event !== 'object') {
@@ -519,8 +522,11 @@ export class Collection {
           this.#unreplicate(connection, action.keys, out)
           break
         case 'remote-feeds':
+          // The collection's action lists keys as an array (one view of the block per key).
+          this.#notify(connection, { type: 'remote-feeds', conn, keys: [...action.keys] }, out)
+          break
         case 'synced':
-          this.#notify(connection, { ...action, conn }, out)
+          this.#notify(connection, { type: 'synced', conn }, out)
           break
         case 'fail': {
           const { type: _type, ...failure } = action
@@ -543,7 +549,7 @@ export class Collection {
   }
 
   /** Remote feeds a session accepted join the collection (room was reserved for them). */
-  #admitRemote(entries: ManifestEntry[], out: CollectionAction[]): CollectionFeedId[] {
+  #admitRemote(entries: EntryBlock, out: CollectionAction[]): CollectionFeedId[] {
     const feeds = this.#feeds
     const added: ManifestEntry[] = []
     const joined: CollectionFeedId[] = []
@@ -575,7 +581,7 @@ export class Collection {
     }
   }
 
-  #replicate(connection: Connection, keys: Key[], out: CollectionAction[]): void {
+  #replicate(connection: Connection, keys: KeyBlock, out: CollectionAction[]): void {
     const feeds = this.#feeds
     const attach: Key[] = []
     const open: { key: Key; download: boolean }[] = []
@@ -599,7 +605,7 @@ export class Collection {
     if (attach.length > 0) out.push({ type: 'attach', conn: connection.id, keys: attach })
   }
 
-  #unreplicate(connection: Connection, keys: Key[], out: CollectionAction[]): void {
+  #unreplicate(connection: Connection, keys: KeyBlock, out: CollectionAction[]): void {
     const feeds = this.#feeds
     const detach: Key[] = []
     const idle: CollectionFeedId[] = []
@@ -693,7 +699,7 @@ export class Collection {
     const feeds = this.#feeds
     const found = feeds.find(event.key)
     if (found !== NO_ID && feeds.isBlocked(found)) {
-      throw refused('ERR_BLOCKED', 'the feed was blocked or removed')
+      throw MultifeedError.BLOCKED('the feed was blocked or removed')
     }
     if (found !== NO_ID && feeds.isMember(found)) {
       // A writer's key pair for a feed learned from a peer: the same member, now local.
@@ -702,8 +708,7 @@ export class Collection {
       return
     }
     if (feeds.size + feeds.reservedCount >= settings.limits.maxFeeds) {
-      throw refused(
-        'ERR_COLLECTION_FULL',
+      throw MultifeedError.COLLECTION_FULL(
         `the collection holds maxFeeds (${settings.limits.maxFeeds}) feeds`,
       )
     }
@@ -909,7 +914,8 @@ export class Collection {
     const closed = this.#closed
     if (closed === null) return
     const reply = (answer: Outgoing[] | Violation) => {
-      if (Array.isArray(answer)) for (const message of answer) this.#sendExtension(connection, message, out)
+      if (Array.isArray(answer))
+        for (const message of answer) this.#sendExtension(connection, message, out)
       else this.#violate(connection, answer, out)
     }
     switch (messageType) {
@@ -1116,7 +1122,8 @@ function openClosed(
   config: NonNullable<CollectionOpenEvent['closed']>,
   limits: Readonly<Limits>,
 ): ClosedMembership {
-  if (config === null || typeof config !== 'object') throw invalidArgument('closed must be an object')
+  if (config === null || typeof config !== 'object')
+    throw invalidArgument('closed must be an object')
   checkKey(config.founder, 'closed.founder')
   if (config.self !== null) checkKey(config.self, 'closed.self')
   if (!Array.isArray(config.operations)) throw invalidArgument('closed.operations must be an array')

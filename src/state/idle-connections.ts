@@ -114,7 +114,7 @@ export function channelOutcome(code: string | null): ChannelOutcome {
 
 /**
  * The idle-connection rules. Feed it events with {@link IdleConnections.handle} and carry out
- * the returned actions in order. Local misuse throws a SessionUsageError (ERR_INVALID_STATE,
+ * the returned actions in order. Local misuse throws a MultifeedError (ERR_INVALID_STATE,
  * ERR_INVALID_ARGUMENT); an event about an unknown connection is ignored.
  */
 export class IdleConnections {

@@ -4,6 +4,17 @@
  */
 
 export { DEFAULT_LIMITS, type Limits } from '../codec/constants.js'
+export { EntryBlock } from '../codec/entry-block.js'
+export { KeyBlock } from '../codec/key-block.js'
+// The error family (the same classes as the package root's): local misuse throws a
+// MultifeedError with fault 'local'.
+export {
+  type Fault,
+  MULTIFEED_ERRORS,
+  MultifeedError,
+  type MultifeedErrorCode,
+  type SessionErrorCode,
+} from '../errors.js'
 export { fromHex, toHex } from './hex.js'
 export {
   type ChannelId,
@@ -18,8 +29,3 @@ export {
 export { shareEverything, wantEverything } from './policies.js'
 export { createSession, Session, type SessionPhase } from './session.js'
 export * from './types.js'
-export {
-  SessionUsageError,
-  SessionUsageErrorCode,
-  type SessionUsageErrorCodeName,
-} from './usage-error.js'

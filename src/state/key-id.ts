@@ -28,9 +28,3 @@ export function keyIdAt(b: Uint8Array, at: number): string {
     b[at + 24]!, b[at + 25]!, b[at + 26]!, b[at + 27]!, b[at + 28]!, b[at + 29]!, b[at + 30]!, b[at + 31]!,
   )
 }
-
-/** Whether `key` (32 bytes) equals bytes[at, at + 32). */
-export function sameKeyAt(key: Uint8Array, bytes: Uint8Array, at: number): boolean {
-  for (let i = 0; i < KEY_BYTES; i++) if (key[i] !== bytes[at + i]) return false
-  return true
-}

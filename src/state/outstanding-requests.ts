@@ -5,11 +5,18 @@
  */
 import type { FeedId } from './feed-table.js'
 
-/** One Request we sent: its sequence number and the feeds of its keys, in order. */
+/**
+ * One Request we sent: its sequence number, and the first feed of its keys and how many there
+ * are (the feeds are chained in order by the FeedTable's nextRequested).
+ */
 export interface OutstandingRequest {
   seq: number
-  ids: FeedId[]
+  first: FeedId
+  count: number
 }
+
+/** Largest sequence number: the FeedTable keeps seq + 1 in an Int32 column. */
+const MAX_SEQ = 0x7ffffffe
 
 /** FIFO of our unanswered Requests. */
 export class OutstandingRequests {
@@ -26,8 +33,11 @@ export class OutstandingRequests {
     return this.#nextSeq
   }
 
-  push(ids: FeedId[]): OutstandingRequest {
-    const request = { seq: this.#nextSeq++, ids }
+  push(first: FeedId, count: number): OutstandingRequest {
+    const request = { seq: this.#nextSeq, first, count }
+    // Sequence numbers fit the FeedTable's Int32 column. A wrapped number cannot meet its older
+    // self: far fewer than 2^31 Requests are ever outstanding.
+    this.#nextSeq = this.#nextSeq === MAX_SEQ ? 1 : this.#nextSeq + 1
     this.#queue.push(request)
     return request
   }

@@ -6,18 +6,21 @@
  */
 
 import { type Limits, PROTOCOL_MAJOR, PROTOCOL_MINOR } from '../codec/constants.js'
+import { EntryBlock } from '../codec/entry-block.js'
 import { DecodeError, LIMIT_DECODE_ERRORS } from '../codec/errors.js'
 import { decodeHandshake, handshakeEncodingLength } from '../codec/handshake.js'
 import type { KeyList } from '../codec/keys-message.js'
 import { resolveLimits } from '../codec/limits.js'
 import type { ManifestLayout } from '../codec/manifest.js'
 import type { Handshake, Key, ManifestEntry } from '../codec/messages.js'
-import type { ErrorCodeName } from '../errors.js'
+import { ErrorCode, type ErrorCodeName } from '../errors.js'
 import { chunkManifests } from './chunk.js'
 import { closedByRemote, closeLocally, type FailDetails, failByPeer } from './failure.js'
 import { type FeedId, FeedTable, NO_FEED, NONE } from './feed-table.js'
 import { toHex } from './hex.js'
+import { IdList } from './id-list.js'
 import { decodeIncoming, type IncomingMessage } from './incoming.js'
+import { viewOf } from './key-table.js'
 import { OutstandingRequests } from './outstanding-requests.js'
 import { shareEverything, wantEverything } from './policies.js'
 import type {
@@ -56,14 +59,22 @@ interface OpenSettings {
   remoteCapability: Uint8Array
   limits: Readonly<Limits>
   deadline: number
+  /** The minor this side speaks (its Handshake's). */
+  minor: number
+  /** The lowest negotiated minor accepted. */
+  requiredMinor: number
 }
+
+/** Message types defined at minor 1 (spec 11.3): passed to the layer above undecoded. */
+const FIRST_EXTENSION_TYPE = 4
+const LAST_EXTENSION_TYPE = 8
 
 /**
  * A sans-IO multifeed session. Create one per multifeed per connection, feed it events with
  * {@link Session.handle} and carry out the returned actions in order.
  *
  * Local API misuse (an event before `open`, a second `open`, a malformed local value) throws a
- * SessionUsageError; a misbehaving peer never throws, it yields `fail` + `close` actions.
+ * MultifeedError with fault 'local'; a misbehaving peer never throws, it yields `fail` + `close`.
  */
 export class Session {
   readonly #want: WantPolicy
@@ -80,20 +91,21 @@ export class Session {
 
   readonly #feeds = new FeedTable()
   readonly #requests = new OutstandingRequests()
-  /**
-   * Feeds accepted since the last remote-feeds action, one array per Replicate (a block
-   * clears their flag), and how many they hold.
-   */
-  #unreported: FeedId[][] = []
-  #unreportedCount = 0
-  /** Counter marking feeds touched by the current message, to skip duplicate keys. */
-  #stamp = 0
+  /** Feeds accepted since the last remote-feeds action (a block clears their flag). */
+  readonly #unreported = new IdList()
+  /** Lists of ids built while one event is handled, kept for the next (see IdList). */
+  readonly #found = new IdList()
+  readonly #chosen = new IdList()
+  readonly #started = new IdList()
+  readonly #offers = new OfferBatch(this.#feeds, this.#chosen)
   /** The remote's last Manifest had more=true: its batch continues. */
   #remoteBatchOpen = false
   /** A remote batch completed (more=false) since the last remote-feeds action. */
   #unreportedBatchEnd = false
   #remoteBatchCompleted = false
   #synced = false
+  /** The negotiated minor (spec 11.1), once the remote Handshake is verified. */
+  #minor = 0
 
   constructor(options: SessionOptions = {}) {
     this.#want = options.want ?? wantEverything
@@ -152,16 +164,23 @@ export class Session {
     return this.#phase === 'closed'
   }
 
+  /** The negotiated minor version (spec 11.1): 0 until the remote Handshake is verified. */
+  get minor(): number {
+    return this.#minor
+  }
+
   /**
    * Handles one event and returns the actions to carry out, in order.
-   * @throws SessionUsageError on local API misuse (code ERR_INVALID_STATE or ERR_INVALID_ARGUMENT).
+   * @throws MultifeedError on local API misuse (code ERR_INVALID_STATE or ERR_INVALID_ARGUMENT).
    */
   handle(event: SessionEvent): SessionAction[] {
     if (event === null || typeof event !== 'object')
       throw invalidArgument('event must be an object')
     if (this.#phase === 'new') {
       if (event.type !== 'open') throw invalidState(`${String(event.type)} before open`)
-      return this.#open(event)
+      const actions = this.#open(event)
+      this.#releaseScratch()
+      return actions
     }
     if (event.type === 'open') throw invalidState('second open')
     const settings = this.#settings!
@@ -169,7 +188,15 @@ export class Session {
     if (this.#phase === 'closed') return []
     const actions = this.#dispatch(event, settings)
     if (this.#phase === 'open') this.#settle(actions)
+    this.#releaseScratch()
     return actions
+  }
+
+  /** The per-event lists keep room for a usual message, not for the largest one seen. */
+  #releaseScratch(): void {
+    this.#found.release(SCRATCH_KEPT)
+    this.#chosen.release(SCRATCH_KEPT)
+    this.#started.release(SCRATCH_KEPT)
   }
 
   /** Validates the local fields of an event, in every phase: misuse is misuse even after close. */
@@ -206,6 +233,42 @@ export class Session {
       case 'close':
       case 'transport-closed':
         break
+      case 'send-extension':
+        if (
+          !Number.isInteger(event.messageType) ||
+          event.messageType < FIRST_EXTENSION_TYPE ||
+          event.messageType > LAST_EXTENSION_TYPE
+        ) {
+          throw invalidArgument('messageType must be a type of minor 1 (4 to 8)')
+        }
+        checkBytes(event.body, 'body')
+        if (event.body.byteLength > limits.maxMessageBytes) {
+          throw invalidArgument(`body over maxMessageBytes ${limits.maxMessageBytes}`)
+        }
+        break
+      case 'violation':
+        if (
+          typeof event.code !== 'string' ||
+          !Object.hasOwn(ErrorCode, event.code) ||
+          (event.code as string) === 'OK'
+        ) {
+          throw invalidArgument('code must be a session error code (spec 10.3)')
+        }
+        if (typeof event.message !== 'string') throw invalidArgument('message must be a string')
+        if (event.decodeCode !== undefined && typeof event.decodeCode !== 'string') {
+          throw invalidArgument('decodeCode must be a string')
+        }
+        break
+      case 'reconsider': {
+        const { keys } = event
+        if (!Array.isArray(keys)) throw invalidArgument('keys must be an array')
+        for (let i = 0; i < keys.length; i++) checkKey(keys[i], 'key')
+        break
+      }
+      case 'cut':
+        checkKey(event.key, 'key')
+        if (event.length !== null) checkLength(event.length, 'length')
+        break
       default:
         throw invalidArgument(`unknown event type ${String((event as { type?: unknown }).type)}`)
     }
@@ -234,6 +297,27 @@ export class Session {
         return this.#end(closeLocally())
       case 'transport-closed':
         return this.#end([{ type: 'close', by: 'remote' }])
+      case 'send-extension':
+        if (this.#phase !== 'open' || this.#minor < 1) {
+          throw invalidState('messages of minor 1 go out only on an open session of minor 1')
+        }
+        return [
+          {
+            type: 'send',
+            message: { type: 'extension', messageType: event.messageType, body: event.body },
+          },
+        ]
+      case 'violation':
+        if (this.#phase !== 'open') throw invalidState('a violation before the handshake')
+        return this.#fail(
+          event.code,
+          event.message,
+          event.decodeCode === undefined ? {} : { decodeCode: event.decodeCode },
+        )
+      case 'reconsider':
+        return this.#phase === 'open' ? this.#onReconsider(event.keys) : []
+      case 'cut':
+        return this.#onCut(event.key, event.length)
     }
   }
 
@@ -261,10 +345,18 @@ export class Session {
     if (typeof blocked !== 'function' && !Array.isArray(blocked)) {
       throw invalidArgument('blocked must be an array or a function')
     }
+    const minor = event.minor ?? PROTOCOL_MINOR
+    if (!Number.isInteger(minor) || minor < 0 || minor > PROTOCOL_MINOR) {
+      throw invalidArgument(`minor must be an integer from 0 to ${PROTOCOL_MINOR}`)
+    }
+    const requiredMinor = event.requiredMinor ?? 0
+    if (!Number.isInteger(requiredMinor) || requiredMinor < 0 || requiredMinor > minor) {
+      throw invalidArgument(`requiredMinor must be an integer from 0 to minor (${minor})`)
+    }
     const handshake: Handshake = {
       type: 'handshake',
       major: PROTOCOL_MAJOR,
-      minor: PROTOCOL_MINOR,
+      minor,
       client: event.client,
       capability: event.localCapability,
       userData: event.userData,
@@ -287,6 +379,8 @@ export class Session {
       remoteCapability: event.remoteCapability,
       limits,
       deadline,
+      minor,
+      requiredMinor,
     }
     this.#phase = 'await-handshake'
     return [
@@ -311,12 +405,20 @@ export class Session {
   #applyView(feeds: readonly LocalFeed[], blocked: readonly Key[], limits: Readonly<Limits>): void {
     // Indexed loops here and below: for-of allocated an iterator result per item in these
     // long loops, which run once per event (often before the engine optimizes them).
-    for (let i = 0; i < feeds.length; i++) checkFeed(feeds[i]!, limits)
     for (let i = 0; i < blocked.length; i++) checkKey(blocked[i], 'blocked key')
     this.#feeds.reserve(feeds.length + blocked.length)
+    const ids = this.#found
+    // Each feed is checked as its key is taken: all are taken before any is added, so a bad
+    // feed still changes nothing, and each feed object is read while it is in the cache.
+    const keyOfChecked = (i: number): Key => {
+      const feed = feeds[i]!
+      checkFeed(feed, limits)
+      return feed.key
+    }
+    this.#feeds.idsOf(keyOfChecked, feeds.length, ids, [this.#chosen, this.#started])
     for (let i = 0; i < feeds.length; i++) {
       const feed = feeds[i]!
-      this.#feeds.setLocal(this.#feeds.idOf(feed.key), feed.length, feed.data)
+      this.#feeds.setLocal(ids.at(i), feed.length, feed.data)
     }
     for (let i = 0; i < blocked.length; i++) this.#feeds.block(this.#feeds.idOf(blocked[i]!))
   }
@@ -334,9 +436,9 @@ export class Session {
     if (handshake.type === 'foreign-handshake') {
       return this.#fail(
         'ERR_VERSION_MISMATCH',
-        `remote speaks version ${handshake.major}.${handshake.minor}, we speak ${PROTOCOL_MAJOR}.${PROTOCOL_MINOR}`,
+        `remote speaks version ${handshake.major}.${handshake.minor}, we speak ${PROTOCOL_MAJOR}.${settings.minor}`,
         {
-          usVersion: { major: PROTOCOL_MAJOR, minor: PROTOCOL_MINOR },
+          usVersion: { major: PROTOCOL_MAJOR, minor: settings.minor },
           themVersion: { major: handshake.major, minor: handshake.minor },
         },
       )
@@ -351,6 +453,14 @@ export class Session {
     if (!sameBytes(handshake.capability, settings.remoteCapability)) {
       return this.#fail('ERR_BAD_CAPABILITY', 'remote capability does not prove the multifeed key')
     }
+    const negotiated = Math.min(settings.minor, handshake.minor)
+    if (negotiated < settings.requiredMinor) {
+      return this.#fail(
+        'ERR_MINOR_REQUIRED',
+        `this multifeed needs protocol 1.${settings.requiredMinor}, the remote speaks 1.${handshake.minor}`,
+      )
+    }
+    this.#minor = negotiated
     this.#phase = 'open'
     const actions: SessionAction[] = [
       { type: 'timer', at: null },
@@ -366,19 +476,16 @@ export class Session {
     // Arrays of per-key results are allocated at their upper bound and trimmed, not grown by
     // push (growing copies them several times over for 100k keys).
     const feeds = this.#feeds
-    const entries: ManifestEntry[] = new Array(feeds.size)
-    let offers = 0
+    const batch = this.#offers.start(feeds.size)
     let previous: FeedId = NO_FEED
     for (let id = 0; id < feeds.size; id++) {
       if (!this.#mayOffer(id)) continue
-      const length = feeds.localLength(id)
-      feeds.setOffered(id, length)
-      entries[offers++] = { key: feeds.key(id), length, data: feeds.localData(id) }
+      feeds.setOffered(id, this.#offerLength(id))
+      batch.add(id)
       if (previous !== NO_FEED) feeds.setNextOffered(previous, id)
       previous = id
     }
-    entries.length = offers
-    for (const manifest of chunkManifests(entries, settings.limits)) {
+    for (const manifest of chunkManifests(batch.entries(), settings.limits)) {
       actions.push({ type: 'send', message: manifest })
     }
     return actions
@@ -392,6 +499,14 @@ export class Session {
         'ERR_UNEXPECTED_MESSAGE',
         `message type ${messageType} before the handshake`,
       )
+    }
+    if (
+      this.#minor >= 1 &&
+      messageType >= FIRST_EXTENSION_TYPE &&
+      messageType <= LAST_EXTENSION_TYPE
+    ) {
+      // Defined at minor 1: the layer above decodes it (a copy: the caller may reuse its bytes).
+      return [{ type: 'extension', messageType, body: body.slice() }]
     }
     let message: IncomingMessage | null
     try {
@@ -408,7 +523,7 @@ export class Session {
       case 'replicate':
         return this.#onReplicate(message)
       case 'close':
-        return this.#end(closedByRemote(message))
+        return this.#end(closedByRemote(message, settings.minor))
     }
   }
 
@@ -419,14 +534,14 @@ export class Session {
     const { maxRemoteFeeds, maxFeeds } = settings.limits
     const feeds = this.#feeds
     // Pass 1: count distinct new keys before anything of the message is applied.
-    const stamp = ++this.#stamp
+    const stamp = feeds.nextStamp()
     feeds.reserve(count)
-    const ids: FeedId[] = new Array(count)
+    const found = this.#found
+    feeds.idsAt(bytes, keyOffsets, count, found, [this.#chosen, this.#started])
     let fresh = 0
     for (let i = 0; i < count; i++) {
-      const id = feeds.idAt(bytes, keyOffsets[i]!)
+      const id = found.at(i)
       if (feeds.touch(id, stamp) && feeds.remoteLength(id) === NONE) fresh++
-      ids[i] = id
     }
     const offered = feeds.remoteOffered + fresh
     if (offered > maxRemoteFeeds) {
@@ -435,31 +550,31 @@ export class Session {
         `remote offered ${offered} feeds, limit ${maxRemoteFeeds}`,
       )
     }
-    // Pass 2: apply in order, compacting `ids` in place to the wanted ones.
-    const wanted = ids
-    let wants = 0
+    // Pass 2: apply in order, choosing the wanted ones: they go in the next Request, chained by
+    // nextRequested in order.
+    const wanted = this.#chosen
+    wanted.reset(count)
+    const seq = this.#requests.nextSeq
+    let previous: FeedId = NO_FEED
     for (let i = 0; i < count; i++) {
-      const id = ids[i]!
-      feeds.mergeRemoteOffer(id, lengths[i]!, data === null ? null : data[i]!)
-      if (feeds.isAccepted(id) || feeds.isBlocked(id) || feeds.requestSeq(id) !== NONE) continue
-      if (!this.#wantAll && !this.#want(remoteEntry(feeds, id))) continue
-      if (feeds.localLength(id) === NONE && !this.#reserveRoom(id, maxFeeds)) continue
-      feeds.setRequested(id, PENDING_REQUEST)
-      wanted[wants++] = id
+      const id = found.at(i)
+      // Data is kept: copied out of the message bytes, which are the caller's.
+      const entryData = data === null ? null : data[i]!
+      feeds.mergeRemoteOffer(id, lengths[i]!, entryData === null ? null : entryData.slice())
+      if (!this.#wanted(id, maxFeeds)) continue
+      feeds.setRequested(id, seq)
+      if (previous !== NO_FEED) feeds.setNextRequested(previous, id)
+      previous = id
+      wanted.push(id)
     }
-    wanted.length = wants
     const actions: SessionAction[] = []
     // One Request: it lists at most `count` keys and is smaller than this Manifest, which fit
     // our limits, so it never needs splitting (spec 7.6, step 3).
+    const wants = wanted.length
     if (wants > 0) {
-      const { seq } = this.#requests.push(wanted)
-      const keys: Key[] = new Array(wants)
-      for (let i = 0; i < wants; i++) {
-        const id = wanted[i]!
-        feeds.setRequested(id, seq)
-        feeds.setNextRequested(id, i + 1 < wants ? wanted[i + 1]! : NO_FEED)
-        keys[i] = feeds.key(id)
-      }
+      // The last one's next is never read: a Replicate answers `wants` keys at most.
+      this.#requests.push(wanted.at(0), wants)
+      const keys = feeds.keyBlock(wanted)
       actions.push({ type: 'send', message: { type: 'request', keys } })
     }
     this.#remoteBatchOpen = manifest.more
@@ -474,40 +589,43 @@ export class Session {
 
   #onRequest(request: KeyList): SessionAction[] {
     const { bytes, offset, count } = request
+    const view = viewOf(bytes)
     const feeds = this.#feeds
-    const ids: FeedId[] = new Array(count)
+    const found = this.#found
+    found.reset(count)
     let guess: FeedId = NO_FEED
     for (let i = 0; i < count; i++) {
       const at = offset + i * KEY_BYTES
-      const id = feeds.findAt(bytes, at, guess)
+      const id = feeds.findAt(view, at, guess)
       if (id === NO_FEED || feeds.offeredLength(id) === NONE) {
         return this.#fail(
           'ERR_NOT_OFFERED',
           `remote requested ${toHex(bytes.subarray(at, at + KEY_BYTES))}, which we did not offer`,
         )
       }
-      ids[i] = id
+      found.push(id)
       guess = feeds.nextOffered(id)
     }
-    const stamp = ++this.#stamp
-    const agreed: Key[] = new Array(count)
-    const started: Key[] = new Array(count)
-    let agreements = 0
-    let starts = 0
+    const stamp = feeds.nextStamp()
+    const agreed = this.#chosen
+    const started = this.#started
+    agreed.reset(count)
+    started.reset(count)
     for (let i = 0; i < count; i++) {
-      const id = ids[i]!
+      const id = found.at(i)
       if (!feeds.touch(id, stamp)) continue // duplicate within the Request
       if (!this.#mayOffer(id)) continue
-      const key = feeds.key(id)
-      agreed[agreements++] = key
-      if (feeds.startReplicating(id)) started[starts++] = key
+      agreed.push(id)
+      if (feeds.startReplicating(id)) started.push(id)
     }
-    agreed.length = agreements
-    started.length = starts
+    const agreedKeys = feeds.keyBlock(agreed)
     const actions: SessionAction[] = [
-      { type: 'send', message: { type: 'replicate', keys: agreed } },
+      { type: 'send', message: { type: 'replicate', keys: agreedKeys } },
     ]
-    if (started.length > 0) actions.push({ type: 'replicate', keys: started })
+    // The started ones are a subsequence of the agreed: as many means the same keys.
+    const starts = started.length
+    const keys = starts === agreed.length ? agreedKeys : feeds.keyBlock(started)
+    if (starts > 0) actions.push({ type: 'replicate', keys })
     return actions
   }
 
@@ -519,56 +637,52 @@ export class Session {
       return this.#fail('ERR_UNEXPECTED_MESSAGE', 'replicate with no request outstanding')
     }
     const { bytes, offset, count } = replicate
+    const view = viewOf(bytes)
     const feeds = this.#feeds
-    const ids: FeedId[] = new Array(count)
-    let guess: FeedId = head.ids.length > 0 ? head.ids[0]! : NO_FEED
+    const found = this.#found
+    found.reset(count)
+    let guess: FeedId = head.first
     for (let i = 0; i < count; i++) {
       const at = offset + i * KEY_BYTES
-      const id = feeds.findAt(bytes, at, guess)
+      const id = feeds.findAt(view, at, guess)
       if (id === NO_FEED || feeds.requestSeq(id) !== head.seq) {
         return this.#fail(
           'ERR_NOT_REQUESTED',
           `remote agreed to ${toHex(bytes.subarray(at, at + KEY_BYTES))}, which we did not request`,
         )
       }
-      ids[i] = id
+      found.push(id)
       guess = feeds.nextRequested(id)
     }
     this.#requests.shift()
-    const requested = head.ids
     // With shared admission, room reserved for keys left out of the collection is given back.
     const reserved: FeedId[] | null = this.#admission === null ? null : []
-    for (let i = 0; i < requested.length; i++) {
-      const id = requested[i]!
+    for (let i = 0, id = head.first; i < head.count; i++) {
+      const next = feeds.nextRequested(id)
       if (reserved !== null && feeds.reservesRoom(id)) reserved.push(id)
       feeds.clearRequested(id)
+      id = next
     }
-    const stamp = ++this.#stamp
-    const added: ManifestEntry[] = new Array(count)
-    const started: Key[] = new Array(count)
-    let additions = 0
-    let starts = 0
-    // `ids` is compacted in place to the accepted ones, which remote-feeds reports later.
-    let acceptances = 0
+    const stamp = feeds.nextStamp()
+    const added = this.#chosen
+    const started = this.#started
+    added.reset(count)
+    started.reset(count)
+    // The accepted ones wait in #unreported for the next remote-feeds.
+    const unreported = this.#unreported
+    unreported.reserveMore(count)
     for (let i = 0; i < count; i++) {
-      const id = ids[i]!
-      if (feeds.isBlocked(id) || !feeds.touch(id, stamp)) continue
-      const key = feeds.key(id)
+      const id = found.at(i)
+      if (feeds.isBlocked(id) || feeds.cut(id) === 0 || !feeds.touch(id, stamp)) continue
       if (feeds.localLength(id) === NONE) {
-        const remoteData = feeds.remoteData(id)
-        added[additions++] = { key, length: feeds.remoteLength(id), data: remoteData }
+        added.push(id)
         // A new feed starts empty here; local-length events bring it up.
-        feeds.setLocal(id, 0, remoteData)
+        feeds.setLocal(id, 0, feeds.remoteData(id))
       }
       feeds.accept(id)
-      ids[acceptances++] = id
-      if (feeds.startReplicating(id)) started[starts++] = key
+      unreported.push(id)
+      if (feeds.startReplicating(id)) started.push(id)
     }
-    added.length = additions
-    started.length = starts
-    ids.length = acceptances
-    this.#unreported.push(ids)
-    this.#unreportedCount += acceptances
     if (reserved !== null) {
       for (let i = 0; i < reserved.length; i++) {
         const id = reserved[i]!
@@ -576,9 +690,28 @@ export class Session {
       }
     }
     const actions: SessionAction[] = []
-    if (added.length > 0) actions.push({ type: 'add-feeds', feeds: added })
-    if (started.length > 0) actions.push({ type: 'replicate', keys: started })
+    if (added.length > 0) actions.push({ type: 'add-feeds', feeds: this.#addedEntries(added) })
+    if (started.length > 0) {
+      actions.push({ type: 'replicate', keys: feeds.keyBlock(started) })
+    }
     return actions
+  }
+
+  /** The entries of feeds added from the remote: key, advertised length and remote data. */
+  #addedEntries(added: IdList): EntryBlock {
+    const feeds = this.#feeds
+    const count = added.length
+    const lengths = new Float64Array(count)
+    let data: (Uint8Array | null)[] | null = null
+    for (let i = 0; i < count; i++) {
+      const id = added.at(i)
+      lengths[i] = feeds.remoteLength(id)
+      const remoteData = feeds.remoteData(id)
+      // The data column exists only once some entry has data.
+      if (remoteData !== null && data === null) data = new Array(count).fill(null)
+      if (data !== null) data[i] = remoteData
+    }
+    return new EntryBlock(feeds.keyBlock(added), lengths, data)
   }
 
   // ---- spec 7.5: live announcement and re-offer ----
@@ -587,22 +720,22 @@ export class Session {
   #onLocalFeeds(feeds: readonly LocalFeed[], settings: OpenSettings): SessionAction[] {
     const table = this.#feeds
     table.reserve(feeds.length)
-    const entries: ManifestEntry[] = []
+    const batch = this.#offers.start(feeds.length)
     let previous: FeedId = NO_FEED
     for (let i = 0; i < feeds.length; i++) {
       const id = this.#applyLocalFeed(feeds[i]!)
       if (id === NO_FEED) continue
-      entries.push({
-        key: table.key(id),
-        length: table.offeredLength(id),
-        data: table.localData(id),
-      })
+      // A feed listed twice is offered twice, each time as it was then.
+      batch.add(id)
       // Offer order is the order the remote's Request will list them in (a lookup guess).
       if (previous !== NO_FEED) table.setNextOffered(previous, id)
       previous = id
     }
-    if (entries.length === 0) return []
-    return chunkManifests(entries, settings.limits).map((message) => ({ type: 'send', message }))
+    if (batch.size === 0) return []
+    return chunkManifests(batch.entries(), settings.limits).map((message) => ({
+      type: 'send',
+      message,
+    }))
   }
 
   /** Updates the view with one local feed; returns its id when it is to be offered now. */
@@ -612,7 +745,7 @@ export class Session {
     feeds.setLocal(id, feed.length, feed.data)
     // Before OPEN the feed simply joins the initial batch, which is built from the table.
     if (this.#phase !== 'open' || !this.#mayOffer(id)) return NO_FEED
-    const length = feeds.localLength(id)
+    const length = this.#offerLength(id)
     // The remote knows it at this length already: we offered it, or it offered it to us.
     if (feeds.offeredLength(id) >= length || feeds.remoteLength(id) >= length) return NO_FEED
     feeds.setOffered(id, length)
@@ -642,7 +775,43 @@ export class Session {
   #onBlock(key: Key): SessionAction[] {
     const id = this.#feeds.idOf(key)
     if (!this.#feeds.block(id)) return []
-    return [{ type: 'unreplicate', keys: [this.#feeds.key(id)] }]
+    return [{ type: 'unreplicate', keys: this.#feeds.keyBlockRun(id, 1) }]
+  }
+
+  // ---- 1.1: reconsidering offers and cuts (spec 7.6, 7.9) ----
+
+  /** Offers of these keys that were not wanted are asked about again; the wanted are requested. */
+  #onReconsider(keys: Key[]): SessionAction[] {
+    const feeds = this.#feeds
+    const { maxFeeds } = this.#settings!.limits
+    const stamp = feeds.nextStamp()
+    const wanted = this.#chosen
+    wanted.reset(keys.length)
+    const seq = this.#requests.nextSeq
+    let previous: FeedId = NO_FEED
+    for (let i = 0; i < keys.length; i++) {
+      const id = feeds.find(keys[i]!)
+      if (id === NO_FEED || feeds.remoteLength(id) === NONE || !feeds.touch(id, stamp)) continue
+      if (!this.#wanted(id, maxFeeds)) continue
+      feeds.setRequested(id, seq)
+      if (previous !== NO_FEED) feeds.setNextRequested(previous, id)
+      previous = id
+      wanted.push(id)
+    }
+    if (wanted.length === 0) return []
+    this.#requests.push(wanted.at(0), wanted.length)
+    // Settled like a batch of the remote's: remote-feeds reports what the Request brings.
+    this.#unreportedBatchEnd = true
+    return [{ type: 'send', message: { type: 'request', keys: feeds.keyBlock(wanted) } }]
+  }
+
+  /** A removed writer's cut (null lifts it); a cut of 0 stops the feed on this connection. */
+  #onCut(key: Key, length: number | null): SessionAction[] {
+    const feeds = this.#feeds
+    const id = feeds.idOf(key)
+    feeds.setCut(id, length)
+    if (length !== 0 || !feeds.withdraw(id)) return []
+    return [{ type: 'unreplicate', keys: feeds.keyBlockRun(id, 1) }]
   }
 
   // ---- spec 8.2: time ----
@@ -658,18 +827,16 @@ export class Session {
   #settle(actions: SessionAction[]): void {
     const noneOutstanding = this.#requests.isEmpty
     if (this.#unreportedBatchEnd && !this.#remoteBatchOpen && noneOutstanding) {
-      const keys: Key[] = new Array(this.#unreportedCount)
-      let reports = 0
-      for (const batch of this.#unreported) {
-        for (let i = 0; i < batch.length; i++) {
-          const id = batch[i]!
-          // False when blocked since.
-          if (this.#feeds.takeUnreported(id)) keys[reports++] = this.#feeds.key(id)
-        }
+      const unreported = this.#unreported
+      const reported = this.#chosen
+      reported.reset(unreported.length)
+      for (let i = 0; i < unreported.length; i++) {
+        const id = unreported.at(i)
+        // False when blocked since.
+        if (this.#feeds.takeUnreported(id)) reported.push(id)
       }
-      keys.length = reports
-      this.#unreported = []
-      this.#unreportedCount = 0
+      const keys = this.#feeds.keyBlock(reported)
+      unreported.reset(0)
       this.#unreportedBatchEnd = false
       actions.push({ type: 'remote-feeds', keys })
     }
@@ -690,12 +857,39 @@ export class Session {
     return this.#feeds.collectionSize + this.#feeds.reservedRoom < maxFeeds
   }
 
-  /** Rules 4 and 6: offered (and agreed) only if held, not blocked, and the share policy allows. */
+  /**
+   * Spec 7.6 step 2.2: an offer is requested when it is not accepted, blocked or outstanding,
+   * its cut is not 0, the want policy accepts it and there is room.
+   */
+  #wanted(id: FeedId, maxFeeds: number): boolean {
+    const feeds = this.#feeds
+    if (feeds.isAccepted(id) || feeds.isBlocked(id) || feeds.requestSeq(id) !== NONE) return false
+    if (feeds.cut(id) === 0) return false
+    if (!this.#wantAll && !this.#want(remoteEntry(feeds, id))) return false
+    return feeds.localLength(id) !== NONE || this.#reserveRoom(id, maxFeeds)
+  }
+
+  /** The length a feed is offered at: the local length, capped at its cut (spec/membership.md 10). */
+  #offerLength(id: FeedId): number {
+    const feeds = this.#feeds
+    const cut = feeds.cut(id)
+    const length = feeds.localLength(id)
+    return cut === NONE ? length : Math.min(length, cut)
+  }
+
+  /**
+   * Rules 4 and 6: offered (and agreed) only if held, not blocked, not cut to 0, and the share
+   * policy allows.
+   */
   #mayOffer(id: FeedId): boolean {
     const feeds = this.#feeds
-    const length = feeds.localLength(id)
-    if (length === NONE || feeds.isBlocked(id)) return false
-    return this.#shareAll || this.#share({ key: feeds.key(id), length, data: feeds.localData(id) })
+    if (feeds.localLength(id) === NONE || feeds.isBlocked(id) || feeds.cut(id) === 0) return false
+    if (this.#shareAll) return true
+    return this.#share({
+      key: feeds.key(id),
+      length: this.#offerLength(id),
+      data: feeds.localData(id),
+    })
   }
 
   #fail(code: ErrorCodeName, message: string, details: FailDetails = {}): SessionAction[] {
@@ -717,6 +911,8 @@ export class Session {
 }
 
 const KEY_BYTES = 32
+/** Ids of room the per-event lists keep between events (the default maxEntriesPerMessage). */
+const SCRATCH_KEPT = 4096
 
 /** Events that read or change the local collection view (they load a deferred view first). */
 const LOCAL_VIEW_EVENTS = new Set<SessionEvent['type']>([
@@ -725,10 +921,62 @@ const LOCAL_VIEW_EVENTS = new Set<SessionEvent['type']>([
   'local-feeds',
   'local-length',
   'block',
+  'cut',
 ])
 
-/** Request sequence number of keys chosen but not yet placed in a Request (within one event). */
-const PENDING_REQUEST = 0
+const NO_LENGTHS = new Float64Array(0)
+
+/** Our offer batch as it is built: each feed's key, offered length and local data when added. */
+class OfferBatch {
+  readonly #feeds: FeedTable
+  readonly #ids: IdList
+  #lengths = new Float64Array(0)
+  /** Only once some offered feed has data. */
+  #data: (Uint8Array | null)[] | null = null
+
+  /** One per session, reused (`ids` is reused scratch space too). */
+  constructor(feeds: FeedTable, ids: IdList) {
+    this.#feeds = feeds
+    this.#ids = ids
+  }
+
+  /** Starts a new batch of at most `max` feeds. */
+  start(max: number): this {
+    this.#ids.reset(max)
+    // A new array each batch: the entries handed out keep it.
+    this.#lengths = new Float64Array(max)
+    this.#data = null
+    return this
+  }
+
+  get size(): number {
+    return this.#ids.length
+  }
+
+  add(id: FeedId): void {
+    const feeds = this.#feeds
+    const at = this.#ids.length
+    this.#ids.push(id)
+    this.#lengths[at] = feeds.offeredLength(id)
+    const data = feeds.localData(id)
+    if (data !== null && this.#data === null)
+      this.#data = new Array(this.#lengths.length).fill(null)
+    if (this.#data !== null) this.#data[at] = data
+  }
+
+  /** The batch's entries; the batch lets go of them (they belong to the Manifests now). */
+  entries(): EntryBlock {
+    const count = this.#ids.length
+    const entries = new EntryBlock(
+      this.#feeds.keyBlock(this.#ids),
+      this.#lengths.subarray(0, count),
+      this.#data === null ? null : this.#data.slice(0, count),
+    )
+    this.#lengths = NO_LENGTHS
+    this.#data = null
+    return entries
+  }
+}
 
 /** The entry the want policy sees: the key with the remote's advertised length and newest data. */
 function remoteEntry(feeds: FeedTable, id: FeedId): ManifestEntry {

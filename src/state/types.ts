@@ -2,8 +2,14 @@
  * The session state machine's inputs (events) and outputs (actions): plain data, closed unions.
  * One session is one multifeed on one connection. After each event the caller carries out every
  * returned action, in order, before it feeds the next event.
+ *
+ * Lists of keys in actions and in the messages the session sends are one KeyBlock (Manifest and
+ * add-feeds entries one EntryBlock): no object per key. A block is often a view of the
+ * session's own copy of the keys, so read it (or copy it), never write to it.
  */
 import type { Limits } from '../codec/constants.js'
+import type { EntryBlock } from '../codec/entry-block.js'
+import type { KeyBlock } from '../codec/key-block.js'
 import type { ChannelMessage, Handshake, Key, ManifestEntry } from '../codec/messages.js'
 import type { ErrorCodeName, UNKNOWN_REMOTE_ERROR } from '../errors.js'
 
@@ -209,28 +215,34 @@ export interface RemoteHandshakeAction {
   userData: Uint8Array | null
 }
 
-/** Add these remote feeds to the local collection (and persist them). */
+/**
+ * Add these remote feeds to the local collection (and persist them): key, advertised length
+ * and data of each, as columns (iterate it for one ManifestEntry per feed).
+ */
 export interface AddFeedsAction {
   type: 'add-feeds'
-  feeds: ManifestEntry[]
+  feeds: EntryBlock
 }
 
-/** Replicate these feeds over this connection from now on. */
+/**
+ * Replicate these feeds over this connection from now on. The block may be the one of the
+ * Replicate sent just before it (the same keys).
+ */
 export interface ReplicateAction {
   type: 'replicate'
-  keys: Key[]
+  keys: KeyBlock
 }
 
 /** Stop replicating these feeds over this connection (they were blocked). */
 export interface UnreplicateAction {
   type: 'unreplicate'
-  keys: Key[]
+  keys: KeyBlock
 }
 
 /** Emit `remote-feeds`: the remote's offer batch is settled; `keys` were added since the last one. */
 export interface RemoteFeedsAction {
   type: 'remote-feeds'
-  keys: Key[]
+  keys: KeyBlock
 }
 
 /** Emit `synced`: every accepted feed reached the length the remote advertised. */

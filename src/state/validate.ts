@@ -1,6 +1,6 @@
 /**
  * Checks of locally supplied event fields (spec section 7.1, malformed local input): misuse
- * throws SessionUsageError, never an action, in every phase.
+ * throws ERR_INVALID_ARGUMENT (fault 'local'), never an action, in every phase.
  */
 import type { Limits } from '../codec/constants.js'
 import type { Key } from '../codec/messages.js'

@@ -159,7 +159,10 @@ describe('MultifeedChannel', () => {
     const peer = rawPeer(sb, mf.discoveryKey)
     peer.channel.open(rawHandshake(mf.key, sb.handshakeHash!))
     await handshake
-    const request = codec.encodeMessage({ type: 'request', keys: [crypto.randomBytes(32)] })
+    const request = codec.encodeMessage({
+      type: 'request',
+      keys: codec.KeyBlock.from([crypto.randomBytes(32)]),
+    })
     peer.channel.messages[codec.MessageType.Request]!.send(request)
     const err = await failedWith(channel)
     await peer.closed

@@ -7,9 +7,11 @@ import {
   DecodeError,
   decodeHandshake,
   decodeMessage,
+  EntryBlock,
   encodeHandshake,
   encodeMessage,
   type Handshake,
+  KeyBlock,
   type Limits,
   MAX_UINT,
   MessageType,
@@ -44,13 +46,18 @@ const handshakeArb: fc.Arbitrary<Handshake> = fc.record({
 const manifestArb: fc.Arbitrary<ChannelMessage> = fc.record({
   type: fc.constant('manifest' as const),
   more: fc.boolean(),
-  entries: fc.array(fc.record({ key: keyArb, length: uintArb, data: optionalBytesArb(40) }), {
-    maxLength: 6,
-  }),
+  entries: fc
+    .array(fc.record({ key: keyArb, length: uintArb, data: optionalBytesArb(40) }), {
+      maxLength: 6,
+    })
+    .map((entries) => EntryBlock.from(entries)),
 })
 
 const keysArb = (type: 'request' | 'replicate'): fc.Arbitrary<ChannelMessage> =>
-  fc.record({ type: fc.constant(type), keys: fc.array(keyArb, { maxLength: 6 }) })
+  fc.record({
+    type: fc.constant(type),
+    keys: fc.array(keyArb, { maxLength: 6 }).map((keys) => KeyBlock.from(keys)),
+  }) as fc.Arbitrary<ChannelMessage>
 
 const closeArb: fc.Arbitrary<ChannelMessage> = fc.record({
   type: fc.constant('close' as const),

@@ -17,11 +17,13 @@ import fc from 'fast-check'
 import { expect, test } from 'vitest'
 import { encodeMessage, messageTypeOf } from '../../src/codec/channel-message.js'
 import type { Limits } from '../../src/codec/constants.js'
+import { EntryBlock } from '../../src/codec/entry-block.js'
 import { encodeHandshake } from '../../src/codec/handshake.js'
-import type { ChannelMessage, Key } from '../../src/codec/messages.js'
+import { KeyBlock } from '../../src/codec/key-block.js'
+import type { ChannelMessage, Key, Replicate } from '../../src/codec/messages.js'
 import { toHex } from '../../src/state/hex.js'
 import { Session } from '../../src/state/session.js'
-import type { SessionAction, SessionEvent } from '../../src/state/types.js'
+import type { SendAction, SessionAction, SessionEvent } from '../../src/state/types.js'
 import { capabilities, openEvent, testKey } from './sim/wire.js'
 
 const LIMITS: Partial<Limits> = {
@@ -225,7 +227,9 @@ class RemoteManifest implements fc.Command<Model, Real> {
   check = () => true
   run(model: Model, real: Real) {
     const entries = this.entries.map(([i, length]) => ({ key: POOL[i]!, length, data: null }))
-    const actions = real.session.handle(message({ type: 'manifest', more: this.more, entries }))
+    const actions = real.session.handle(
+      message({ type: 'manifest', more: this.more, entries: EntryBlock.from(entries) }),
+    )
     if (model.phase === 'await') {
       expectFailure(actions, 'ERR_UNEXPECTED_MESSAGE')
       return observe(model, actions)
@@ -253,7 +257,7 @@ class RemoteRequest implements fc.Command<Model, Real> {
   check = () => true
   run(model: Model, real: Real) {
     const keys = this.keys.map((i) => POOL[i]!)
-    const actions = real.session.handle(message({ type: 'request', keys }))
+    const actions = real.session.handle(message({ type: 'request', keys: KeyBlock.from(keys) }))
     if (model.phase === 'await') {
       expectFailure(actions, 'ERR_UNEXPECTED_MESSAGE')
       return observe(model, actions)
@@ -268,7 +272,7 @@ class RemoteRequest implements fc.Command<Model, Real> {
     // Exactly one Replicate: the requested keys not blocked, in order, without duplicates.
     const agreed = [...new Set(hexes)].filter((hex) => !model.blocked.has(hex))
     expect(actions[0]).toMatchObject({ type: 'send', message: { type: 'replicate' } })
-    const replicate = (actions[0] as { message: { keys: Key[] } }).message
+    const replicate = (actions[0] as SendAction).message as Replicate
     expect(replicate.keys.map(toHex)).toEqual(agreed)
     observe(model, actions, { answerable: new Set(agreed) })
   }
@@ -286,7 +290,7 @@ class RemoteReplicate implements fc.Command<Model, Real> {
     const chosen = head.filter((_, i) => this.mask[i % this.mask.length] ?? true)
     const hexes = this.bogus === null ? chosen : [...chosen, HEX[this.bogus]!]
     const keys = hexes.map((hex) => POOL[HEX.indexOf(hex)]!)
-    const actions = real.session.handle(message({ type: 'replicate', keys }))
+    const actions = real.session.handle(message({ type: 'replicate', keys: KeyBlock.from(keys) }))
     if (model.phase === 'await') {
       expectFailure(actions, 'ERR_UNEXPECTED_MESSAGE')
       return observe(model, actions)
@@ -479,7 +483,9 @@ test('hostile bytes never throw, and the same inputs always give the same action
       message({
         type: 'manifest',
         more: false,
-        entries: entries.map(([i, n]) => ({ key: POOL[i]!, length: n, data: null })),
+        entries: EntryBlock.from(
+          entries.map(([i, n]) => ({ key: POOL[i]!, length: n, data: null })),
+        ),
       }),
     ),
   )

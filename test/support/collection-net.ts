@@ -19,6 +19,7 @@ import type {
   StoredFeed,
 } from '../../src/state/collection-types.js'
 import { fromHex, toHex } from '../../src/state/hex.js'
+import { encodeOutgoing } from '../../src/state/outgoing.js'
 
 const HANDSHAKE_HASH_BYTES = 64
 
@@ -243,26 +244,18 @@ export class CollectionNet {
   transmit(
     from: CollectionPeer,
     conn: ConnectionId,
-    message: Parameters<typeof encodeHandshake>[0] | Parameters<typeof encodeMessage>[0],
+    message: Parameters<typeof encodeOutgoing>[0],
   ): void {
     const link = this.links.find(
       (l) => (l.a === from && l.connA === conn) || (l.b === from && l.connB === conn),
     )
     if (link === undefined) return // a silent peer swallows everything
     const toB = link.a === from
+    const { messageType, body } = encodeOutgoing(message)
     const event: CollectionEvent =
-      message.type === 'handshake'
-        ? {
-            type: 'remote-open',
-            conn: toB ? link.connB : link.connA,
-            body: encodeHandshake(message),
-          }
-        : {
-            type: 'message',
-            conn: toB ? link.connB : link.connA,
-            messageType: messageTypeOf(message),
-            body: encodeMessage(message),
-          }
+      messageType === null
+        ? { type: 'remote-open', conn: toB ? link.connB : link.connA, body }
+        : { type: 'message', conn: toB ? link.connB : link.connA, messageType, body }
     ;(toB ? link.toB : link.toA).push(event)
   }
 

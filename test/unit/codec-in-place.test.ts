@@ -6,7 +6,14 @@
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, test } from 'vitest'
-import { DecodeError, decodeMessage, type Manifest, type Request } from '../../src/codec/index.js'
+import {
+  DecodeError,
+  decodeMessage,
+  EntryBlock,
+  KeyBlock,
+  type Manifest,
+  type Request,
+} from '../../src/codec/index.js'
 import { decodeKeyList } from '../../src/codec/keys-message.js'
 import { resolveLimits } from '../../src/codec/limits.js'
 import { decodeManifestLayout } from '../../src/codec/manifest.js'
@@ -33,7 +40,7 @@ function keyListAsMessage(type: 'request' | 'replicate', bytes: Uint8Array): Req
   for (let i = 0; i < list.count; i++) {
     keys.push(list.bytes.slice(list.offset + 32 * i, list.offset + 32 * i + 32))
   }
-  return { type: type as 'request', keys }
+  return { type: type as 'request', keys: KeyBlock.from(keys) }
 }
 
 function layoutAsMessage(bytes: Uint8Array): Manifest {
@@ -47,13 +54,18 @@ function layoutAsMessage(bytes: Uint8Array): Manifest {
       data: layout.data === null ? null : layout.data[i]!,
     })
   }
-  return { type: 'manifest', more: layout.more, entries }
+  return { type: 'manifest', more: layout.more, entries: EntryBlock.from(entries) }
 }
 
+// Blocks as the arrays they list, byte arrays as hex.
 const normalise = (value: unknown) =>
   JSON.parse(
     JSON.stringify(value, (_k, v) =>
-      v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v,
+      v instanceof KeyBlock || v instanceof EntryBlock
+        ? [...v]
+        : v instanceof Uint8Array
+          ? Buffer.from(v).toString('hex')
+          : v,
     ),
   )
 

@@ -15,13 +15,16 @@ import {
   decodeHandshake,
   decodeMessage,
   discoveryKey,
+  EntryBlock,
   encodeHandshake,
   encodeMessage,
   encodingLength,
   type Handshake,
   handshakeEncoding,
+  KeyBlock,
   MAX_UINT,
   type Manifest,
+  type ManifestEntry,
   MessageType,
   manifestEntryEncodingLength,
   messageEncodings,
@@ -53,73 +56,82 @@ function codeOf(run: () => unknown): string | undefined {
 }
 
 describe('encoders reject invalid messages with ERR_INVALID_MESSAGE', () => {
-  const invalidMessages: [string, unknown][] = [
-    ['unknown type', { type: 'hello' }],
-    ['null', null],
-    ['manifest more not boolean', { type: 'manifest', more: 1, entries: [] }],
-    ['manifest entries not an array', { type: 'manifest', more: false, entries: {} }],
+  const manifestOf =
+    (...entries: { key: unknown; length: unknown; data: unknown }[]) =>
+    () => ({
+      type: 'manifest',
+      more: false,
+      entries: EntryBlock.from(entries as ManifestEntry[]),
+    })
+  // Each builds the message: a bad key is refused when its block is built, the rest by the encoder.
+  const invalidMessages: [string, () => unknown][] = [
+    ['unknown type', () => ({ type: 'hello' })],
+    ['null', () => null],
     [
-      'entry key of 31 bytes',
-      {
+      'manifest more not boolean',
+      () => ({ type: 'manifest', more: 1, entries: EntryBlock.from([]) }),
+    ],
+    ['manifest entries not an EntryBlock', () => ({ type: 'manifest', more: false, entries: {} })],
+    [
+      'manifest entries an array of entries',
+      () => ({ type: 'manifest', more: false, entries: [{ key: key(1), length: 0, data: null }] }),
+    ],
+    [
+      'manifest entries with fewer lengths than keys',
+      () => ({
         type: 'manifest',
         more: false,
-        entries: [{ key: new Uint8Array(31), length: 0, data: null }],
-      },
+        entries: {
+          keys: KeyBlock.from([key(1), key(2)]),
+          lengths: new Float64Array(1),
+          data: null,
+        },
+      }),
     ],
-    [
-      'entry key not bytes',
-      { type: 'manifest', more: false, entries: [{ key: 'aa'.repeat(32), length: 0, data: null }] },
-    ],
-    [
-      'entry length negative',
-      { type: 'manifest', more: false, entries: [{ key: key(1), length: -1, data: null }] },
-    ],
-    [
-      'entry length fractional',
-      { type: 'manifest', more: false, entries: [{ key: key(1), length: 1.5, data: null }] },
-    ],
-    [
-      'entry length above 2^53 - 1',
-      {
-        type: 'manifest',
-        more: false,
-        entries: [{ key: key(1), length: MAX_UINT + 1, data: null }],
-      },
-    ],
-    [
-      'entry length NaN',
-      { type: 'manifest', more: false, entries: [{ key: key(1), length: Number.NaN, data: null }] },
-    ],
-    [
-      'entry data of 257 bytes',
-      {
-        type: 'manifest',
-        more: false,
-        entries: [{ key: key(1), length: 0, data: new Uint8Array(257) }],
-      },
-    ],
+    ['entry key of 31 bytes', manifestOf({ key: new Uint8Array(31), length: 0, data: null })],
+    ['entry key not bytes', manifestOf({ key: 'aa'.repeat(32), length: 0, data: null })],
+    ['entry length negative', manifestOf({ key: key(1), length: -1, data: null })],
+    ['entry length fractional', manifestOf({ key: key(1), length: 1.5, data: null })],
+    ['entry length above 2^53 - 1', manifestOf({ key: key(1), length: MAX_UINT + 1, data: null })],
+    ['entry length NaN', manifestOf({ key: key(1), length: Number.NaN, data: null })],
+    ['entry length a string', manifestOf({ key: key(1), length: '1', data: null })],
+    ['entry data of 257 bytes', manifestOf({ key: key(1), length: 0, data: new Uint8Array(257) })],
     [
       'entry data undefined instead of null',
-      { type: 'manifest', more: false, entries: [{ key: key(1), length: 0, data: undefined }] },
+      manifestOf(
+        { key: key(1), length: 0, data: new Uint8Array(1) },
+        { key: key(2), length: 0, data: undefined },
+      ),
     ],
-    ['request key of 33 bytes', { type: 'request', keys: [new Uint8Array(33)] }],
-    ['replicate keys not an array', { type: 'replicate', keys: key(1) }],
-    ['close code negative', { type: 'close', code: -1, reason: '' }],
-    ['close reason of 257 bytes', { type: 'close', code: 0, reason: 'r'.repeat(257) }],
+    [
+      'request key of 33 bytes',
+      () => ({ type: 'request', keys: KeyBlock.from([new Uint8Array(33)]) }),
+    ],
+    ['request keys an array of keys', () => ({ type: 'request', keys: [key(1)] })],
+    ['replicate keys a single key', () => ({ type: 'replicate', keys: key(1) })],
+    [
+      'replicate key block of 33 bytes',
+      () => ({ type: 'replicate', keys: { bytes: new Uint8Array(33) } }),
+    ],
+    ['close code negative', () => ({ type: 'close', code: -1, reason: '' })],
+    ['close reason of 257 bytes', () => ({ type: 'close', code: 0, reason: 'r'.repeat(257) })],
     [
       'close reason of 129 two-byte characters (258 bytes)',
-      { type: 'close', code: 0, reason: '\u00e9'.repeat(129) },
+      () => ({ type: 'close', code: 0, reason: '\u00e9'.repeat(129) }),
     ],
-    ['close reason with a lone surrogate', { type: 'close', code: 0, reason: 'bad \ud800' }],
-    ['close reason not a string', { type: 'close', code: 0, reason: null }],
+    [
+      'close reason with a lone surrogate',
+      () => ({ type: 'close', code: 0, reason: 'bad \ud800' }),
+    ],
+    ['close reason not a string', () => ({ type: 'close', code: 0, reason: null })],
   ]
-  test.each(invalidMessages)('%s', (_name, message) => {
-    expect(codeOf(() => encodeMessage(message as ChannelMessage))).toBe('ERR_INVALID_MESSAGE')
-    expect(codeOf(() => encodingLength(message as ChannelMessage))).toBe('ERR_INVALID_MESSAGE')
+  test.each(invalidMessages)('%s', (_name, build) => {
+    expect(codeOf(() => encodeMessage(build() as ChannelMessage))).toBe('ERR_INVALID_MESSAGE')
+    expect(codeOf(() => encodingLength(build() as ChannelMessage))).toBe('ERR_INVALID_MESSAGE')
   })
 
   test('more entries or keys than maxEntriesPerMessage', () => {
-    const keys = Array.from({ length: 4097 }, () => key(1))
+    const keys = KeyBlock.from(Array.from({ length: 4097 }, () => key(1)))
     expect(codeOf(() => encodeMessage({ type: 'request', keys }))).toBe('ERR_INVALID_MESSAGE')
     expect(
       encodeMessage({ type: 'request', keys }, { maxEntriesPerMessage: 4097 }).byteLength,
@@ -127,7 +139,7 @@ describe('encoders reject invalid messages with ERR_INVALID_MESSAGE', () => {
   })
 
   test('a message over maxMessageBytes', () => {
-    const message: Request = { type: 'request', keys: [key(1), key(2)] }
+    const message: Request = { type: 'request', keys: KeyBlock.from([key(1), key(2)]) }
     expect(encodingLength(message)).toBe(66)
     expect(codeOf(() => encodeMessage(message, { maxMessageBytes: 65 }))).toBe(
       'ERR_INVALID_MESSAGE',
@@ -243,18 +255,18 @@ describe('decoding', () => {
     const bytes = encodeMessage({
       type: 'manifest',
       more: false,
-      entries: [{ key: key(7), length: 1, data: new Uint8Array([1, 2]) }],
+      entries: EntryBlock.from([{ key: key(7), length: 1, data: new Uint8Array([1, 2]) }]),
     })
     const manifest = decodeMessage(MessageType.Manifest, bytes) as Manifest
     bytes.fill(0)
-    const entry = manifest.entries[0]!
+    const entry = manifest.entries.at(0)!
     expect(Object.getPrototypeOf(entry.key)).toBe(Uint8Array.prototype)
     expect(hex(entry.key)).toBe('07'.repeat(32))
     expect(hex(entry.data!)).toBe('0102')
   })
 
   test('a Buffer slice at a non-zero offset decodes like its bytes', () => {
-    const body = encodeMessage({ type: 'request', keys: [key(1), key(2)] })
+    const body = encodeMessage({ type: 'request', keys: KeyBlock.from([key(1), key(2)]) })
     const framed = b4a.concat([b4a.from([9, 9, 9]), body, b4a.from([9])])
     const slice = framed.subarray(3, 3 + body.byteLength)
     const request = decodeMessage(MessageType.Request, slice) as Request
@@ -268,7 +280,7 @@ describe('sizes and compact-encoding objects', () => {
       { key: key(1), length: 0, data: null },
       { key: key(2), length: 70_000, data: new Uint8Array(253) },
     ]
-    const manifest: Manifest = { type: 'manifest', more: true, entries }
+    const manifest: Manifest = { type: 'manifest', more: true, entries: EntryBlock.from(entries) }
     const total = 1 + 1 + entries.reduce((sum, e) => sum + manifestEntryEncodingLength(e), 0)
     expect(manifestEntryEncodingLength(entries[0]!)).toBe(34)
     expect(manifestEntryEncodingLength(entries[1]!)).toBe(1 + 32 + 5 + 3 + 253)
@@ -277,9 +289,9 @@ describe('sizes and compact-encoding objects', () => {
   })
 
   test('messageTypeOf gives the protomux message index', () => {
-    expect(messageTypeOf({ type: 'manifest', more: false, entries: [] })).toBe(0)
-    expect(messageTypeOf({ type: 'request', keys: [] })).toBe(1)
-    expect(messageTypeOf({ type: 'replicate', keys: [] })).toBe(2)
+    expect(messageTypeOf({ type: 'manifest', more: false, entries: EntryBlock.from([]) })).toBe(0)
+    expect(messageTypeOf({ type: 'request', keys: KeyBlock.from([]) })).toBe(1)
+    expect(messageTypeOf({ type: 'replicate', keys: KeyBlock.from([]) })).toBe(2)
     expect(messageTypeOf({ type: 'close', code: 0, reason: '' })).toBe(3)
     expect(codeOf(() => messageTypeOf({ type: 'x' } as never))).toBe('ERR_INVALID_MESSAGE')
   })
@@ -298,7 +310,7 @@ describe('sizes and compact-encoding objects', () => {
 
   test('the encodings are bound to their limits', () => {
     const strict = messageEncodings({ maxEntriesPerMessage: 1 })
-    const request: Request = { type: 'request', keys: [key(1), key(2)] }
+    const request: Request = { type: 'request', keys: KeyBlock.from([key(1), key(2)]) }
     expect(codeOf(() => c.encode(strict.request, request))).toBe('ERR_INVALID_MESSAGE')
     const bytes = encodeMessage(request)
     expect(codeOf(() => c.decode(strict.request, bytes))).toBe('ERR_DECODE_TOO_MANY_ENTRIES')

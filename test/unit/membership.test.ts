@@ -20,8 +20,8 @@ import {
   encodeSignable,
   genesisId,
   haveOf,
+  isMembershipError,
   type MembershipChange,
-  MembershipError,
   MembershipState,
   type OperationBody,
   type OperationOutcome,
@@ -142,7 +142,7 @@ describe('operation codec (spec 5)', () => {
     try {
       decodeOperation(bytes, limits)
     } catch (err) {
-      expect(err instanceof DecodeError || err instanceof MembershipError).toBe(true)
+      expect(err instanceof DecodeError || isMembershipError(err)).toBe(true)
       return (err as DecodeError).code
     }
     return 'decoded'

@@ -2,10 +2,12 @@
 import { describe, expect, test } from 'vitest'
 import { encodeMessage } from '../../src/codec/channel-message.js'
 import { DEFAULT_LIMITS, type Limits } from '../../src/codec/constants.js'
+import { EntryBlock } from '../../src/codec/entry-block.js'
 import { chunkManifests, largestOneEntryManifestBytes } from '../../src/state/chunk.js'
 import { closeReasonBudget, truncateUtf8 } from '../../src/state/failure.js'
 import { FeedTable, NO_FEED, NONE } from '../../src/state/feed-table.js'
 import { fromHex, toHex } from '../../src/state/hex.js'
+import { IdList } from '../../src/state/id-list.js'
 import { keyId } from '../../src/state/key-id.js'
 import { OutstandingRequests } from '../../src/state/outstanding-requests.js'
 import { testKey } from '../property/sim/wire.js'
@@ -44,8 +46,8 @@ describe('chunking', () => {
     }))
 
   test('an empty batch is one empty Manifest with more=false', () => {
-    expect(chunkManifests([], DEFAULT_LIMITS)).toEqual([
-      { type: 'manifest', more: false, entries: [] },
+    expect(chunkManifests(EntryBlock.from([]), DEFAULT_LIMITS)).toEqual([
+      { type: 'manifest', more: false, entries: EntryBlock.from([]) },
     ])
   })
 
@@ -58,16 +60,16 @@ describe('chunking', () => {
     ] as const) {
       const l = limits({ maxMessageBytes, maxEntriesPerMessage })
       const batch = entries(n, dataBytes)
-      const manifests = chunkManifests(batch, l)
-      expect(manifests.flatMap((m) => m.entries)).toEqual(batch)
+      const manifests = chunkManifests(EntryBlock.from(batch), l)
+      expect(manifests.flatMap((m) => [...m.entries])).toEqual(batch)
       manifests.forEach((m, i) => {
         expect(m.more).toBe(i < manifests.length - 1)
         expect(m.entries.length).toBeLessThanOrEqual(maxEntriesPerMessage)
         expect(encodeMessage(m, l).byteLength).toBeLessThanOrEqual(maxMessageBytes)
-        const next = manifests[i + 1]?.entries[0]
+        const next = manifests[i + 1]?.entries.at(0)
         if (next !== undefined && m.entries.length < maxEntriesPerMessage) {
           // greedy: the next entry would not have fitted
-          const grown = { ...m, entries: [...m.entries, next] }
+          const grown = { ...m, entries: EntryBlock.from([...m.entries, next]) }
           expect(encodeMessage(grown, limits({ maxEntriesPerMessage })).byteLength).toBeGreaterThan(
             maxMessageBytes,
           )
@@ -81,7 +83,7 @@ describe('chunking', () => {
       const largest = encodeMessage({
         type: 'manifest',
         more: false,
-        entries: [{ key: testKey(1), length: Number.MAX_SAFE_INTEGER, data }],
+        entries: EntryBlock.from([{ key: testKey(1), length: Number.MAX_SAFE_INTEGER, data }]),
       })
       expect(largestOneEntryManifestBytes(data)).toBe(largest.byteLength)
     }
@@ -131,12 +133,36 @@ describe('FeedTable', () => {
     buffer.set(testKey(2), 3)
     const b = table.idAt(buffer, 3)
     expect([a, b, table.size]).toEqual([0, 1, 2])
-    expect(table.key(b)).toEqual(testKey(2)) // a view of the bytes it was first seen in
+    expect(table.key(b)).toEqual(testKey(2))
     expect(table.find(testKey(2))).toBe(b)
     expect(table.find(testKey(3))).toBe(NO_FEED)
-    expect(table.findAt(buffer, 3, a)).toBe(b) // a wrong guess falls back to the lookup
+    const view = new DataView(buffer.buffer)
+    expect(table.findAt(view, 3, b)).toBe(b)
+    expect(table.findAt(view, 3, a)).toBe(b) // a wrong guess falls back to the lookup
+    expect(table.findAt(view, 4, a)).toBe(NO_FEED)
     expect(table.localLength(b)).toBe(NONE)
     expect([table.localData(b), table.remoteData(b)]).toEqual([null, null])
+    buffer.fill(0) // the table holds a copy: the buffer may change
+    expect(table.key(b)).toEqual(testKey(2))
+    expect(table.find(testKey(2))).toBe(b)
+  })
+
+  test('next-feed guesses: id + 1 unless recorded otherwise, and a guess past the table is safe', () => {
+    const table = new FeedTable()
+    for (let n = 0; n < 4; n++) table.idOf(testKey(n))
+    expect([table.nextOffered(0), table.nextRequested(2)]).toEqual([1, 3])
+    table.setNextOffered(0, 2)
+    table.setNextOffered(1, 2) // id + 1 again
+    table.setNextRequested(3, NO_FEED)
+    expect([table.nextOffered(0), table.nextOffered(1), table.nextRequested(3)]).toEqual([
+      2,
+      2,
+      NO_FEED,
+    ])
+    table.setNextOffered(0, 1)
+    expect(table.nextOffered(0)).toBe(1)
+    const view = new DataView(testKey(3).buffer)
+    expect(table.findAt(view, 0, table.nextOffered(3))).toBe(3) // guess 4: past the table
   })
 
   test('counters follow the mutators', () => {
@@ -191,12 +217,54 @@ describe('FeedTable', () => {
   })
 })
 
+describe('IdList', () => {
+  test('consecutive ids stay a run; the first other id writes them out', () => {
+    const list = new IdList()
+    list.reset(10)
+    for (const id of [5, 6, 7]) list.push(id)
+    expect([list.consecutive, list.first, list.length]).toEqual([true, 5, 3])
+    expect([list.at(0), list.at(2)]).toEqual([5, 7])
+    list.push(3)
+    expect(list.consecutive).toBe(false)
+    expect([...list.ids.subarray(0, list.length)]).toEqual([5, 6, 7, 3])
+    for (let id = 100; id < 140; id++) list.push(id) // grows past the room reset asked for
+    expect(list.length).toBe(44)
+    expect(list.at(43)).toBe(139)
+    list.reset(4)
+    expect([list.consecutive, list.length]).toEqual([true, 0])
+    list.push(9)
+    expect([list.first, list.at(0)]).toEqual([9, 9])
+  })
+
+  test('room and filled: the caller writes the ids', () => {
+    const list = new IdList()
+    const room = list.room(3)
+    room.set([4, 2, 8])
+    list.filled(3)
+    expect([list.consecutive, list.at(1), list.length]).toEqual([false, 2, 3])
+    expect(() => list.filled(room.length + 1)).toThrow(RangeError)
+  })
+
+  test('reserveMore keeps the list, run or not', () => {
+    const list = new IdList()
+    list.reset(0)
+    list.push(1)
+    list.push(2)
+    list.reserveMore(100)
+    list.push(3)
+    expect([list.consecutive, list.length]).toEqual([true, 3])
+    list.push(0)
+    list.reserveMore(100)
+    expect([...list.ids.subarray(0, 4)]).toEqual([1, 2, 3, 0])
+  })
+})
+
 describe('OutstandingRequests', () => {
   test('FIFO with increasing sequence numbers', () => {
     const queue = new OutstandingRequests()
     expect(queue.isEmpty).toBe(true)
-    const first = queue.push([])
-    const second = queue.push([])
+    const first = queue.push(NO_FEED, 0)
+    const second = queue.push(NO_FEED, 0)
     expect(second.seq).toBe(first.seq + 1)
     expect(queue.head()).toBe(first)
     expect(queue.shift()).toBe(first)
@@ -204,7 +272,7 @@ describe('OutstandingRequests', () => {
     expect(queue.shift()).toBe(second)
     expect(queue.isEmpty).toBe(true)
     expect(queue.shift()).toBeUndefined()
-    expect(queue.push([]).seq).toBe(second.seq + 1)
+    expect(queue.push(NO_FEED, 0).seq).toBe(second.seq + 1)
   })
 })
 

@@ -5,18 +5,39 @@
 import { describe, expect, test } from 'vitest'
 import { encodeMessage, messageTypeOf } from '../../src/codec/channel-message.js'
 import { DEFAULT_LIMITS, type Limits } from '../../src/codec/constants.js'
+import { EntryBlock } from '../../src/codec/entry-block.js'
 import { encodeHandshake } from '../../src/codec/handshake.js'
-import type { ChannelMessage, Handshake, Key } from '../../src/codec/messages.js'
+import { KeyBlock } from '../../src/codec/key-block.js'
+import type {
+  ChannelMessage,
+  Handshake,
+  Key,
+  Manifest,
+  ManifestEntry,
+  Replicate,
+  Request,
+} from '../../src/codec/messages.js'
 import { toHex } from '../../src/state/hex.js'
 import { Session as RawSession } from '../../src/state/session.js'
 import type {
+  AddFeedsAction,
   LocalFeed,
+  RemoteFeedsAction,
+  ReplicateAction,
+  SendAction,
   SessionAction,
   SessionEvent,
   SessionOptions,
 } from '../../src/state/types.js'
 import { SessionPair } from '../property/sim/pair.js'
-import { capabilities, feed, openEvent, plain, testKey } from '../property/sim/wire.js'
+import {
+  capabilities,
+  deliveredEvent,
+  feed,
+  openEvent,
+  plain,
+  testKey,
+} from '../property/sim/wire.js'
 
 /** The session under test, with byte arrays in its actions compared as plain Uint8Arrays. */
 class Session extends RawSession {
@@ -54,10 +75,12 @@ const manifest = (entries: [Key, number][], more = false): SessionEvent =>
   message({
     type: 'manifest',
     more,
-    entries: entries.map(([key, length]) => ({ key, length, data: null })),
+    entries: EntryBlock.from(entries.map(([key, length]) => ({ key, length, data: null }))),
   })
-const request = (...keys: Key[]): SessionEvent => message({ type: 'request', keys })
-const replicate = (...keys: Key[]): SessionEvent => message({ type: 'replicate', keys })
+const request = (...keys: Key[]): SessionEvent =>
+  message({ type: 'request', keys: KeyBlock.from(keys) })
+const replicate = (...keys: Key[]): SessionEvent =>
+  message({ type: 'replicate', keys: KeyBlock.from(keys) })
 const closeMessage = (code: number, reason = ''): SessionEvent =>
   message({ type: 'close', code, reason })
 
@@ -73,8 +96,15 @@ function openSession(
 }
 
 const types = (actions: SessionAction[]) => actions.map((a) => a.type)
-const sent = (actions: SessionAction[]) =>
-  actions.flatMap((a) => (a.type === 'send' ? [a.message] : []))
+/** A sent message as the test Session's plain() left it: lists of keys and entries as arrays. */
+interface Sent {
+  type: string
+  more?: boolean
+  entries?: ManifestEntry[]
+  keys?: Key[]
+}
+const sent = (actions: SessionAction[]): Sent[] =>
+  actions.flatMap((a) => (a.type === 'send' ? [a.message as unknown as Sent] : []))
 
 function expectFailure(actions: SessionAction[], code: string, wireCode: number) {
   expect(types(actions)).toEqual(['send', 'fail', 'close'])
@@ -100,7 +130,7 @@ describe('spec 7.3: open', () => {
         message: {
           type: 'handshake',
           major: 1,
-          minor: 0,
+          minor: 1, // protocol 1.1 by default (OpenEvent.minor)
           client: 'multifeed',
           capability: plain(capabilities('initiator').localCapability),
           userData: new Uint8Array([7]),
@@ -173,7 +203,7 @@ describe('spec 7.3: the remote handshake', () => {
     })
     expectFailure(actions, 'ERR_VERSION_MISMATCH', 1)
     expect(actions[1]).toMatchObject({
-      usVersion: { major: 1, minor: 0 },
+      usVersion: { major: 1, minor: 1 },
       themVersion: { major: 2, minor: 5 },
     })
   })
@@ -264,7 +294,7 @@ describe('spec 7.5: offering', () => {
   test('blocked feeds and feeds the share policy refuses are not offered', () => {
     const { verified } = openSession(
       { feeds: [feed(A, 1), feed(B, 1), feed(C, 1)], blocked: [B] },
-      { share: (f) => f.key !== C },
+      { share: (f) => toHex(f.key) !== toHex(C) },
     )
     expect(sent(verified)).toEqual([
       { type: 'manifest', more: false, entries: [{ key: A, length: 1, data: null }] },
@@ -286,9 +316,17 @@ describe('spec 7.5: offering', () => {
     // An entry without data and with length < 253 is 1 + 32 + 1 = 34 bytes; a header is 2.
     const feeds = [1, 2, 3, 4, 5].map((n) => feed(testKey(n), n))
     const { verified } = openSession({ feeds, limits: { maxMessageBytes: 2 + 34 * 2 } })
-    const manifests = sent(verified) as ChannelMessage[]
-    expect(manifests.map((m) => (m as { entries: unknown[] }).entries.length)).toEqual([2, 2, 1])
-    for (const m of manifests) expect(encodeMessage(m).byteLength).toBeLessThanOrEqual(70)
+    // As plain() left them: the entries as arrays.
+    const manifests = sent(verified) as { more: boolean; entries: ManifestEntry[] }[]
+    expect(manifests.map((m) => m.entries.length)).toEqual([2, 2, 1])
+    for (const m of manifests) {
+      const message = {
+        type: 'manifest' as const,
+        more: m.more,
+        entries: EntryBlock.from(m.entries),
+      }
+      expect(encodeMessage(message).byteLength).toBeLessThanOrEqual(70)
+    }
   })
 
   test('local-feed: announced once OPEN, skipped if the remote knows it, re-offered when longer', () => {
@@ -391,7 +429,10 @@ describe('spec 7.5: local-feeds (several feeds, one batch)', () => {
   })
 
   test('nothing to offer (an empty list, known or refused feeds) sends nothing', () => {
-    const { session } = openSession({ feeds: [feed(A, 3)] }, { share: (f) => f.key !== X })
+    const { session } = openSession(
+      { feeds: [feed(A, 3)] },
+      { share: (f) => toHex(f.key) !== toHex(X) },
+    )
     expect(session.handle({ type: 'local-feeds', feeds: [] })).toEqual([])
     expect(session.handle({ type: 'local-feeds', feeds: [feed(A, 2), feed(X, 1)] })).toEqual([])
   })
@@ -697,5 +738,71 @@ describe('two sessions end to end', () => {
       { type: 'add-feeds', feeds: [{ key: A, length: 0, data: null }] },
     ])
     expect(pair.actionsOf('b', 'synced')).toHaveLength(2)
+  })
+})
+
+describe('lists of keys are blocks (spec 7.1 "keys", "entries")', () => {
+  /** Two raw sessions (no plain()): B offers `offered`, A wants what `want` accepts. */
+  function exchange(offered: Key[], want: (key: Key) => boolean) {
+    const sessions = { a: new RawSession({ want: (e) => want(e.key) }), b: new RawSession() }
+    const log: { side: 'a' | 'b'; action: SessionAction }[] = []
+    const queue: { side: 'a' | 'b'; event: SessionEvent }[] = [
+      { side: 'a', event: openEvent({ role: 'initiator' }) },
+      { side: 'b', event: openEvent({ role: 'responder', feeds: offered.map((k) => feed(k, 2)) }) },
+    ]
+    for (let step = 0; step < 100 && queue.length > 0; step++) {
+      const { side, event } = queue.shift()!
+      for (const action of sessions[side].handle(event)) {
+        log.push({ side, action })
+        if (action.type === 'send') {
+          queue.push({ side: side === 'a' ? 'b' : 'a', event: deliveredEvent(action) })
+        }
+      }
+    }
+    const of = (side: 'a' | 'b', type: string) =>
+      log.filter((l) => l.side === side && l.action.type === type).map((l) => l.action)
+    const messages = (side: 'a' | 'b', type: string) =>
+      of(side, 'send').flatMap((a) => {
+        const message = (a as SendAction).message
+        return message.type === type ? [message] : []
+      })
+    return { of, messages }
+  }
+
+  const keys = [1, 2, 3, 4, 5, 6].map((n) => testKey(n, 0x40))
+  const hexes = (block: unknown) => (block as KeyBlock).map(toHex)
+
+  test('every key and entry list of messages and actions is a KeyBlock or an EntryBlock', () => {
+    const { of, messages } = exchange(keys, () => true)
+    const [manifest] = messages('b', 'manifest') as Manifest[]
+    expect(manifest!.entries).toBeInstanceOf(EntryBlock)
+    const [request] = messages('a', 'request') as Request[]
+    expect(request!.keys).toBeInstanceOf(KeyBlock)
+    const [reply] = messages('b', 'replicate') as Replicate[]
+    expect(reply!.keys).toBeInstanceOf(KeyBlock)
+    const [added] = of('a', 'add-feeds') as AddFeedsAction[]
+    expect(added!.feeds).toBeInstanceOf(EntryBlock)
+    expect([...added!.feeds]).toEqual(keys.map((key) => ({ key, length: 2, data: null })))
+    for (const side of ['a', 'b'] as const) {
+      const [replicating] = of(side, 'replicate') as ReplicateAction[]
+      expect(replicating!.keys).toBeInstanceOf(KeyBlock)
+      expect(hexes(replicating!.keys)).toEqual(keys.map(toHex))
+    }
+    const [reported] = of('a', 'remote-feeds') as RemoteFeedsAction[]
+    expect(reported!.keys).toBeInstanceOf(KeyBlock)
+    expect(hexes(reported!.keys)).toEqual(keys.map(toHex))
+  })
+
+  test('a list of feeds that are not neighbours in the table lists exactly those keys', () => {
+    // Every other key: the Request and what follows pick ids 1, 3, 5 of the table.
+    const wanted = new Set([keys[1], keys[3], keys[5]].map((k) => toHex(k!)))
+    const { of, messages } = exchange(keys, (key) => wanted.has(toHex(key)))
+    const [request] = messages('a', 'request') as Request[]
+    expect(new Set(hexes(request!.keys))).toEqual(wanted)
+    expect(hexes(request!.keys)).toEqual([...wanted])
+    const [added] = of('a', 'add-feeds') as AddFeedsAction[]
+    expect(added!.feeds.map((e) => toHex(e.key))).toEqual([...wanted])
+    const [reported] = of('a', 'remote-feeds') as RemoteFeedsAction[]
+    expect(hexes(reported!.keys)).toEqual([...wanted])
   })
 })

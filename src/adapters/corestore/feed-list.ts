@@ -27,6 +27,7 @@ import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'
 import crypto from 'hypercore-crypto'
 import { toHex } from '../../state/hex.js'
+import { logStore } from '../log.js'
 import { parseKey } from './keys.js'
 import type { StoreGate } from './store-gate.js'
 
@@ -125,20 +126,28 @@ export class FeedList {
   /** Membership operations in storage order (closed multifeeds). */
   readonly #operations: Uint8Array[] = []
 
-  private constructor(anchor: Hypercore, gate: StoreGate) {
+  /** A write no caller awaits failed (the lengths written in the background). */
+  readonly #failed: (err: unknown) => void
+
+  private constructor(anchor: Hypercore, gate: StoreGate, failed: (err: unknown) => void) {
     this.#anchor = anchor
     this.#gate = gate
+    this.#failed = failed
   }
 
-  /** Opens (or creates) the list of the multifeed whose namespace is `store`, and loads it. */
+  /**
+   * Opens (or creates) the list of the multifeed whose namespace is `store`, and loads it.
+   * `failed` hears of a background write that failed (every other write is awaited by a caller).
+   */
   static async open(
     root: Corestore,
     store: Corestore,
     discoveryKey: Uint8Array,
     gate: StoreGate,
+    failed: (err: unknown) => void,
   ): Promise<FeedList> {
     const anchor = await openAnchor(store, FEED_LIST_CORE_NAME, gate)
-    const list = new FeedList(anchor, gate)
+    const list = new FeedList(anchor, gate, failed)
     await list.#load()
     // The legacy list and the registry are open only for a moment, but a peer that knows their
     // keys must not get them at any other moment either: governed for the list's lifetime.
@@ -279,7 +288,7 @@ export class FeedList {
     if (this.#grown.size > 0 && this.#lengthTimer === null) {
       this.#lengthTimer = setTimeout(() => {
         this.#lengthTimer = null
-        this.#writeLengths().catch(noop)
+        this.#writeLengths().catch(this.#failed)
       }, LENGTH_FLUSH_MS)
       this.#lengthTimer.unref?.()
     }
@@ -348,7 +357,8 @@ export class FeedList {
       let record: FeedRecord
       try {
         record = c.decode(feedRecord, value)
-      } catch {
+      } catch (err) {
+        logStore('skipping an unreadable feed list record: %s', (err as Error).message)
         continue
       }
       feeds.push({ key: parsed, ...record, blocked: this.#blocked.has(toHex(parsed)) })

@@ -6,4 +6,4 @@ export {
   type MultifeedOptions,
   type ReplicateOptions,
 } from './multifeed.js'
-export type { ReplicationStream } from './streams.js'
+export type { ReplicationStream, ReplicationStreamListeners } from './streams.js'

@@ -5,8 +5,8 @@
  * 3.1); it is as secret as a 1.0 multifeed key, since it contains one.
  */
 import HypercoreId from 'hypercore-id-encoding'
+import { MultifeedError } from '../../errors.js'
 import type { Invitation } from '../../state/membership/crypto.js'
-import { LocalErrorCode, MultifeedError } from '../errors.js'
 
 const ID_CHARS = 52
 
@@ -34,8 +34,7 @@ export function parseInvitation(value: unknown): Invitation {
       return { multifeedKey: Uint8Array.from(multifeedKey), founder: Uint8Array.from(founder) }
     }
   }
-  throw new MultifeedError(
-    LocalErrorCode.ERR_INVALID_INVITATION,
+  throw MultifeedError.INVALID_INVITATION(
     'an invitation is the string mf.invitation of a closed multifeed (104 characters), or { multifeedKey, founder } (32 bytes each)',
   )
 }

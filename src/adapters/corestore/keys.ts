@@ -3,7 +3,7 @@
  * Hypercore prints as `core.id`), parsed by hypercore-id-encoding like Hypercore itself does.
  */
 import HypercoreId from 'hypercore-id-encoding'
-import { LocalErrorCode, MultifeedError } from '../errors.js'
+import { MultifeedError } from '../../errors.js'
 
 /** Returns `key` as 32 bytes, or null if it is not a key in any accepted form. */
 export function parseKey(key: unknown): Uint8Array | null {
@@ -19,8 +19,7 @@ export function parseKey(key: unknown): Uint8Array | null {
 export function requireKey(key: unknown, what: string): Uint8Array {
   const parsed = parseKey(key)
   if (parsed === null) {
-    throw new MultifeedError(
-      LocalErrorCode.ERR_INVALID_KEY,
+    throw MultifeedError.INVALID_KEY(
       `${what} must be 32 bytes, 64 hex characters or a 52-character z-base-32 id`,
     )
   }

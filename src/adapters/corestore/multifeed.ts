@@ -27,6 +27,7 @@ import ReadyResource from 'ready-resource'
 import { discoveryKey } from '../../codec/capability.js'
 import { DEFAULT_CLIENT, type Limits, PROTOMUX_PROTOCOL } from '../../codec/constants.js'
 import type { Key } from '../../codec/messages.js'
+import { MultifeedError } from '../../errors.js'
 import { Collection } from '../../state/collection.js'
 import type {
   AuthorizationAction,
@@ -39,13 +40,12 @@ import type {
 import { toHex } from '../../state/hex.js'
 import { DEFAULT_MEMBERSHIP_LIMITS } from '../../state/membership/constants.js'
 import { closedMultifeedKey, genesisId, type Invitation } from '../../state/membership/crypto.js'
-import { isRefusal } from '../../state/membership/operation.js'
 import { signJoinProof } from '../../state/membership/join.js'
-import type { MembershipState } from '../../state/membership/state.js'
 import type { OperationBody } from '../../state/membership/operation.js'
+import type { MembershipState } from '../../state/membership/state.js'
 import type { SessionOptions, SharePolicy, SyncProgress, WantPolicy } from '../../state/types.js'
-import { LocalErrorCode, MultifeedError, type MultifeedErrorCode } from '../errors.js'
-import { logStore } from '../log.js'
+import { carriesNothing } from '../drain.js'
+import { logChannel, logStore } from '../log.js'
 import {
   MultifeedChannel,
   type NoiseCarrier,
@@ -170,10 +170,12 @@ function now(): number {
 /**
  * A multifeed on a Corestore.
  *
- * Events: see {@link MultifeedEvents} ('feed', 'channel', 'remote-feeds', 'synced',
- * 'session-error', 'warning', 'ready', 'close'). It never emits 'error'. Methods throw or reject
- * with MultifeedErrors (`err.code`). From ReadyResource it also has `opened`, `closed`, `opening`
- * and `closing`.
+ * Events: see {@link MultifeedEvents} ('feed', 'channel', 'remote-feeds', 'synced', 'progress',
+ * 'session-error', 'error', 'warning', 'ready', 'close'). A channel's failure is 'session-error'
+ * and closes only that channel, whatever the remote does. 'error' is only the storage failing
+ * with no caller to reject (ERR_STORAGE): like any Node 'error', unhandled it ends the process.
+ * Methods throw or reject with MultifeedErrors (`err.code`, `err.fault`). From ReadyResource it
+ * also has `opened`, `closed`, `opening` and `closing`.
  *
  * Storage: the multifeed lives in the Corestore namespace derived from its discovery key (never
  * from its key), so several multifeeds share one store without mixing. Writers are named cores of
@@ -256,7 +258,8 @@ export class Multifeed extends ReadyResource {
   readonly #pendingWriters = new Map<string, Promise<Hypercore>>()
   readonly #channels = new Map<ConnectionId, MultifeedChannel>()
   readonly #channelByStream = new WeakMap<NoiseStream, MultifeedChannel>()
-  readonly #ownedStreams = new Set<ReplicationStream>()
+  /** The streams replicate(true/false) made, by their Noise stream. */
+  readonly #ownedStreams = new Map<NoiseStream, ReplicationStream>()
   #nextConn = 1
   readonly #queue: CollectionEvent[] = []
   #draining = false
@@ -286,23 +289,19 @@ export class Multifeed extends ReadyResource {
       this.#root = storeOrPath
       this.#ownsRoot = false
     } else {
-      throw new MultifeedError(
-        LocalErrorCode.ERR_INVALID_ARGUMENT,
-        'storeOrPath must be a Corestore or a directory path',
-      )
+      throw MultifeedError.INVALID_ARGUMENT('storeOrPath must be a Corestore or a directory path')
     }
     const invitation = opts.invitation === undefined ? null : parseInvitation(opts.invitation)
     if (opts.closed !== undefined && typeof opts.closed !== 'boolean') {
-      throw new MultifeedError(LocalErrorCode.ERR_INVALID_ARGUMENT, 'closed must be a boolean')
+      throw MultifeedError.INVALID_ARGUMENT('closed must be a boolean')
     }
     if (invitation !== null && (opts.key !== undefined || opts.closed === false)) {
-      throw new MultifeedError(
-        LocalErrorCode.ERR_INVALID_ARGUMENT,
+      throw MultifeedError.INVALID_ARGUMENT(
         'an invitation names a closed multifeed and its key: pass it without key or closed: false',
       )
     }
     if (opts.onAuth !== undefined && typeof opts.onAuth !== 'function') {
-      throw new MultifeedError(LocalErrorCode.ERR_INVALID_ARGUMENT, 'onAuth must be a function')
+      throw MultifeedError.INVALID_ARGUMENT('onAuth must be a function')
     }
     this.mode = invitation !== null || opts.closed === true ? 'closed' : 'open'
     this.#onAuth = opts.onAuth ?? null
@@ -355,7 +354,7 @@ export class Multifeed extends ReadyResource {
       opened: (feeds) => this.#input({ type: 'feeds-opened', now: now(), feeds }),
       grew: (feeds) => this.#grew(feeds),
       truncated: (key, length) => this.#input({ type: 'feed-truncate', key, length }),
-      failed: (_key, err) => this.emit('warning', err),
+      failed: (key, err) => this.#storageFailed(`feed ${idOf(key)} could not be opened`, err),
     })
   }
 
@@ -455,9 +454,7 @@ export class Multifeed extends ReadyResource {
     const misuse = writerMisuse(name, opts)
     if (misuse !== null) return Promise.reject(misuse)
     if (typeof name !== 'string' || name.length === 0) {
-      return Promise.reject(
-        new MultifeedError(LocalErrorCode.ERR_INVALID_ARGUMENT, 'writer name must be a string'),
-      )
+      return Promise.reject(MultifeedError.INVALID_ARGUMENT('writer name must be a string'))
     }
     const pending = this.#pendingWriters.get(name)
     if (pending) return pending
@@ -471,15 +468,18 @@ export class Multifeed extends ReadyResource {
   /**
    * Replicates this multifeed. `true`/`false`: creates a Corestore replication stream (initiator or
    * not) and returns it. A stream: uses it (running the store's replication on it if needed) and
-   * returns it. The stream emits 'remote-feeds' (keys), 'synced' and 'multifeed-error' (err):
-   * a session failure, or ERR_CHANNEL_REJECTED when the remote has no multifeed with this key on
-   * the stream. The stream itself is left open.
+   * returns it. The stream emits 'remote-feeds' (keys), 'synced' and 'session-error' (err): a
+   * session failure, or ERR_CHANNEL_REJECTED when the remote has no multifeed with this key on
+   * the stream; never 'error' for a failure of the channel.
+   * When the channel of a stream made here (`true`/`false`) fails, the multifeed destroys the
+   * stream, unless it still carries something else (another multifeed's channel, a Hypercore
+   * replicated for another purpose): then it stays open. A stream you pass in is never destroyed.
    * Replication is always live; `{ live }` (multifeed 6) throws for false and warns for true.
    * @example
    * ```ts
    * const stream = a.replicate(true) // the other peer: b.replicate(false)
    * stream.pipe(b.replicate(false)).pipe(stream)
-   * stream.on('multifeed-error', (err) => console.error(err.code))
+   * stream.on('session-error', (err) => console.error(err.code, err.fault))
    * await once(stream, 'synced')
    * ```
    */
@@ -489,8 +489,9 @@ export class Multifeed extends ReadyResource {
     let stream: ReplicationStream
     if (typeof isInitiator === 'boolean') {
       stream = this.#root.replicate(isInitiator) as unknown as ReplicationStream
-      this.#ownedStreams.add(stream)
-      stream.once('close', () => this.#ownedStreams.delete(stream))
+      const noise = noiseStreamOf(stream)
+      this.#ownedStreams.set(noise, stream)
+      stream.once('close', () => this.#ownedStreams.delete(noise))
     } else {
       stream = isInitiator as unknown as ReplicationStream
       const noise = noiseStreamOf(stream)
@@ -516,8 +517,7 @@ export class Multifeed extends ReadyResource {
   attach(stream: NoiseCarrier, opts: ReplicateOptions = {}): MultifeedChannel {
     this.#assertOpen()
     if (this.discoveryKey === undefined) {
-      throw new MultifeedError(
-        LocalErrorCode.ERR_NOT_READY,
+      throw MultifeedError.NOT_READY(
         'a new closed multifeed knows its discovery key once ready(): await mf.ready() first',
       )
     }
@@ -543,7 +543,7 @@ export class Multifeed extends ReadyResource {
     const parsed = requireKey(key, 'key')
     await this.#readyForUse()
     this.#govern(parsed)
-    await this.#list!.block(parsed)
+    await this.#storage(() => this.#list!.block(parsed), 'the block could not be stored')
     this.#input({ type: 'block', key: parsed })
     logStore('%k blocked feed %k', this.discoveryKey, parsed)
   }
@@ -552,7 +552,7 @@ export class Multifeed extends ReadyResource {
   async unblock(key: Uint8Array | string): Promise<void> {
     const parsed = requireKey(key, 'key')
     await this.#readyForUse()
-    await this.#list!.unblock(parsed)
+    await this.#storage(() => this.#list!.unblock(parsed), 'the unblock could not be stored')
     this.#input({ type: 'unblock', key: parsed })
     logStore('%k unblocked feed %k', this.discoveryKey, parsed)
   }
@@ -572,7 +572,7 @@ export class Multifeed extends ReadyResource {
     await this.#readyForUse()
     this.#govern(parsed)
     const wasMember = this.#collection.isMember(parsed)
-    await this.#list!.remove(parsed)
+    await this.#storage(() => this.#list!.remove(parsed), 'the removal could not be stored')
     logStore('%k removed feed %k', this.discoveryKey, parsed)
     this.#input({ type: 'remove', key: parsed })
     const hex = toHex(parsed)
@@ -583,16 +583,19 @@ export class Multifeed extends ReadyResource {
       await session?.close()
       return
     }
-    if (
-      !(await FeedList.heldElsewhere(rootOf(this.#root), this.discoveryKey, parsed, this.#gate))
-    ) {
-      const core = session ?? this.store.get({ ...this.#coreOptions, key: parsed })
-      await core.ready()
-      if (core.length > 0) await core.clear(0, core.length)
-      await core.close()
-    } else {
+    await this.#storage(() => this.#clear(parsed, session), 'the removed feed could not be cleared')
+  }
+
+  /** Clears a removed feed's blocks, unless another multifeed of the store holds it. */
+  async #clear(key: Key, session: Hypercore | undefined): Promise<void> {
+    if (await FeedList.heldElsewhere(rootOf(this.#root), this.discoveryKey, key, this.#gate)) {
       await session?.close()
+      return
     }
+    const core = session ?? this.store.get({ ...this.#coreOptions, key })
+    await core.ready()
+    if (core.length > 0) await core.clear(0, core.length)
+    await core.close()
   }
 
   // Closed multifeeds (spec/membership.md)
@@ -733,9 +736,7 @@ export class Multifeed extends ReadyResource {
     if (this.#authorizing !== null) return this.#authorizing.promise
     const timeout = opts.timeout ?? DEFAULT_AUTH_TIMEOUT
     if (!Number.isSafeInteger(timeout) || timeout < 0) {
-      return Promise.reject(
-        new MultifeedError(LocalErrorCode.ERR_INVALID_ARGUMENT, 'timeout must be a whole number of ms'),
-      )
+      return Promise.reject(MultifeedError.INVALID_ARGUMENT('timeout must be a whole number of ms'))
     }
     let resolve!: () => void
     let reject!: (err: MultifeedError) => void
@@ -768,7 +769,7 @@ export class Multifeed extends ReadyResource {
     }
     const keyPair = core.keyPair
     if (!keyPair?.secretKey) {
-      throw new MultifeedError(LocalErrorCode.ERR_INVALID_ARGUMENT, 'the writer has no secret key')
+      throw MultifeedError.INVALID_ARGUMENT('the writer has no secret key')
     }
     const proof = signJoinProof(discoveryKey(this.#identityKey()), core.key, keyPair)
     this.#input({
@@ -788,11 +789,9 @@ export class Multifeed extends ReadyResource {
     if (running === null) return
     if (action.result === 'granted') running.resolve()
     else if (action.result === 'denied') {
-      running.reject(new MultifeedError(LocalErrorCode.ERR_AUTH_DENIED, 'a peer denied the request'))
+      running.reject(MultifeedError.AUTH_DENIED())
     } else {
-      running.reject(
-        new MultifeedError(LocalErrorCode.ERR_AUTH_TIMEOUT, 'no peer added the writer in time'),
-      )
+      running.reject(MultifeedError.AUTH_TIMEOUT())
     }
   }
 
@@ -842,7 +841,7 @@ export class Multifeed extends ReadyResource {
   #requireClosed(): MembershipState {
     const membership = this.#collection.membership
     if (membership === null) {
-      throw new MultifeedError(LocalErrorCode.ERR_NOT_CLOSED, 'an open multifeed has no members')
+      throw MultifeedError.NOT_CLOSED()
     }
     return membership
   }
@@ -852,7 +851,7 @@ export class Multifeed extends ReadyResource {
     await this.#readyForUse()
     const membership = this.#requireClosed()
     if (!this.isAdmin()) {
-      throw new MultifeedError(LocalErrorCode.ERR_NOT_ADMIN, 'this peer is not an admin')
+      throw MultifeedError.NOT_ADMIN()
     }
     return membership
   }
@@ -864,15 +863,9 @@ export class Multifeed extends ReadyResource {
     this.#localOperation(operation)
   }
 
+  /** Throws the collection's refusal (a MultifeedError ERR_MEMBERSHIP_*); nothing changed then. */
   #localOperation(operation: Uint8Array): void {
-    try {
-      this.#input({ type: 'local-operation', operation })
-    } catch (err) {
-      if (isRefusal(err)) {
-        throw new MultifeedError(err.code as MultifeedErrorCode, err.message, { cause: err })
-      }
-      throw err
-    }
+    this.#input({ type: 'local-operation', operation })
   }
 
   // ChannelOwner (called by MultifeedChannel)
@@ -907,6 +900,11 @@ export class Multifeed extends ReadyResource {
     } else {
       this.#forget(channel, 'remote', rejected)
     }
+  }
+
+  /** @internal */
+  channelFailed(channel: MultifeedChannel, error: MultifeedError): void {
+    this.emit('session-error', error, channel)
   }
 
   /** @internal */
@@ -962,15 +960,24 @@ export class Multifeed extends ReadyResource {
     if (this.mode === 'closed') {
       // This peer's membership key: derived by the Corestore from its primary key, the 1.0
       // discovery key of the multifeed key and a fixed name, so nothing new is stored.
-      this.#signer = await this.#root.createKeyPair(MEMBERSHIP_KEY_NAME, discoveryKey(this.key))
+      this.#signer = await this.#storage(
+        () => this.#root.createKeyPair(MEMBERSHIP_KEY_NAME, discoveryKey(this.key)),
+        'the membership key could not be derived',
+      )
       if (this.#founder === null) {
         this.#founder = this.#signer.publicKey
         this.#placeIn(this.#identityKey())
         this.#makeCores()
       }
     }
-    await this.store.ready()
-    this.#list = await FeedList.open(this.#root, this.store, this.discoveryKey, this.#gate)
+    await this.#storage(() => this.store.ready(), 'the store could not be opened')
+    this.#list = await this.#storage(
+      () =>
+        FeedList.open(this.#root, this.store, this.discoveryKey, this.#gate, (err) =>
+          this.#storageFailed('feed lengths could not be written to the feed list', err),
+        ),
+      'the feed list could not be loaded',
+    )
     const feeds: StoredFeed[] = []
     for (const key of this.#list.blocked()) this.#govern(key)
     for (const stored of this.#list.feeds()) {
@@ -1030,7 +1037,7 @@ export class Multifeed extends ReadyResource {
     // The Hypercore channels that closes are awaited until fully closed (their message handlers
     // settled) before any core closes: Hypercore's replicator otherwise reads storage after the
     // core closed and rejects with nobody to catch it (research-14 section 5).
-    this.#authorizing?.reject(new MultifeedError(LocalErrorCode.ERR_CLOSED, 'multifeed is closed'))
+    this.#authorizing?.reject(MultifeedError.CLOSED('multifeed is closed'))
     if (this.#cores === undefined) {
       // A new closed multifeed that failed before it had a namespace.
       if (this.#ownsRoot) await this.#root.close()
@@ -1041,7 +1048,7 @@ export class Multifeed extends ReadyResource {
     if (this.#timer !== null) clearTimeout(this.#timer)
     if (this.#progressTimer !== null) clearImmediate(this.#progressTimer)
     await Promise.allSettled(replicating.map((channel) => channel.fullyClosed()))
-    await Promise.allSettled([...this.#ownedStreams].map(destroyAndWait))
+    await Promise.allSettled([...this.#ownedStreams.values()].map(destroyAndWait))
     await Promise.allSettled([...this.#pendingWriters.values()])
     await this.#cores.closeAll()
     await Promise.allSettled([...this.#handedOut.values()].map((core) => core.close()))
@@ -1073,7 +1080,7 @@ export class Multifeed extends ReadyResource {
           actions = this.#collection.handle(current)
         } catch (err) {
           if (current === event) throw err // refused local request: the caller's
-          this.emit('warning', err)
+          this.#internalFailure(err)
           continue
         }
         for (const action of actions) this.#carryOut(action)
@@ -1101,7 +1108,7 @@ export class Multifeed extends ReadyResource {
         logStore('%k %d remote feeds joined', this.discoveryKey, action.feeds.length)
         for (const entry of action.feeds) this.#govern(entry.key)
         this.#list!.addAll(action.feeds.map((entry) => entry.key)).catch((err) =>
-          this.emit('warning', err),
+          this.#storageFailed('remote feeds could not be added to the feed list', err),
         )
         this.#announceJoined(action.feeds.map((entry) => entry.key))
         break
@@ -1138,13 +1145,7 @@ export class Multifeed extends ReadyResource {
       case 'fail': {
         const channel = this.#channels.get(action.conn)
         if (channel === undefined) break
-        const { type: _type, conn: _conn, wireCode, ...failure } = action
-        const error = new MultifeedError(failure.code, failure.message || 'session failed', {
-          ...failure,
-          ...(wireCode === null ? {} : { wireCode }),
-        })
-        channel.fail(error)
-        this.emit('session-error', error, channel)
+        channel.fail(MultifeedError.fromFailure(action))
         break
       }
       case 'closed': {
@@ -1205,6 +1206,7 @@ export class Multifeed extends ReadyResource {
     this.#channels.delete(channel.conn)
     channel.finish(by)
     const noise = channel.stream
+    if (channel.error !== null) this.#endFailedStream(noise)
     if (!reopen || this.closing || noise.destroyed) return
     // The remote left or refused; if it opens the multifeed again on this stream, that open
     // reaches this pairing and gets a fresh channel instead of a protomux rejection.
@@ -1307,18 +1309,17 @@ export class Multifeed extends ReadyResource {
     for (const [hex, known] of this.#names) {
       if (known !== name) continue
       const existing = this.#userSession(fromHexKey(hex))
-      await existing.ready()
+      await this.#storage(() => existing.ready(), `writer ${name} could not be opened`)
       return existing
     }
     const identity = keyPair ? { keyPair } : { name: WRITER_NAME_PREFIX + name }
     // Governed before any session makes it active: Corestore attaches an active new core to every
     // stream of the store as it opens (attachAll), before the gate would know its key.
-    const probe = this.store.get({ ...this.#coreOptions, ...identity, active: false })
-    await probe.ready()
+    const failure = `writer ${name} could not be opened`
+    const probe = await this.#openSession({ ...identity, active: false }, failure)
     this.#govern(probe.key)
     this.#gate.gateSession(probe)
-    const core = this.store.get({ ...this.#coreOptions, ...identity })
-    await core.ready().finally(() => probe.close())
+    const core = await this.#openSession(identity, failure).finally(() => probe.close())
     this.#assertOpen()
     try {
       this.#input({ type: 'add-local', now: now(), key: core.key, length: core.contiguousLength })
@@ -1333,7 +1334,7 @@ export class Multifeed extends ReadyResource {
     // The core that made the writer is the user's session of it from now on.
     this.#handedOut.set(hex, core)
     this.#cores.follow(core)
-    await this.#list!.add(core.key, name)
+    await this.#storage(() => this.#list!.add(core.key, name), `writer ${name} could not be stored`)
     // An admin's own new writer is added to its closed multifeed at once; another peer's waits
     // for requestAuthorization().
     if (this.mode === 'closed' && this.isAdmin() && this.#collection.cutOf(core.key) === 0) {
@@ -1344,8 +1345,73 @@ export class Multifeed extends ReadyResource {
     return core
   }
 
+  /** A ready session of the namespace; the store's failure to open it is ERR_STORAGE. */
+  #openSession(opts: HypercoreOptions, failure: string): Promise<Hypercore> {
+    return this.#storage(async () => {
+      const core = this.store.get({ ...this.#coreOptions, ...opts })
+      try {
+        await core.ready()
+      } catch (err) {
+        await core.close().catch(noop)
+        throw err
+      }
+      return core
+    }, failure)
+  }
+
+  /**
+   * The store failed with no caller to reject (a feed did not open, the feed list was not
+   * written): 'error', the one failure the multifeed cannot recover from on its own. A store
+   * closed under the multifeed (shutdown in the wrong order) is only logged.
+   */
+  #storageFailed(what: string, cause: unknown): void {
+    const error = MultifeedError.STORAGE(what, cause)
+    logStore('%k %s', this.discoveryKey, error.message)
+    if (this.closing || this.#root.closing) return
+    this.emit('error', error)
+  }
+
+  /** A bug caught where it could close no channel: 'warning' (ERR_INTERNAL), never a crash. */
+  #internalFailure(cause: unknown): void {
+    const error = MultifeedError.INTERNAL(cause)
+    logStore('%k %s', this.discoveryKey, error.message)
+    this.emit('warning', error)
+  }
+
+  /**
+   * What a caller awaits on the store, with the store's failures as ERR_STORAGE (ERR_CLOSED once
+   * the multifeed closes under it). The caller gets the error; it is logged here.
+   */
+  async #storage<T>(work: () => Promise<T>, what: string): Promise<T> {
+    try {
+      return await work()
+    } catch (err) {
+      if (err instanceof MultifeedError) throw err
+      if (this.closing) throw MultifeedError.CLOSED('multifeed is closed')
+      const error = MultifeedError.STORAGE(what, err)
+      logStore('%k %s', this.discoveryKey, error.message)
+      throw error
+    }
+  }
+
+  /**
+   * The channel on a stream replicate(true/false) made failed: the stream ends too (as in
+   * multifeed 6), unless something else still runs on it. Checked a turn later, once every
+   * channel the failure closes has closed. Destroyed without an error: 'session-error' said why,
+   * and an 'error' on the stream would end a process that did not listen for it.
+   */
+  #endFailedStream(noise: NoiseStream): void {
+    const stream = this.#ownedStreams.get(noise)
+    if (stream === undefined) return
+    setImmediate(() => {
+      if (stream.destroyed || !carriesNothing(noise)) return
+      logChannel('%k channel failed: destroying the stream replicate() made', this.discoveryKey)
+      stream.destroy()
+    })
+  }
+
   #assertOpen(): void {
-    if (this.closing) throw new MultifeedError(LocalErrorCode.ERR_CLOSED, 'multifeed is closed')
+    if (this.closing) throw MultifeedError.CLOSED('multifeed is closed')
   }
 
   async #readyForUse(): Promise<void> {
@@ -1386,19 +1452,15 @@ function forwardToStream(channel: MultifeedChannel, stream: ReplicationStream): 
   forwarded[FORWARDED] = true
   channel.on('remote-feeds', (keys: Key[]) => stream.emit('remote-feeds', keys))
   channel.on('synced', () => stream.emit('synced'))
-  channel.on('session-error', (err: MultifeedError) => stream.emit('multifeed-error', err))
+  channel.on('session-error', (err: MultifeedError) => stream.emit('session-error', err))
 }
 
 const FORWARDED = Symbol('multifeed events forwarded')
 
-/** The collection refused a local writer: the same code, as a MultifeedError. */
+/** The collection refused a local writer (ERR_BLOCKED, ERR_COLLECTION_FULL): named for the user. */
 function refusal(err: unknown, name: string): unknown {
-  const code = (err as { code?: string }).code
-  if (code === 'ERR_BLOCKED') {
-    return new MultifeedError(LocalErrorCode.ERR_BLOCKED, `writer ${name} was blocked or removed`)
-  }
-  if (code === 'ERR_COLLECTION_FULL') {
-    return new MultifeedError(LocalErrorCode.ERR_COLLECTION_FULL, (err as Error).message)
+  if (err instanceof MultifeedError && err.code === 'ERR_BLOCKED') {
+    return MultifeedError.BLOCKED(`writer ${name} was blocked or removed`)
   }
   return err
 }

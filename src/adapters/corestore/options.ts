@@ -4,7 +4,7 @@
  * secret; here each of those gets an error (or, where the call still works, a warning) that names
  * the replacement, instead of being silently ignored. See docs/migration.md.
  */
-import { LocalErrorCode, MultifeedError } from '../errors.js'
+import { MultifeedError } from '../../errors.js'
 
 const KEY_BYTES = 32
 const SECRET_KEY_BYTES = 64
@@ -21,7 +21,7 @@ function warnOnce(code: string, message: string): void {
 }
 
 function invalid(message: string): MultifeedError {
-  return new MultifeedError(LocalErrorCode.ERR_INVALID_ARGUMENT, `${message} (${MIGRATION})`)
+  return MultifeedError.INVALID_ARGUMENT(`${message} (${MIGRATION})`)
 }
 
 /**
@@ -38,8 +38,7 @@ export function checkMultifeedOptions(opts: unknown): void {
   const { encryptionKey } = given
   if (encryptionKey === undefined) return
   if (!(encryptionKey instanceof Uint8Array) || encryptionKey.byteLength !== KEY_BYTES) {
-    throw new MultifeedError(
-      LocalErrorCode.ERR_INVALID_KEY,
+    throw MultifeedError.INVALID_KEY(
       'encryptionKey is Hypercore block encryption and must be 32 bytes; the shared secret that ' +
         `multifeed 6 called encryptionKey is now the key option (${MIGRATION})`,
     )

@@ -25,7 +25,11 @@ export {
   signOperation,
   verifySignature,
 } from './crypto.js'
-export { MembershipError, MembershipErrorCode, type MembershipErrorCodeName } from './errors.js'
+export {
+  isMembershipError,
+  type MembershipError,
+  type MembershipErrorCodeName,
+} from './errors.js'
 export {
   decodeJoinRequest,
   decodeJoinResponse,

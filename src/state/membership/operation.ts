@@ -21,6 +21,7 @@ import {
   truncated,
   uintEncodingLength,
 } from '../../codec/primitives.js'
+import { MultifeedError } from '../../errors.js'
 import { invalidArgument } from '../usage-error.js'
 import {
   KEY_BYTES,
@@ -30,7 +31,7 @@ import {
   type OperationTypeName,
   SIGNATURE_BYTES,
 } from './constants.js'
-import { MembershipError, MembershipErrorCode } from './errors.js'
+import { isMembershipError, type MembershipError } from './errors.js'
 
 /** What an operation does; the wire type number follows from `type`. */
 export type OperationBody =
@@ -202,7 +203,7 @@ export function encodeOperation(
 
 /**
  * Decodes one operation strictly. Throws DecodeError (ERR_DECODE_*) for bytes that break the
- * notation, MembershipError for an unknown type, unsorted or misplaced dependencies. Does not
+ * notation, ERR_MEMBERSHIP_* for an unknown type, unsorted or misplaced dependencies. Does not
  * check the signature or anything that needs other operations.
  */
 export function decodeOperation(
@@ -214,8 +215,7 @@ export function decodeOperation(
   const typeNumber = readUint(state, 'operation type')
   const type = OPERATION_TYPE_NAMES[typeNumber]
   if (type === undefined) {
-    throw new MembershipError(
-      MembershipErrorCode.UNKNOWN_TYPE,
+    throw MultifeedError.MEMBERSHIP_UNKNOWN_TYPE(
       `operation type ${typeNumber} is not defined (at byte ${typeAt})`,
     )
   }
@@ -227,16 +227,14 @@ export function decodeOperation(
     const at = state.start
     const dep = readKey(state, 'operation dependency')
     if (i > 0 && compareBytes(dependencies[i - 1]!, dep) >= 0) {
-      throw new MembershipError(
-        MembershipErrorCode.UNSORTED_DEPENDENCIES,
+      throw MultifeedError.MEMBERSHIP_UNSORTED_DEPENDENCIES(
         `dependency ${i} does not sort after dependency ${i - 1} (at byte ${at})`,
       )
     }
     dependencies.push(dep)
   }
   if ((type === 'genesis') !== (count === 0)) {
-    throw new MembershipError(
-      MembershipErrorCode.BAD_DEPENDENCIES,
+    throw MultifeedError.MEMBERSHIP_BAD_DEPENDENCIES(
       type === 'genesis' ? 'a genesis has dependencies' : `a ${type} has no dependencies`,
     )
   }
@@ -279,5 +277,5 @@ function readFixed(state: DecodeState, length: number, field: string): Uint8Arra
 
 /** Whether `err` is a refusal of an operation (as opposed to a bug or a usage error). */
 export function isRefusal(err: unknown): err is DecodeError | MembershipError {
-  return err instanceof DecodeError || err instanceof MembershipError
+  return err instanceof DecodeError || isMembershipError(err)
 }

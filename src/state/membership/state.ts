@@ -27,7 +27,7 @@ import {
   signOperation,
   verifySignature,
 } from './crypto.js'
-import { MembershipError, MembershipErrorCode } from './errors.js'
+import { type MembershipError, membershipError } from './errors.js'
 import type { OperationGraph } from './graph.js'
 import {
   compareBytes,
@@ -285,15 +285,17 @@ export class MembershipState {
     const idKey = keyId(id)
     const refuse = (error: MembershipError): OperationOutcome => ({ status: 'refused', id, error })
     if (this.store.position(idKey) !== undefined || this.pending.has(idKey)) {
-      return refuse(error('DUPLICATE', `operation ${toHex(id)} is already held`))
+      return refuse(membershipError('DUPLICATE', `operation ${toHex(id)} is already held`))
     }
     const known = this.refusedIds.get(idKey)
     if (known !== undefined) return refuse(known)
     if (op.type === 'genesis' && !b4a.equals(id, this.genesisId)) {
-      return refuse(error('WRONG_GENESIS', 'not the genesis of this multifeed and founder'))
+      return refuse(
+        membershipError('WRONG_GENESIS', 'not the genesis of this multifeed and founder'),
+      )
     }
     if (!verifySignature(op.signable, op.signature, op.author)) {
-      return refuse(error('BAD_SIGNATURE', `bad signature on ${toHex(id)}`))
+      return refuse(membershipError('BAD_SIGNATURE', `bad signature on ${toHex(id)}`))
     }
     const missing: string[] = []
     for (const dep of op.dependencies) {
@@ -302,7 +304,7 @@ export class MembershipState {
         return this.refuseForGood(
           idKey,
           id,
-          error('DEPENDENCY_REJECTED', `${toHex(dep)} was refused`),
+          membershipError('DEPENDENCY_REJECTED', `${toHex(dep)} was refused`),
         )
       }
       if (this.store.position(depKey) === undefined) missing.push(depKey)
@@ -313,13 +315,13 @@ export class MembershipState {
       const added = this.pending.add(idKey, missing, held)
       if (!added.ok) {
         run.byId.delete(idKey)
-        return refuse(error('DEPENDENCY_CYCLE', `${toHex(id)} depends on itself`))
+        return refuse(membershipError('DEPENDENCY_CYCLE', `${toHex(id)} depends on itself`))
       }
       for (const d of added.dropped) {
         this.report(
           run,
           d.value,
-          error('PENDING_OVERFLOW', `dropped ${toHex(d.value.id)}: buffer full`),
+          membershipError('PENDING_OVERFLOW', `dropped ${toHex(d.value.id)}: buffer full`),
         )
       }
       if (run.byId.get(idKey) === input) {
@@ -329,7 +331,9 @@ export class MembershipState {
           missing: missing.map((k) => Uint8Array.from(k, (ch) => ch.charCodeAt(0))),
         }
       }
-      return run.outcomes[input] ?? refuse(error('PENDING_OVERFLOW', 'dropped: buffer full'))
+      return (
+        run.outcomes[input] ?? refuse(membershipError('PENDING_OVERFLOW', 'dropped: buffer full'))
+      )
     }
     this.admitAndRelease(held, run)
     const outcome = run.outcomes[input]
@@ -342,7 +346,7 @@ export class MembershipState {
     while (queue.length > 0) {
       const held = queue.shift()!
       const refusal = this.admit(held, run)
-      if (refusal?.code === MembershipErrorCode.LIMIT) {
+      if (refusal?.code === 'ERR_MEMBERSHIP_LIMIT') {
         this.report(run, held, refusal) // local and not for good: nothing is remembered
         continue
       }
@@ -350,7 +354,7 @@ export class MembershipState {
         this.refuseForGood(held.idKey, held.id, refusal)
         this.report(run, held, refusal)
         for (const dependent of this.pending.refused(held.idKey)) {
-          const why = error('DEPENDENCY_REJECTED', `${toHex(held.id)} was refused`)
+          const why = membershipError('DEPENDENCY_REJECTED', `${toHex(held.id)} was refused`)
           this.refuseForGood(dependent.id, dependent.value.id, why)
           this.report(run, dependent.value, why)
         }
@@ -370,20 +374,26 @@ export class MembershipState {
     const type = TYPE_NUMBER[op.type]
     if (op.type !== 'genesis') {
       if (signer < 0 || !isAdminAt(store, signer, placement)) {
-        return error('NOT_ADMIN', `${toHex(op.author)} is not an admin at ${toHex(id)}`)
+        return membershipError('NOT_ADMIN', `${toHex(op.author)} is not an admin at ${toHex(id)}`)
       }
       if (op.type === 'grant-admin' || op.type === 'revoke-admin') {
         const subject = store.findKey(op.admin)
         if (subject === store.founder) {
-          return error('FOUNDER', 'the founder is always an admin')
+          return membershipError('FOUNDER', 'the founder is always an admin')
         }
         if (subject >= 0 && !isSeniorAt(store, signer, subject, placement)) {
-          return error('NOT_SENIOR', `${toHex(op.author)} is not senior to ${toHex(op.admin)}`)
+          return membershipError(
+            'NOT_SENIOR',
+            `${toHex(op.author)} is not senior to ${toHex(op.admin)}`,
+          )
         }
       }
     }
     if (store.size >= this.limits.maxOperations) {
-      return error('LIMIT', `${store.size} operations stored, limit ${this.limits.maxOperations}`)
+      return membershipError(
+        'LIMIT',
+        `${store.size} operations stored, limit ${this.limits.maxOperations}`,
+      )
     }
     const pos = store.graph.add(placement, op.author)
     const signerRecord = store.keyRecord(op.author)
@@ -488,8 +498,4 @@ const TYPE_NUMBER: Record<DecodedOperation['type'], OperationTypeNumber> = {
   'remove-writer': OperationType.RemoveWriter,
   'grant-admin': OperationType.GrantAdmin,
   'revoke-admin': OperationType.RevokeAdmin,
-}
-
-function error(code: keyof typeof MembershipErrorCode, message: string): MembershipError {
-  return new MembershipError(MembershipErrorCode[code], message)
 }

@@ -147,7 +147,10 @@ export function encodeWant(ids: Uint8Array[]): Uint8Array {
   return state.buffer
 }
 
-export function decodeWant(bytes: Uint8Array, limits: SyncMessageLimits = SYNC_LIMITS): Uint8Array[] {
+export function decodeWant(
+  bytes: Uint8Array,
+  limits: SyncMessageLimits = SYNC_LIMITS,
+): Uint8Array[] {
   const state = beginDecode(bytes, limits.maxMessageBytes)
   readFlags(state, 0, 'want flags')
   const count = readCount(state, limits.maxEntriesPerMessage, 'want ids')

@@ -168,8 +168,8 @@ describe('plus', () => {
     ])
     const conn = replicate(h, m1, m2)
     const streamErrors = Promise.all([
-      once<[MultifeedError]>(conn.a, 'multifeed-error'),
-      once<[MultifeedError]>(conn.b, 'multifeed-error'),
+      once<[MultifeedError]>(conn.a, 'session-error'),
+      once<[MultifeedError]>(conn.b, 'session-error'),
     ])
     const [[e1], [e2]] = await failed
     expect([e1.code, e1.usClient, e1.themClient]).toEqual(['ERR_CLIENT_MISMATCH', 'cabal', 'mapeo'])

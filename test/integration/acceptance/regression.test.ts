@@ -154,8 +154,8 @@ describe('regression', () => {
     const { h, m1, m2 } = await differentKeys()
     const conn = replicate(h, m1, m2)
     const [[err1], [err2]] = await Promise.all([
-      once<[{ code: string }]>(conn.a, 'multifeed-error', { label: 'm1 stream', timeout: 3000 }),
-      once<[{ code: string }]>(conn.b, 'multifeed-error', { label: 'm2 stream', timeout: 3000 }),
+      once<[{ code: string }]>(conn.a, 'session-error', { label: 'm1 stream', timeout: 3000 }),
+      once<[{ code: string }]>(conn.b, 'session-error', { label: 'm2 stream', timeout: 3000 }),
     ])
     // The remote has no multifeed with our discovery key: protomux rejects the channel.
     expect(err1.code).toBe('ERR_CHANNEL_REJECTED')

@@ -29,10 +29,11 @@ export class SessionPair {
 
   /** Feeds one event to a side, logs its actions and queues its sends for the other side. */
   input(side: Side, event: SessionEvent): SessionAction[] {
-    const actions = plain(this.sessions[side].handle(event))
+    const raw = this.sessions[side].handle(event)
+    const actions = plain(raw)
     const other: Side = side === 'a' ? 'b' : 'a'
-    for (const action of actions) {
-      this.logs[side].push(action)
+    for (const [i, action] of raw.entries()) {
+      this.logs[side].push(actions[i]!)
       if (action.type === 'send') this.inboxes[other].push(deliveredEvent(action, this.#limits))
     }
     return actions

@@ -6,8 +6,11 @@
 import { capability } from '../../../src/codec/capability.js'
 import { encodeMessage, messageTypeOf } from '../../../src/codec/channel-message.js'
 import type { Limits } from '../../../src/codec/constants.js'
+import { EntryBlock } from '../../../src/codec/entry-block.js'
 import { encodeHandshake } from '../../../src/codec/handshake.js'
+import { KeyBlock } from '../../../src/codec/key-block.js'
 import type { Key } from '../../../src/codec/messages.js'
+import { encodeOutgoing } from '../../../src/state/outgoing.js'
 import type {
   LocalFeed,
   OpenEvent,
@@ -81,23 +84,21 @@ export function openEvent(options: OpenOptions): OpenEvent {
 
 /** The event the remote receives for one of our `send` actions (encoded with the real codec). */
 export function deliveredEvent(action: SendAction, limits?: Partial<Limits>): SessionEvent {
-  const { message } = action
-  if (message.type === 'handshake') {
-    return { type: 'remote-open', body: encodeHandshake(message, limits) }
-  }
-  return {
-    type: 'message',
-    messageType: messageTypeOf(message),
-    body: encodeMessage(message, limits),
-  }
+  const { messageType, body } = encodeOutgoing(action.message, limits)
+  if (messageType === null) return { type: 'remote-open', body }
+  return { type: 'message', messageType, body }
 }
 
 /**
  * Deep copy with every byte array as a plain Uint8Array: decoded keys are views (Node Buffers
- * under b4a), and test equality should not depend on the subclass.
+ * under b4a), and test equality should not depend on the subclass. A KeyBlock or EntryBlock
+ * becomes the array of keys or entries it lists, so expectations can be written as arrays
+ * (the result's type says block; tests compare it with toEqual only).
  */
 export function plain<T>(value: T): T {
   if (value instanceof Uint8Array) return new Uint8Array(value) as T
+  if (value instanceof KeyBlock) return value.map((key) => new Uint8Array(key)) as T
+  if (value instanceof EntryBlock) return value.map((entry) => plain(entry)) as T
   if (Array.isArray(value)) return value.map(plain) as T
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {}

@@ -3,7 +3,7 @@
  * spec's notation with the helpers in hex.ts; nothing is produced by the codec under test.
  */
 import { DEFAULT_LIMITS } from '../../../src/codec/constants.js'
-import { DecodeErrorCode, type DecodeErrorCodeName } from '../../../src/codec/errors.js'
+import type { DecodeErrorCodeName } from '../../../src/codec/errors.js'
 import { buffer, byteLength, fill, key, raw, string, uint, utf8 } from './hex.js'
 import type { HexRun, ManifestEntryJson, MessageJson } from './json-form.js'
 
@@ -103,7 +103,19 @@ function invalid(
   return { comment, flags, ...bytesField(bytes), result: 'invalid', error }
 }
 
-const E = DecodeErrorCode
+/** The decode codes by short name (spec 6.2), checked against the error family's. */
+const E = {
+  TRUNCATED: 'ERR_DECODE_TRUNCATED',
+  TRAILING_BYTES: 'ERR_DECODE_TRAILING_BYTES',
+  NON_MINIMAL_VARINT: 'ERR_DECODE_NON_MINIMAL_VARINT',
+  VARINT_OVERFLOW: 'ERR_DECODE_VARINT_OVERFLOW',
+  INVALID_BOOL: 'ERR_DECODE_INVALID_BOOL',
+  INVALID_UTF8: 'ERR_DECODE_INVALID_UTF8',
+  RESERVED_FLAGS: 'ERR_DECODE_RESERVED_FLAGS',
+  MESSAGE_TOO_LARGE: 'ERR_DECODE_MESSAGE_TOO_LARGE',
+  TOO_MANY_ENTRIES: 'ERR_DECODE_TOO_MANY_ENTRIES',
+  FIELD_TOO_LONG: 'ERR_DECODE_FIELD_TOO_LONG',
+} as const satisfies Record<string, DecodeErrorCodeName>
 const MAX_UINT = 2n ** 53n - 1n
 
 const K1 = key('11')

@@ -12,6 +12,7 @@ import { DEFAULT_LIMITS, type Limits } from '../../../src/codec/constants.js'
 import { DecodeError } from '../../../src/codec/errors.js'
 import { decodeHandshake, encodeHandshake } from '../../../src/codec/handshake.js'
 import type { ChannelMessage, Handshake, Key } from '../../../src/codec/messages.js'
+import { membershipMessageToJson } from '../../../src/conformance/membership-message-form.js'
 import { Collection } from '../../../src/state/collection.js'
 import type {
   CollectionAction,
@@ -22,9 +23,12 @@ import type {
   StoredFeed,
 } from '../../../src/state/collection-types.js'
 import { fromHex, toHex } from '../../../src/state/hex.js'
+import type { MembershipChange } from '../../../src/state/membership/state.js'
+import { encodeOutgoing } from '../../../src/state/outgoing.js'
 import { Session } from '../../../src/state/session.js'
-import type { LocalFeed, Role, SessionAction } from '../../../src/state/types.js'
+import type { ExtensionMessage, LocalFeed, Role, SessionAction } from '../../../src/state/types.js'
 import { type MessageJson, messageToJson } from './json-form.js'
+import { type TestKey, testKey } from './membership-ops.js'
 
 export const COLLECTION_TRACE_SCHEMA = 'multifeed_collection_traces_v1'
 
@@ -38,6 +42,11 @@ const handshakeHashOf = (conn: ConnectionId): Uint8Array =>
   Uint8Array.from({ length: 64 }, (_, i) => (0xa0 + conn * 16) ^ i)
 
 const key = (byte: number): Key => new Uint8Array(32).fill(byte)
+
+/** Membership keys of the closed traces (Ed25519 from fixed seeds, as membership.json's). */
+const FOUNDER = testKey('founder')
+const ADA = testKey('ada')
+const MALLORY = testKey('mallory')
 const A = key(0xa1)
 const B = key(0xb2)
 const L = key(0x1c) // a local writer
@@ -64,11 +73,19 @@ export interface CollectionTraceConfig {
   sparse: boolean
   reofferInterval?: number
   reservedLocalFeeds?: number
+  /** The minor every session speaks; absent: 0, as in the traces of 1.0. */
+  minor?: number
+  /** A closed multifeed: key is then the invitation's multifeed key (spec/membership.md 14.3). */
+  closed?: { founder: string; self: string | null; operations: string[] }
   want: { onlyKeys: string[] } | null
   share: { onlyKeys: string[] } | null
 }
 
-type Decoded = MessageJson | { decodeError: string } | null
+type Decoded =
+  | ReturnType<typeof membershipMessageToJson>
+  | MessageJson
+  | { decodeError: string }
+  | null
 
 export type CollectionEventJson =
   | { type: 'open' }
@@ -91,6 +108,23 @@ export type CollectionEventJson =
   | { type: 'block' | 'unblock' | 'remove'; key: string }
   | { type: 'tick'; now: number }
   | { type: 'close' }
+  | { type: 'local-operation'; operation: string }
+  | {
+      type: 'request-authorization'
+      now: number
+      feed: string
+      signer: string
+      proof: string
+      data: string | null
+      timeout: number
+    }
+  | {
+      type: 'join-answer'
+      conn: number
+      request: number
+      answer: 'granted' | 'denied' | 'undecided'
+      operation?: string
+    }
 
 export type CollectionActionJson = Record<string, unknown> & { type: CollectionAction['type'] }
 
@@ -149,7 +183,9 @@ export function collectionEventToJson(event: CollectionEvent): CollectionEventJs
         conn: event.conn,
         messageType: event.messageType,
         body: toHex(event.body),
-        decoded: annotate(() => decodeMessage(event.messageType, event.body, GENEROUS)),
+        decoded:
+          membershipMessageToJson(event.messageType, event.body) ??
+          annotate(() => decodeMessage(event.messageType, event.body, GENEROUS)),
       }
     case 'connection-closed':
       return { type: 'connection-closed', conn: event.conn, rejected: event.rejected === true }
@@ -191,6 +227,26 @@ export function collectionEventToJson(event: CollectionEvent): CollectionEventJs
       return { type: 'tick', now: event.now }
     case 'close':
       return { type: 'close' }
+    case 'local-operation':
+      return { type: 'local-operation', operation: toHex(event.operation) }
+    case 'request-authorization':
+      return {
+        type: 'request-authorization',
+        now: event.now,
+        feed: toHex(event.feed),
+        signer: toHex(event.signer),
+        proof: toHex(event.proof),
+        data: hexOrNull(event.data),
+        timeout: event.timeout,
+      }
+    case 'join-answer':
+      return {
+        type: 'join-answer',
+        conn: event.conn,
+        request: event.request,
+        answer: event.answer,
+        ...(event.operation === undefined ? {} : { operation: toHex(event.operation) }),
+      }
   }
 }
 
@@ -259,10 +315,37 @@ export function collectionEventFromJson(
       return { type: 'tick', now: json.now }
     case 'close':
       return { type: 'close' }
+    case 'local-operation':
+      return { type: 'local-operation', operation: fromHex(json.operation) }
+    case 'request-authorization':
+      return {
+        type: 'request-authorization',
+        now: json.now,
+        feed: fromHex(json.feed),
+        signer: fromHex(json.signer),
+        proof: fromHex(json.proof),
+        data: bytesOrNull(json.data),
+        timeout: json.timeout,
+      }
+    case 'join-answer':
+      return {
+        type: 'join-answer',
+        conn: json.conn,
+        request: json.request,
+        answer: json.answer,
+        ...(json.operation === undefined ? {} : { operation: fromHex(json.operation) }),
+      }
   }
 }
 
-function messageJson(message: Handshake | ChannelMessage) {
+function messageJson(message: Handshake | ChannelMessage | ExtensionMessage) {
+  if (message.type === 'extension') {
+    return {
+      messageType: message.messageType,
+      message: membershipMessageToJson(message.messageType, message.body),
+      body: toHex(message.body),
+    }
+  }
   if (message.type === 'handshake') {
     return {
       messageType: null,
@@ -318,7 +401,28 @@ export function collectionActionToJson(action: CollectionAction): CollectionActi
       return { ...action }
     case 'closed':
       return { type: 'closed', conn: action.conn, by: action.by, reopen: action.reopen }
+    case 'store-operations':
+      return { type: 'store-operations', operations: action.operations.map(toHex) }
+    case 'membership':
+      return { type: 'membership', changes: action.changes.map(changeToJson) }
+    case 'join-request':
+      return {
+        type: 'join-request',
+        conn: action.conn,
+        request: action.request,
+        feed: toHex(action.feed),
+        signer: toHex(action.signer),
+        data: hexOrNull(action.data),
+      }
+    case 'authorization':
+      return { type: 'authorization', feed: toHex(action.feed), result: action.result }
   }
+}
+
+function changeToJson(change: MembershipChange) {
+  return change.type === 'writer'
+    ? { type: 'writer', feed: toHex(change.feed), member: change.member, cut: change.cut }
+    : { type: 'admin', key: toHex(change.key), admin: change.admin }
 }
 
 export function openEventOf(config: CollectionTraceConfig): CollectionOpenEvent {
@@ -344,6 +448,17 @@ export function openEventOf(config: CollectionTraceConfig): CollectionOpenEvent 
     ...(config.reservedLocalFeeds === undefined
       ? {}
       : { reservedLocalFeeds: config.reservedLocalFeeds }),
+    // A trace without `minor` was written for 1.0: its sessions speak minor 0.
+    minor: config.minor ?? 0,
+    ...(config.closed === undefined
+      ? {}
+      : {
+          closed: {
+            founder: fromHex(config.closed.founder),
+            self: bytesOrNull(config.closed.self),
+            operations: config.closed.operations.map(fromHex),
+          },
+        }),
   }
 }
 
@@ -372,6 +487,9 @@ interface Setup {
   want?: Key[]
   share?: Key[]
   userData?: Uint8Array | null
+  minor?: number
+  /** A closed multifeed of the fixed invitation (MULTIFEED_KEY, FOUNDER). */
+  closed?: { self: TestKey | null; operations: Uint8Array[] }
 }
 
 interface RemoteOptions {
@@ -381,13 +499,34 @@ interface RemoteOptions {
   stranger?: boolean
   /** Our role on this connection (the remote has the other). */
   role?: Role
+  /** The minor the remote speaks (default: the trace's). */
+  minor?: number
 }
 
-/** The remote end of one connection: a real Session, and its messages waiting for delivery. */
-interface RemoteEnd {
-  session: Session
-  inbox: CollectionEvent[]
+interface ClosedRemoteOptions {
+  /** The remote's membership key (an admin or not), and what it stored. */
+  self: TestKey | null
+  operations: Uint8Array[]
+  /** Feeds of its collection (it offers the members among them). */
+  feeds?: StoredFeed[]
+  role?: Role
 }
+
+/**
+ * The remote end of one connection: what it sends waits in `inbox` for deliver(). `receive`
+ * hands it what we sent.
+ */
+interface RemoteEnd {
+  receive(messageType: number | null, body: Uint8Array): void
+  inbox: CollectionEvent[]
+  /** A closed remote's collection (its own connection to us is REMOTE_CONN). */
+  collection?: Collection
+  /** A session remote: a local event of its own (a new feed, its close). */
+  local?(event: Parameters<Session['handle']>[0]): void
+}
+
+/** The connection id a remote collection gives its connection to us. */
+const REMOTE_CONN = 1
 
 class CollectionScript {
   readonly steps: CollectionTraceStep[] = []
@@ -417,10 +556,29 @@ class CollectionScript {
       ...(setup.reservedLocalFeeds === undefined
         ? {}
         : { reservedLocalFeeds: setup.reservedLocalFeeds }),
+      ...(setup.minor === undefined ? {} : { minor: setup.minor }),
+      ...(setup.closed === undefined
+        ? {}
+        : {
+            closed: {
+              founder: FOUNDER.publicKey,
+              self: setup.closed.self === null ? null : setup.closed.self.publicKey,
+              operations: setup.closed.operations.map(toHex),
+            },
+          }),
       want: setup.want ? { onlyKeys: setup.want.map(toHex) } : null,
       share: setup.share ? { onlyKeys: setup.share.map(toHex) } : null,
     }
     this.#collection = new Collection(collectionOptionsOf(this.config))
+  }
+
+  /** Our collection's membership state (closed traces), to sign with. */
+  get membership() {
+    return this.#collection.membership!
+  }
+
+  get closedKey(): Uint8Array {
+    return this.#collection.closedKey!
   }
 
   #step(event: CollectionEvent): this {
@@ -435,42 +593,13 @@ class CollectionScript {
       return this
     }
     this.steps.push({ input, expect: actions.map(collectionActionToJson) })
-    // Our messages reach the remote sessions at once; their answers wait for deliver().
-    for (const action of actions) {
-      if (action.type === 'send') this.#toRemote(action.conn, action.message)
-    }
-    return this
-  }
-
-  #toRemote(conn: ConnectionId, message: Handshake | ChannelMessage): void {
-    const remote = this.#remotes.get(conn)
-    if (remote === undefined) return
-    const event =
-      message.type === 'handshake'
-        ? ({ type: 'remote-open', body: encodeHandshake(message) } as const)
-        : ({
-            type: 'message',
-            messageType: messageTypeOf(message),
-            body: encodeMessage(message),
-          } as const)
-    this.#fromRemote(conn, remote, remote.session.handle(event))
-  }
-
-  #fromRemote(conn: ConnectionId, remote: RemoteEnd, actions: SessionAction[]): void {
+    // Our messages reach the remote ends at once; their answers wait for deliver().
     for (const action of actions) {
       if (action.type !== 'send') continue
-      const { message } = action
-      remote.inbox.push(
-        message.type === 'handshake'
-          ? { type: 'remote-open', conn, body: encodeHandshake(message) }
-          : {
-              type: 'message',
-              conn,
-              messageType: messageTypeOf(message),
-              body: encodeMessage(message),
-            },
-      )
+      const { messageType, body } = encodeOutgoing(action.message)
+      this.#remotes.get(action.conn)?.receive(messageType, body)
     }
+    return this
   }
 
   open(): this {
@@ -482,13 +611,35 @@ class CollectionScript {
     const role = options.role ?? 'initiator'
     const remoteRole: Role = role === 'initiator' ? 'responder' : 'initiator'
     const hash = handshakeHashOf(conn)
-    const remoteKey = options.stranger ? STRANGER_KEY : MULTIFEED_KEY
+    const identity = this.#collection.closedKey ?? MULTIFEED_KEY
+    const remoteKey = options.stranger ? STRANGER_KEY : identity
     const session = new Session()
-    const remote: RemoteEnd = { session, inbox: [] }
-    this.#remotes.set(conn, remote)
-    this.#fromRemote(
-      conn,
-      remote,
+    const inbox: CollectionEvent[] = []
+    const queue = (actions: SessionAction[]) => {
+      for (const action of actions) {
+        if (action.type !== 'send') continue
+        const { messageType, body } = encodeOutgoing(action.message)
+        inbox.push(
+          messageType === null
+            ? { type: 'remote-open', conn, body }
+            : { type: 'message', conn, messageType, body },
+        )
+      }
+    }
+    this.#remotes.set(conn, {
+      inbox,
+      local: (event) => queue(session.handle(event)),
+      receive(messageType, body) {
+        queue(
+          session.handle(
+            messageType === null
+              ? { type: 'remote-open', body }
+              : { type: 'message', messageType, body },
+          ),
+        )
+      },
+    })
+    queue(
       session.handle({
         type: 'open',
         now: this.now,
@@ -499,9 +650,92 @@ class CollectionScript {
         remoteCapability: capability(remoteKey, hash, role),
         feeds: options.feeds ?? [],
         blocked: [],
+        minor: options.minor ?? this.config.minor ?? 0,
       }),
     )
     return this.#step({ type: 'connection-open', conn, now: this.now, role, handshakeHash: hash })
+  }
+
+  /**
+   * A connection whose remote is a closed multifeed's collection of its own (the same
+   * invitation): it exchanges operations and join requests as a peer does. Only our side is
+   * recorded.
+   */
+  connectClosed(conn: ConnectionId, options: ClosedRemoteOptions): this {
+    const role = options.role ?? 'initiator'
+    const remoteRole: Role = role === 'initiator' ? 'responder' : 'initiator'
+    const hash = handshakeHashOf(conn)
+    const peer = new Collection()
+    const inbox: CollectionEvent[] = []
+    const queue = (actions: CollectionAction[]) => {
+      for (const action of actions) {
+        if (action.type !== 'send' || action.conn !== REMOTE_CONN) continue
+        const { messageType, body } = encodeOutgoing(action.message)
+        inbox.push(
+          messageType === null
+            ? { type: 'remote-open', conn, body }
+            : { type: 'message', conn, messageType, body },
+        )
+      }
+    }
+    this.#remotes.set(conn, {
+      inbox,
+      collection: peer,
+      receive(messageType, body) {
+        queue(
+          peer.handle(
+            messageType === null
+              ? { type: 'remote-open', conn: REMOTE_CONN, body }
+              : { type: 'message', conn: REMOTE_CONN, messageType, body },
+          ),
+        )
+      },
+    })
+    peer.handle({
+      type: 'open',
+      now: this.now,
+      key: MULTIFEED_KEY,
+      client: 'multifeed',
+      userData: null,
+      feeds: options.feeds ?? [],
+      blocked: [],
+      closed: {
+        founder: fromHex(FOUNDER.publicKey),
+        self: options.self === null ? null : fromHex(options.self.publicKey),
+        operations: options.operations,
+      },
+    })
+    queue(
+      peer.handle({
+        type: 'connection-open',
+        conn: REMOTE_CONN,
+        now: this.now,
+        role: remoteRole,
+        handshakeHash: hash,
+      }),
+    )
+    return this.#step({ type: 'connection-open', conn, now: this.now, role, handshakeHash: hash })
+  }
+
+  /** Something happens at a closed remote (an operation it signs, its answer to a request). */
+  atRemote(conn: ConnectionId, event: CollectionEvent): this {
+    const remote = this.#remotes.get(conn)!
+    const actions = remote.collection!.handle(event)
+    for (const action of actions) {
+      if (action.type !== 'send' || action.conn !== REMOTE_CONN) continue
+      const { messageType, body } = encodeOutgoing(action.message)
+      remote.inbox.push(
+        messageType === null
+          ? { type: 'remote-open', conn, body }
+          : { type: 'message', conn, messageType, body },
+      )
+    }
+    return this
+  }
+
+  /** A closed remote's collection (to sign with its membership). */
+  remoteCollection(conn: ConnectionId): Collection {
+    return this.#remotes.get(conn)!.collection!
   }
 
   /** A connection whose remote never says anything (it knows only the discovery key). */
@@ -522,18 +756,24 @@ class CollectionScript {
     return this
   }
 
+  /** Any event of ours (closed multifeeds: local operations, join requests and answers). */
+  event(event: CollectionEvent): this {
+    return this.#step(event)
+  }
   /** The remote learns a new local feed (its session offers it when it is verified). */
   remoteFeed(conn: ConnectionId, feed: LocalFeed): this {
-    const remote = this.#remotes.get(conn)!
-    this.#fromRemote(conn, remote, remote.session.handle({ type: 'local-feed', feed }))
+    this.#remoteSession(conn, { type: 'local-feed', feed })
     return this
   }
 
   /** The remote closes its session normally (its Close waits for deliver()). */
   remoteClose(conn: ConnectionId): this {
-    const remote = this.#remotes.get(conn)!
-    this.#fromRemote(conn, remote, remote.session.handle({ type: 'close' }))
+    this.#remoteSession(conn, { type: 'close' })
     return this
+  }
+
+  #remoteSession(conn: ConnectionId, event: Parameters<Session['handle']>[0]): void {
+    this.#remotes.get(conn)!.local!(event)
   }
 
   carrierClosed(conn: ConnectionId, rejected = false): this {
