@@ -6,7 +6,7 @@
  * checked-in file equals this output and replays every trace step by step.
  */
 
-import { capability } from '../../../src/codec/capability.js'
+import { capability, discoveryKey } from '../../../src/codec/capability.js'
 import { decodeMessage, encodeMessage, messageTypeOf } from '../../../src/codec/channel-message.js'
 import { DEFAULT_LIMITS, type Limits } from '../../../src/codec/constants.js'
 import { DecodeError } from '../../../src/codec/errors.js'
@@ -23,7 +23,11 @@ import type {
   StoredFeed,
 } from '../../../src/state/collection-types.js'
 import { fromHex, toHex } from '../../../src/state/hex.js'
+import { encodeJoinRequest, signJoinProof } from '../../../src/state/membership/join.js'
+import type { OperationBody } from '../../../src/state/membership/operation.js'
 import type { MembershipChange } from '../../../src/state/membership/state.js'
+import { MembershipState } from '../../../src/state/membership/state.js'
+import { encodeOperationsMessages } from '../../../src/state/membership/sync.js'
 import { encodeOutgoing } from '../../../src/state/outgoing.js'
 import { Session } from '../../../src/state/session.js'
 import type { ExtensionMessage, LocalFeed, Role, SessionAction } from '../../../src/state/types.js'
@@ -51,6 +55,7 @@ const A = key(0xa1)
 const B = key(0xb2)
 const L = key(0x1c) // a local writer
 const M = key(0x2d) // another local writer
+const X = key(0x99) // a feed no operation adds
 
 // ---- JSON forms ----
 
@@ -501,6 +506,8 @@ interface RemoteOptions {
   role?: Role
   /** The minor the remote speaks (default: the trace's). */
   minor?: number
+  /** The key the remote proves (default: ours; the closed key in a closed trace). */
+  identity?: Uint8Array
 }
 
 interface ClosedRemoteOptions {
@@ -611,7 +618,7 @@ class CollectionScript {
     const role = options.role ?? 'initiator'
     const remoteRole: Role = role === 'initiator' ? 'responder' : 'initiator'
     const hash = handshakeHashOf(conn)
-    const identity = this.#collection.closedKey ?? MULTIFEED_KEY
+    const identity = options.identity ?? this.#collection.closedKey ?? MULTIFEED_KEY
     const remoteKey = options.stranger ? STRANGER_KEY : identity
     const session = new Session()
     const inbox: CollectionEvent[] = []
@@ -730,6 +737,12 @@ class CollectionScript {
           : { type: 'message', conn, messageType, body },
       )
     }
+    return this
+  }
+
+  /** A session remote sends a message of minor 1 (crafted by the script). */
+  remoteExtension(conn: ConnectionId, messageType: number, body: Uint8Array): this {
+    this.#remoteSession(conn, { type: 'send-extension', messageType, body })
     return this
   }
 
@@ -853,6 +866,51 @@ const remoteFeed = (k: Key, length: number, known?: number): StoredFeed => ({
   ...(known === undefined ? {} : { known }),
 })
 const offer = (k: Key, length: number): LocalFeed => ({ key: k, length, data: null })
+
+// ---- closed multifeeds (spec/membership.md 14.3, 14.4) ----
+
+/** A history of operations of the fixed invitation, signed in order (each on the heads). */
+class History {
+  readonly state = new MembershipState({
+    founder: fromHex(FOUNDER.publicKey),
+    discoveryKey: discoveryKey(MULTIFEED_KEY),
+  })
+  readonly genesis: Uint8Array
+
+  constructor() {
+    this.genesis = this.state.signGenesis(FOUNDER.keyPair)
+    this.state.receive([this.genesis])
+  }
+
+  /** Signs `body` with `by` on the current heads, stores it, returns its bytes. */
+  sign(body: Exclude<OperationBody, { type: 'genesis' }>, by: TestKey = FOUNDER): Uint8Array {
+    const bytes = this.state.sign(body, by.keyPair)
+    this.state.receive([bytes])
+    return bytes
+  }
+}
+
+const addWriter = (feed: Key) => ({ type: 'add-writer' as const, feed })
+const removeWriter = (feed: Key, cut: number) => ({ type: 'remove-writer' as const, feed, cut })
+const grantAdmin = (admin: TestKey) => ({
+  type: 'grant-admin' as const,
+  admin: fromHex(admin.publicKey),
+})
+
+/** A writer's signing key for join requests (its feed key is the fixed L). */
+const WRITER = testKey('writer L')
+
+function joinRequestBody(closedKey: Uint8Array, request: number, forged = false): Uint8Array {
+  const proof = signJoinProof(discoveryKey(closedKey), forged ? M : L, WRITER.keyPair)
+  return encodeJoinRequest(
+    { request, feed: L, signer: fromHex(WRITER.publicKey), proof, data: null },
+    DEFAULT_LIMITS,
+  )
+}
+
+function operationsBody(operations: Uint8Array[]): Uint8Array {
+  return encodeOperationsMessages(operations)[0]!
+}
 
 /** The scripted traces. Comments name the rule or trap each one checks. */
 const DEFINITIONS: Definition[] = [
@@ -1027,7 +1085,219 @@ const DEFINITIONS: Definition[] = [
     script: (s) =>
       s.open().connect(1).connect(2).deliver(1).deliver(2).opened([L, 1]).close().tick(50),
   },
+  ...closedDefinitions(),
 ]
+
+function closedDefinitions(): Definition[] {
+  const h = new History()
+  const addA = h.sign(addWriter(A))
+  const addB = h.sign(addWriter(B))
+  const stored = [h.genesis, addA]
+  const closed = { minor: 1 }
+  return [
+    {
+      id: 'closed-members-only',
+      comment:
+        'A closed multifeed: the sessions prove the closed key and speak 1.1. After the initial batch each side sends a Have; the remote sends the operation we lack (add B), which is stored (store-operations), reported (membership) and makes B wanted: its earlier offer is requested now (reconsider). A member offered before its add waits; a feed no operation adds (X) is never requested, whoever offers it.',
+      covers: ['membership 14.3', 'membership 12.2', 'spec 7.6'],
+      setup: { ...closed, closed: { self: null, operations: stored } },
+      script: (s) =>
+        s
+          .open()
+          .connectClosed(1, {
+            self: FOUNDER,
+            operations: [h.genesis, addA, addB],
+            feeds: [
+              { key: A, local: true, length: 3 },
+              { key: B, local: true, length: 2 },
+            ],
+          })
+          .connect(2, { feeds: [offer(X, 5), offer(A, 3)] })
+          .deliver(1)
+          .deliver(2)
+          .deliver(1),
+    },
+    {
+      id: 'closed-refuses-1.0-and-open-keys',
+      comment:
+        'A closed multifeed cannot be downgraded: a 1.0 peer that knows the closed key passes the capability but fails with ERR_MINOR_REQUIRED before anything is offered; a peer with only the multifeed key (the open multifeed of the same key) fails the capability.',
+      covers: ['membership 11', 'membership 14.1', 'ERR_MINOR_REQUIRED', 'ERR_BAD_CAPABILITY'],
+      setup: {
+        ...closed,
+        closed: { self: null, operations: stored },
+        feeds: [{ key: A, local: false, length: 3 }],
+      },
+      script: (s) =>
+        s
+          .open()
+          .connect(1, { minor: 0 })
+          .connect(2, { identity: MULTIFEED_KEY })
+          .deliver(1)
+          .deliver(2),
+    },
+    {
+      id: 'closed-relay',
+      comment:
+        'A relay that is not a member (no admin key) stores, checks and passes operations on: an add that connection 1 sends reaches connection 2, and an operation signed later at connection 1 too, never sent back where it came from (A - relay - C, A and C never connected).',
+      covers: ['membership 12.3', 'membership 12.4', 'membership 14.3'],
+      setup: { ...closed, closed: { self: null, operations: [h.genesis] } },
+      script: (s) => {
+        s.open()
+          .connectClosed(1, { self: FOUNDER, operations: [h.genesis, addA] })
+          .connectClosed(2, { self: null, operations: [h.genesis] })
+          .deliver(2)
+          .deliver(1)
+          .deliver(2)
+        const remote = s.remoteCollection(1).membership!
+        s.atRemote(1, {
+          type: 'local-operation',
+          operation: remote.sign(addWriter(B), FOUNDER.keyPair),
+        }).deliver(1)
+      },
+    },
+    {
+      id: 'closed-bad-operations',
+      comment:
+        'Hostile operations fail the session that sent them with ERR_BAD_OPERATION (wire 11) and change nothing stored: a forged signature (valid operations of the same message are stored); an operation by a key that is not an admin; a body that does not decode is ERR_MALFORMED_MESSAGE with its decode code.',
+      covers: ['membership 14.5', 'ERR_BAD_OPERATION', 'ERR_MALFORMED_MESSAGE'],
+      setup: { ...closed, closed: { self: null, operations: [h.genesis] } },
+      script: (s) => {
+        const forged = Uint8Array.from(addB)
+        forged[forged.length - 1]! ^= 1
+        const notAdmin = new History()
+        const byMallory = notAdmin.state.sign(addWriter(X), MALLORY.keyPair)
+        s.open()
+          .connect(1)
+          .connect(2)
+          .connect(3)
+          .deliver(1)
+          .deliver(2)
+          .deliver(3)
+          .remoteExtension(1, 5, operationsBody([addA, forged]))
+          .deliver(1)
+          .remoteExtension(2, 5, operationsBody([byMallory]))
+          .deliver(2)
+          .remoteExtension(3, 5, Uint8Array.of(0, 1, 0xfd))
+          .deliver(3)
+      },
+    },
+    {
+      id: 'closed-removal-cut',
+      comment:
+        'A removed writer keeps the blocks below its cut: when the remove (cut 4) arrives, every session learns the cut; synced compares min(advertised, cut), so holding 4 of the 8 advertised blocks is synced, and A is offered at most at 4.',
+      covers: ['membership 10', 'membership 14.3', 'spec 9.2'],
+      setup: { ...closed, closed: { self: null, operations: stored } },
+      script: (s) => {
+        s.open()
+          .connectClosed(1, {
+            self: FOUNDER,
+            operations: stored,
+            feeds: [{ key: A, local: true, length: 8 }],
+          })
+          .deliver(1)
+          .opened([A, 0])
+          .length(A, 4)
+        const remote = s.remoteCollection(1).membership!
+        s.atRemote(1, {
+          type: 'local-operation',
+          operation: remote.sign(removeWriter(A, 4), FOUNDER.keyPair),
+        })
+          .deliver(1)
+          .connect(2)
+          .deliver(2)
+      },
+    },
+    {
+      id: 'closed-join-granted',
+      comment:
+        'Asking to join (spec/membership.md 14.4): our writer L is not a member, so it is not offered; the request goes out on the session when it is verified; the admin grants it, its add-writer arrives before its JoinResponse, L becomes a member (the cut lifted, L offered) and the request ends granted.',
+      covers: ['membership 14.4', 'membership 14.3'],
+      setup: {
+        ...closed,
+        closed: { self: null, operations: [h.genesis] },
+        feeds: [{ key: L, local: true, length: 2 }],
+      },
+      script: (s) => {
+        s.open()
+        s.event({
+          type: 'request-authorization',
+          now: 0,
+          feed: L,
+          signer: fromHex(WRITER.publicKey),
+          proof: signJoinProof(discoveryKey(s.closedKey), L, WRITER.keyPair),
+          data: null,
+          timeout: 5000,
+        })
+          .connectClosed(1, { self: FOUNDER, operations: [h.genesis] })
+          .deliver(1)
+        const remote = s.remoteCollection(1).membership!
+        s.atRemote(1, {
+          type: 'join-answer',
+          conn: REMOTE_CONN,
+          request: 0,
+          answer: 'granted',
+          operation: remote.sign(addWriter(L), FOUNDER.keyPair),
+        }).deliver(1)
+      },
+    },
+    {
+      id: 'closed-join-denied-and-timeout',
+      comment:
+        'A request asked of two sessions: a non-admin answers undecided at once, the admin denies: every session answered, one denied, so it ends denied before its deadline. A second request answered by nobody ends at its deadline (a tick), timed out; the deadline is on the collection timer.',
+      covers: ['membership 14.4', 'collection 8.3'],
+      setup: {
+        ...closed,
+        closed: { self: null, operations: [h.genesis] },
+        feeds: [{ key: L, local: true, length: 2 }],
+      },
+      script: (s) => {
+        const request = (now: number) =>
+          s.event({
+            type: 'request-authorization',
+            now,
+            feed: L,
+            signer: fromHex(WRITER.publicKey),
+            proof: signJoinProof(discoveryKey(s.closedKey), L, WRITER.keyPair),
+            data: null,
+            timeout: 1000,
+          })
+        s.open()
+          .connectClosed(1, { self: FOUNDER, operations: [h.genesis] })
+          .connectClosed(2, { self: null, operations: [h.genesis] })
+          .deliver(1)
+          .deliver(2)
+        request(0)
+          .deliver(2)
+          .atRemote(1, { type: 'join-answer', conn: REMOTE_CONN, request: 0, answer: 'denied' })
+          .deliver(1)
+        request(100).tick(1100)
+      },
+    },
+    {
+      id: 'closed-join-answered',
+      comment:
+        'This peer is the founder, an admin. A request whose proof is not the signer key over this multifeed and feed is answered undecided at once; one with a valid proof is put to the application (join-request); granted, the add-writer it signed is stored and sent before the JoinResponse. A request for a feed that is a member already is answered granted at once.',
+      covers: ['membership 14.4'],
+      setup: { ...closed, closed: { self: FOUNDER, operations: [h.genesis] } },
+      script: (s) => {
+        s.open().connect(1).deliver(1)
+        s.remoteExtension(1, 7, joinRequestBody(s.closedKey, 2, true))
+          .deliver(1)
+          .remoteExtension(1, 7, joinRequestBody(s.closedKey, 3))
+          .deliver(1)
+          .event({
+            type: 'join-answer',
+            conn: 1,
+            request: 3,
+            answer: 'granted',
+            operation: s.membership.sign(addWriter(L), FOUNDER.keyPair),
+          })
+          .remoteExtension(1, 7, joinRequestBody(s.closedKey, 4))
+          .deliver(1)
+      },
+    },
+  ]
+}
 
 /** Runs every scripted trace through a fresh collection and returns the vector file content. */
 export function buildCollectionTraceVectors() {
@@ -1044,7 +1314,7 @@ export function buildCollectionTraceVectors() {
   })
   return {
     schema: COLLECTION_TRACE_SCHEMA,
-    version: '1.0',
+    version: '1.1',
     notes: {
       replay:
         'For each trace: create a collection with config (want/share null = default policies; otherwise only the listed keys pass), feed each step input in order and compare the actions with expect (or the thrown usage error code with throws).',

@@ -1466,7 +1466,7 @@ export function buildTraceVectors() {
   })
   return {
     schema: TRACE_SCHEMA,
-    version: '1.0.1',
+    version: '1.1',
     notes: {
       replay:
         'For each trace: create a session with config (want/share null = default policies; otherwise an offer or feed passes when every listed condition holds: onlyKeys, minLength, maxLength), feed each step input in order and compare the actions with expect (or the refused local input with throws).',
