@@ -1,13 +1,4 @@
-/**
- * Peers that each run a Collection, joined by in-memory connections (one FIFO per direction,
- * through the real codec). A peer carries out its collection's actions the way the Node adapter
- * does, with a model store instead of Corestore: open-feeds completes on the next step, and a
- * feed's blocks move between two peers only while both attached it on their connection (as
- * Hypercore's own channel opens only when both sides open it).
- */
-import { encodeMessage, messageTypeOf } from '../../src/codec/channel-message.js'
 import type { Limits } from '../../src/codec/constants.js'
-import { encodeHandshake } from '../../src/codec/handshake.js'
 import type { Key } from '../../src/codec/messages.js'
 import { Collection } from '../../src/state/collection.js'
 import type {

@@ -4,10 +4,8 @@
  * receives (through the real codec, so every exchange crosses real bytes).
  */
 import { capability } from '../../../src/codec/capability.js'
-import { encodeMessage, messageTypeOf } from '../../../src/codec/channel-message.js'
 import type { Limits } from '../../../src/codec/constants.js'
 import { EntryBlock } from '../../../src/codec/entry-block.js'
-import { encodeHandshake } from '../../../src/codec/handshake.js'
 import { KeyBlock } from '../../../src/codec/key-block.js'
 import type { Key } from '../../../src/codec/messages.js'
 import { encodeOutgoing } from '../../../src/state/outgoing.js'

@@ -49,7 +49,7 @@ const key = (byte: number): Key => new Uint8Array(32).fill(byte)
 
 /** Membership keys of the closed traces (Ed25519 from fixed seeds, as membership.json's). */
 const FOUNDER = testKey('founder')
-const ADA = testKey('ada')
+const _ADA = testKey('ada')
 const MALLORY = testKey('mallory')
 const A = key(0xa1)
 const B = key(0xb2)
@@ -892,7 +892,7 @@ class History {
 
 const addWriter = (feed: Key) => ({ type: 'add-writer' as const, feed })
 const removeWriter = (feed: Key, cut: number) => ({ type: 'remove-writer' as const, feed, cut })
-const grantAdmin = (admin: TestKey) => ({
+const _grantAdmin = (admin: TestKey) => ({
   type: 'grant-admin' as const,
   admin: fromHex(admin.publicKey),
 })
