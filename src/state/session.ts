@@ -141,7 +141,8 @@ export class Session {
     }
     for (let id = 0; id < feeds.size; id++) {
       if (!feeds.isAccepted(id)) continue
-      const advertised = Math.max(0, feeds.remoteLength(id))
+      // Capped at the feed's cut: blocks past it are not part of the multifeed (1.1).
+      const advertised = Math.max(0, feeds.expectedLength(id))
       const local = Math.max(0, feeds.localLength(id))
       progress.feedsAccepted++
       if (local >= advertised) progress.feedsHeld++
