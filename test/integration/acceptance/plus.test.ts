@@ -150,7 +150,7 @@ describe('plus', () => {
     expect(err.themVersion).toEqual({ major: 2, minor: 3 })
     if (!raw.closed) await once(raw, 'close', { label: 'raw peer' })
     // The other end sees our version in the first two handshake bytes and the code on the wire.
-    expect([...raw.remoteHandshake!.subarray(0, 2)]).toEqual([1, 0])
+    expect([...raw.remoteHandshake!.subarray(0, 2)]).toEqual([1, 1])
     expect(closeOf(raw.received)?.code).toBe(1)
     expect(raw.received.map((m) => m.type)).toEqual([MessageTypes.Close])
   })
