@@ -6,9 +6,10 @@
  *
  *   proof = Ed25519(secret key of signer, NSM[3] || closedDiscoveryKey || feed)
  *
- * The proof shows that the requester holds the key that signs `feed` (for a Hypercore with the
- * default manifest, `feed = Hypercore.key(signer)`; checking that link is the adapter's, since
- * manifests are Hypercore's) and binds the request to one closed multifeed.
+ * The proof shows that the requester holds the secret key of `signer` and binds the request to
+ * one closed multifeed. Whether `signer` signs `feed` is in the feed's manifest, which is
+ * Hypercore's: the application deciding gets both (for the default manifest,
+ * `feed = Hypercore.key(signer)`).
  */
 import b4a from 'b4a'
 import c from 'compact-encoding'
