@@ -130,7 +130,9 @@ export interface MultifeedOptions {
   /**
    * true: create a new **closed** multifeed, with this peer as its founder (spec/membership.md):
    * only writers its admins authorize are part of it. Share `mf.invitation` (known once
-   * `ready()` resolved) to invite others. Default false: an open multifeed (1.0).
+   * `ready()` resolved) to invite others. Default false: an open multifeed (1.0). The founder's
+   * key is derived from this Corestore's primary key: reopen the multifeed on the same store
+   * (with its invitation) to act as its founder again.
    */
   closed?: boolean
   /**
@@ -302,6 +304,13 @@ export class Multifeed extends ReadyResource {
     }
     if (opts.onAuth !== undefined && typeof opts.onAuth !== 'function') {
       throw MultifeedError.INVALID_ARGUMENT('onAuth must be a function')
+    }
+    const minor = opts.protocolMinor
+    if (minor !== undefined && minor !== 0 && minor !== 1) {
+      throw MultifeedError.INVALID_ARGUMENT('protocolMinor must be 0 (1.0) or 1 (1.1)')
+    }
+    if (minor === 0 && (invitation !== null || opts.closed === true)) {
+      throw MultifeedError.INVALID_ARGUMENT('a closed multifeed needs protocol 1.1')
     }
     this.mode = invitation !== null || opts.closed === true ? 'closed' : 'open'
     this.#onAuth = opts.onAuth ?? null
