@@ -25,6 +25,8 @@ export interface NoiseStream {
   isInitiator: boolean
   /** The Noise handshake hash the capabilities are bound to (set once opened). */
   handshakeHash: Uint8Array | null
+  /** The remote's Noise public key (set once opened): who the peer is. */
+  remotePublicKey?: Uint8Array | null
   /** Resolves true once the Noise handshake completed, false if the stream closed first. */
   opened: Promise<boolean>
   /** Where Protomux.from keeps the stream's muxer. */

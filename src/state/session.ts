@@ -819,7 +819,10 @@ export class Session {
 
   #onTick(now: number, settings: OpenSettings): SessionAction[] {
     if (this.#phase !== 'await-handshake' || now < settings.deadline) return []
-    return this.#fail('ERR_HANDSHAKE_TIMEOUT', `no verified handshake by ${settings.deadline}`)
+    return this.#fail(
+      'ERR_HANDSHAKE_TIMEOUT',
+      `no verified handshake within ${settings.limits.handshakeTimeout} ms`,
+    )
   }
 
   // ---- rules 5, 7, 8: remote-feeds and synced ----

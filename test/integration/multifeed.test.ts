@@ -8,6 +8,7 @@ import b4a from 'b4a'
 import Corestore from 'corestore'
 import type Hypercore from 'hypercore'
 import crypto from 'hypercore-crypto'
+import HypercoreId from 'hypercore-id-encoding'
 import { describe, expect, test } from 'vitest'
 import { Multifeed, type MultifeedError } from '../../src/index.js'
 import { contiguous, multifeed, next, tempDir, tempStore } from './multifeed-helpers.js'
@@ -161,16 +162,28 @@ describe('Multifeed', () => {
     const [ra] = await sync(a, b)
     expect(a.feeds()).toHaveLength(3)
 
+    const never = crypto.randomBytes(32) // blocked before it ever joined
+    expect(a.blocked()).toEqual([])
     await a.block(blocked.key)
     await a.remove(hex(removed.key))
+    await a.block(HypercoreId.encode(never))
     expect(keysOf(a)).toEqual([hex(keep.key), hex(blocked.key)])
     expect(a.feed(removed.key)).toBeNull()
+    const blockList = [hex(blocked.key), hex(removed.key), hex(never)].sort()
+    expect(a.blocked().map(hex).sort()).toEqual(blockList)
     ra.destroy()
     await a.close()
 
     const reopened = multifeed(dir, { key: a.key })
     await reopened.ready()
     expect(keysOf(reopened)).toEqual([hex(keep.key), hex(blocked.key)])
+    expect(reopened.blocked().map(hex).sort()).toEqual(blockList)
+    // The local writers by name, without opening anything (b's writers are remote here).
+    expect(reopened.writers().map(({ name, key }) => [name, hex(key)])).toEqual([
+      ['keep', hex(keep.key)],
+    ])
+    await reopened.unblock(never)
+    expect(reopened.blocked().map(hex).sort()).toEqual([hex(blocked.key), hex(removed.key)].sort())
     expect(b4a.toString(await reopened.feed(keep.key)!.get(0))).toBe('kept')
     // Syncing again: neither the blocked nor the removed feed is accepted from b.
     const [rr] = await sync(reopened, b)

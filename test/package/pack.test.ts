@@ -73,6 +73,7 @@ async function consumerLock(tarball: string, types: LockEntry, undici: LockEntry
           license: manifest.license,
           dependencies: manifest.dependencies,
           engines: manifest.engines,
+          bin: manifest.bin, // npm links node_modules/.bin from the lock
         },
         ...packages,
         'node_modules/@types/node': typesEntry,
@@ -124,6 +125,7 @@ describe('the packed package', () => {
       'dist/cjs/index.js',
       'dist/cjs/package.json',
       'dist/cjs/types/hypercore.d.ts',
+      'dist/esm/cli/main.js',
       'examples/quick-start.mjs',
       'examples/quick-start.cjs',
       'docs/migration.md',
@@ -131,6 +133,8 @@ describe('the packed package', () => {
       expect(files).toContain(file)
     }
     expect(files.filter((file) => file.endsWith('.map'))).toEqual([])
+    // The commands are ES modules only: no CommonJS copy of them.
+    expect(files.filter((file) => /^dist\/cjs\/(cli|conformance\/cli)/.test(file))).toEqual([])
     // Only the vectors of test/ ship (the conformance runner reads them).
     expect(
       files.filter(
@@ -166,8 +170,24 @@ describe('the packed package', () => {
       ])
     }
   })
+  test('the installed multifeed command runs: npx multifeed --help, and a multifeed offline', async () => {
+    const help = await sh('npx', ['--no-install', 'multifeed', '--help'], consumer)
+    expect(help).toMatch(/^multifeed \[flags\] \[command\]$/m)
+    expect(help).toMatch(/^ {2}create {2,}Create a new multifeed/m)
+    // Its dependencies (paparam, fd-lock's native lock) load from the installed tree.
+    const bin = join(consumer, 'node_modules', '.bin', 'multifeed')
+    const manifest = JSON.parse(await readFile(join(repo, 'package.json'), 'utf8'))
+    expect((await sh(bin, ['--version'], consumer)).trim()).toBe(manifest.version)
+    const storage = ['--storage', join(work, 'cli-storage')]
+    await sh(bin, ['create', ...storage], consumer)
+    const appended = JSON.parse(
+      await sh(bin, ['append', 'from the tarball', '--json', ...storage], consumer),
+    )
+    expect(await sh(bin, ['cat', appended.feed, ...storage], consumer)).toBe('from the tarball\n')
+  })
+
   test('the installed conformance runner passes the reference against the shipped vectors', async () => {
-    // The bin as package.json declares it (the consumer's lock is hand-made, without .bin links).
+    // The bin as package.json declares it, run with node (as on a system without .bin links).
     const installed = join(consumer, 'node_modules', 'multifeed-protocol')
     const manifest = JSON.parse(await readFile(join(installed, 'package.json'), 'utf8'))
     const bin = join(installed, manifest.bin['multifeed-conformance'])

@@ -207,6 +207,21 @@ export class FeedList {
   }
 
   /** Persisted feeds in joining order. */
+  /** Feeds and blocked keys the list holds (an upper bound on the distinct keys it names). */
+  get size(): number {
+    return this.#feeds.size + this.#blocked.size
+  }
+
+  /** True when `key` is in the list (a member). */
+  holds(key: Uint8Array): boolean {
+    return this.#feeds.has(toHex(key))
+  }
+
+  /** True when `key` is blocked or removed. */
+  isBlocked(key: Uint8Array): boolean {
+    return this.#blocked.has(toHex(key))
+  }
+
   feeds(): StoredFeed[] {
     return [...this.#feeds.values()].map(({ seq: _seq, ...feed }) => feed)
   }

@@ -236,8 +236,11 @@ export class Multifeed extends ReadyResource {
   readonly #sparse: boolean
   readonly #reservedLocalFeeds: number | undefined
   readonly #gate: StoreGate
-  /** Discovery keys this multifeed keeps governed while open: every member and blocked key. */
-  readonly #governed = new Map<string, Uint8Array>()
+  /**
+   * Discovery keys of the feeds this multifeed keeps governed while open (every member and
+   * blocked key, each once), released at close.
+   */
+  readonly #governed: Uint8Array[] = []
   readonly #collection: Collection
   #cores!: FeedCores
   #list: FeedList | null = null
@@ -386,6 +389,36 @@ export class Multifeed extends ReadyResource {
   keys(): Uint8Array[] {
     if (this.closing || !this.opened) return []
     return this.#collection.members().map(({ key }) => key)
+  }
+
+  /**
+   * Every blocked or removed key, in no particular order: blocked members (which `keys()` also
+   * lists) and keys that never joined alike. Persisted; opens nothing; [] once closed.
+   * @example
+   * ```ts
+   * for (const key of mf.blocked()) await mf.unblock(key)
+   * ```
+   */
+  blocked(): Uint8Array[] {
+    if (this.closing || !this.opened) return []
+    return this.#list!.blocked()
+  }
+
+  /**
+   * The local writers, by name, in joining order: opens nothing (writer(name) opens one).
+   * @example
+   * ```ts
+   * for (const { name, key } of mf.writers()) console.log(name, b4a.toString(key, 'hex'))
+   * ```
+   */
+  writers(): { name: string; key: Uint8Array }[] {
+    if (this.closing || !this.opened) return []
+    const writers: { name: string; key: Uint8Array }[] = []
+    for (const { key } of this.#collection.members()) {
+      const name = this.#names.get(toHex(key))
+      if (name !== undefined) writers.push({ name, key })
+    }
+    return writers
   }
 
   /**
@@ -988,9 +1021,15 @@ export class Multifeed extends ReadyResource {
       'the feed list could not be loaded',
     )
     const feeds: StoredFeed[] = []
-    for (const key of this.#list.blocked()) this.#govern(key)
-    for (const stored of this.#list.feeds()) {
-      this.#govern(stored.key)
+    // Every member and blocked key, each once, governed in one pass.
+    const storedFeeds = this.#list.feeds()
+    const governing = storedFeeds.map(({ key }) => crypto.discoveryKey(key))
+    for (const key of this.#list.blocked()) {
+      if (!this.#list.holds(key)) governing.push(crypto.discoveryKey(key))
+    }
+    this.#gate.governAll(governing)
+    for (const discoveryKey of governing) this.#governed.push(discoveryKey)
+    for (const stored of storedFeeds) {
       if (stored.name !== null) this.#names.set(toHex(stored.key), stored.name)
       feeds.push({ key: stored.key, local: stored.name !== null, length: stored.length })
     }
@@ -1063,8 +1102,8 @@ export class Multifeed extends ReadyResource {
     await Promise.allSettled([...this.#handedOut.values()].map((core) => core.close()))
     this.#handedOut.clear()
     await this.#list?.close()
-    for (const discoveryKey of this.#governed.values()) this.#gate.release(discoveryKey, null)
-    this.#governed.clear()
+    for (const discoveryKey of this.#governed) this.#gate.release(discoveryKey, null)
+    this.#governed.length = 0
     await this.store.close() // closes every core opened through the namespace
     if (this.#ownsRoot) await this.#root.close()
   }
@@ -1115,7 +1154,7 @@ export class Multifeed extends ReadyResource {
       }
       case 'add-feeds':
         logStore('%k %d remote feeds joined', this.discoveryKey, action.feeds.length)
-        for (const entry of action.feeds) this.#govern(entry.key)
+        for (const entry of action.feeds) this.#governNew(entry.key)
         this.#list!.addAll(action.feeds.map((entry) => entry.key)).catch((err) =>
           this.#storageFailed('remote feeds could not be added to the feed list', err),
         )
@@ -1230,11 +1269,16 @@ export class Multifeed extends ReadyResource {
    * it, or another part of the application opens it.
    */
   #govern(key: Uint8Array): void {
-    const hex = toHex(key)
-    if (this.#governed.has(hex)) return
+    // A member or a blocked key is governed already (at open, or when it became one).
+    if (this.#collection.isMember(key) || this.#list?.isBlocked(key)) return
+    this.#governNew(key)
+  }
+
+  /** #govern for a key known to be governed by no earlier call (a member that just joined). */
+  #governNew(key: Uint8Array): void {
     const discoveryKey = crypto.discoveryKey(key)
-    this.#governed.set(hex, discoveryKey)
     this.#gate.govern(discoveryKey)
+    this.#governed.push(discoveryKey)
   }
 
   /** 'progress' once per turn of the event loop after anything that moves it, for listeners. */
@@ -1338,7 +1382,6 @@ export class Multifeed extends ReadyResource {
     }
     const hex = toHex(core.key)
     this.#names.set(hex, name)
-    this.#govern(core.key)
     this.#gate.gateSession(core)
     // The core that made the writer is the user's session of it from now on.
     this.#handedOut.set(hex, core)

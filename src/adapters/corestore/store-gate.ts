@@ -18,7 +18,7 @@
  */
 import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'
-import { toHex } from '../../state/hex.js'
+import { KeyTable, NOT_FOUND } from '../../state/key-table.js'
 
 /** The replicator methods the gate relies on (hypercore 11: lib/replicator.js). */
 interface Replicator {
@@ -33,24 +33,23 @@ interface WatchedCore {
   replicator: Replicator | null
 }
 
-interface Governed {
-  /**
-   * Who allowed the core on which mux: owner -> muxes. Null until the first allow: most
-   * governed keys (every member of a large collection) are never attached anywhere.
-   */
-  allowed: Map<object, Set<unknown>> | null
-  /** Open govern() calls (each matched by a release()). */
-  holders: number
-}
-
 const gates = new WeakMap<Corestore, StoreGate>()
 /** Marks replicators that already carry the gate's attachTo. */
 const GATED = Symbol('multifeed gate')
+const MIN_CAPACITY = 64
 
 /** The gate of a root Corestore (shared by every multifeed of the store). */
 export class StoreGate {
-  /** Governed cores by hex discovery key. */
-  readonly #governed = new Map<string, Governed>()
+  /**
+   * Discovery keys ever governed, each an id into the columns below. A binary table: a large
+   * collection governs every member, and hex strings and an object per key cost more than the
+   * 2 KB per idle feed a collection may spend (spec/collection.md, scale targets).
+   */
+  readonly #keys = new KeyTable()
+  /** Open govern() calls per id (each matched by a release()); 0: not governed. */
+  #holders = new Int32Array(MIN_CAPACITY)
+  /** For the few ids attached somewhere: owner -> muxes it allowed the core on. */
+  readonly #allowed = new Map<number, Map<object, Set<unknown>>>()
   readonly #root: Corestore
   readonly #onCore = (core: unknown) => this.#onOpen(core as WatchedCore)
 
@@ -69,48 +68,64 @@ export class StoreGate {
     return gate
   }
 
+  /** Makes room for `count` more governed keys (a hint for a large collection's open). */
+  reserve(count: number): void {
+    this.#keys.reserve(count)
+    this.#grow(this.#keys.size + count)
+  }
+
   /**
    * From now on the core of `discoveryKey` attaches only where allowed: call it before opening
    * the core, so that the core is gated as Corestore creates it. Matched by `release`.
    */
   govern(discoveryKey: Uint8Array): void {
-    const hex = toHex(discoveryKey)
-    let governed = this.#governed.get(hex)
-    if (governed === undefined) {
-      governed = { allowed: null, holders: 0 }
-      this.#governed.set(hex, governed)
-    }
-    governed.holders++
+    const id = this.#keys.findOrAdd(discoveryKey, 0)
+    this.#grow(id + 1)
+    this.#holders[id]!++
+  }
+
+  /** `govern` of each key, at once (a large collection's open: one pass in slot order). */
+  governAll(discoveryKeys: readonly Uint8Array[]): void {
+    const count = discoveryKeys.length
+    const ids = new Int32Array(count)
+    const scratch: [Int32Array, Int32Array] = [new Int32Array(count), new Int32Array(count)]
+    this.#keys.findOrAddKeys((i) => discoveryKeys[i]!, count, ids, scratch)
+    this.#grow(this.#keys.size)
+    for (let i = 0; i < count; i++) this.#holders[ids[i]!]!++
   }
 
   /** Gates a ready session's core that Corestore had opened before it was governed. */
   gateSession(core: Hypercore): void {
-    if (core.discoveryKey && this.#governed.has(toHex(core.discoveryKey))) {
+    if (core.discoveryKey && this.#governedId(core.discoveryKey) !== NOT_FOUND) {
       this.#gate(core as unknown as WatchedCore)
     }
   }
 
   /** Ends one `govern`; when none is left it is detached wherever it was allowed. */
   release(discoveryKey: Uint8Array, core: Hypercore | null): void {
-    const hex = toHex(discoveryKey)
-    const governed = this.#governed.get(hex)
-    if (governed === undefined || --governed.holders > 0) return
-    this.#governed.delete(hex)
-    if (core === null || governed.allowed === null) return
-    for (const muxes of governed.allowed.values()) {
+    const id = this.#governedId(discoveryKey)
+    if (id === NOT_FOUND || --this.#holders[id]! > 0) return
+    const allowed = this.#allowed.get(id)
+    this.#allowed.delete(id)
+    if (core === null || allowed === undefined) return
+    for (const muxes of allowed.values()) {
       for (const mux of muxes) detach(core, mux)
     }
   }
 
   /** `owner` allows `core` (governed, ready) on `mux` and attaches it there. */
   allow(owner: object, core: Hypercore, mux: unknown): void {
-    const governed = this.#governed.get(toHex(core.discoveryKey))
-    if (governed === undefined) throw new Error('allow() on a core the gate does not govern')
-    governed.allowed ??= new Map()
-    let muxes = governed.allowed.get(owner)
+    const id = this.#governedId(core.discoveryKey)
+    if (id === NOT_FOUND) throw new Error('allow() on a core the gate does not govern')
+    let allowed = this.#allowed.get(id)
+    if (allowed === undefined) {
+      allowed = new Map()
+      this.#allowed.set(id, allowed)
+    }
+    let muxes = allowed.get(owner)
     if (muxes === undefined) {
       muxes = new Set()
-      governed.allowed.set(owner, muxes)
+      allowed.set(owner, muxes)
     }
     muxes.add(mux)
     const replicator = core.replicator as Replicator | null
@@ -119,12 +134,13 @@ export class StoreGate {
 
   /** `owner` withdraws its allowance; the core is detached unless another owner allows it. */
   disallow(owner: object, core: Hypercore, mux: unknown): void {
-    const governed = this.#governed.get(toHex(core.discoveryKey))
-    if (governed?.allowed == null) return
-    const muxes = governed.allowed.get(owner)
+    const id = this.#governedId(core.discoveryKey)
+    const allowed = id === NOT_FOUND ? undefined : this.#allowed.get(id)
+    const muxes = allowed?.get(owner)
     if (muxes === undefined || !muxes.delete(mux)) return
-    if (muxes.size === 0) governed.allowed.delete(owner)
-    if (!isAllowed(governed, mux)) detach(core, mux)
+    if (muxes.size === 0) allowed!.delete(owner)
+    if (allowed!.size === 0) this.#allowed.delete(id)
+    if (!this.#isAllowed(id, mux)) detach(core, mux)
   }
 
   /** True while `core` is attached to `mux` (as far as Hypercore knows). */
@@ -138,31 +154,45 @@ export class StoreGate {
     gates.delete(this.#root)
   }
 
+  /** The id of a governed discovery key, or NOT_FOUND (also once every holder released it). */
+  #governedId(discoveryKey: Uint8Array): number {
+    const id = this.#keys.find(discoveryKey, 0)
+    return id !== NOT_FOUND && this.#holders[id]! > 0 ? id : NOT_FOUND
+  }
+
+  #isAllowed(id: number, mux: unknown): boolean {
+    const allowed = this.#allowed.get(id)
+    if (allowed === undefined) return false
+    for (const muxes of allowed.values()) if (muxes.has(mux)) return true
+    return false
+  }
+
+  #grow(needed: number): void {
+    if (needed <= this.#holders.length) return
+    const grown = new Int32Array(Math.max(needed, this.#holders.length * 2))
+    grown.set(this.#holders)
+    this.#holders = grown
+  }
+
   /** Corestore opened a core (for anyone, a remote's request included): gate it if governed. */
   #onOpen(core: WatchedCore): void {
     if (core.discoveryKey === null || core.replicator === null) return
-    if (this.#governed.has(toHex(core.discoveryKey))) this.#gate(core)
+    if (this.#governedId(core.discoveryKey) !== NOT_FOUND) this.#gate(core)
   }
 
   /** Gives the core's replicator an attachTo that asks the gate first. */
   #gate(core: WatchedCore): void {
     const replicator = core.replicator as (Replicator & { [GATED]?: true }) | null
     if (replicator === null || replicator[GATED] === true) return
-    const hex = toHex(core.discoveryKey!)
+    const discoveryKey = core.discoveryKey!
     const attachTo = replicator.attachTo
     replicator.attachTo = (mux: unknown) => {
-      const governed = this.#governed.get(hex)
-      if (governed !== undefined && !isAllowed(governed, mux)) return
+      const id = this.#governedId(discoveryKey)
+      if (id !== NOT_FOUND && !this.#isAllowed(id, mux)) return
       attachTo.call(replicator, mux)
     }
     replicator[GATED] = true
   }
-}
-
-function isAllowed(governed: Governed, mux: unknown): boolean {
-  if (governed.allowed === null) return false
-  for (const muxes of governed.allowed.values()) if (muxes.has(mux)) return true
-  return false
 }
 
 /** Stops replicating `core` on `mux` (closes its hypercore channel there). */
