@@ -1,7 +1,8 @@
 /** Corestore adapter: the Multifeed class. */
-export { FEED_LIST_CORE_NAME } from './feed-list.js'
+
 export type { Invitation } from '../../state/membership/crypto.js'
 export type { MembershipChange } from '../../state/membership/state.js'
+export { FEED_LIST_CORE_NAME } from './feed-list.js'
 export {
   type AuthHandler,
   type AuthRequest,
