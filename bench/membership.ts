@@ -6,15 +6,26 @@
  * - apply: CPU to give every operation to a fresh MembershipState (batches of 512, as sync
  *   messages would carry them) and read the resolution; with Ed25519 verification alone of the
  *   same operations as the machine reference.
- * - converge: two in-memory peers, through the sync module and its draft message encodings:
+ * - converge: two in-memory peers, through the sync module and its message encodings:
  *   (a) one holds half the history, (b) both hold a common 90% and each its own 5% branch.
  *   CPU for the whole exchange, bytes on the wire, and operations sent that the receiver had.
+ * - two real peers: Multifeeds of a closed multifeed on their own Corestores, over a piped Noise
+ *   stream pair (Hypercore's secret-stream and protomux, no network): the founder holds N
+ *   operations (signed through authorize()); a new member opens from the invitation and
+ *   connects. Wall time from attaching to the last operation applied on the member, and the
+ *   bytes both multifeed channels carried (Handshakes, Manifests, Haves, Operations).
  * Linear cost: the 10k/1k ratios (linear = 10x).
  *
  * Run alone: `npx tsx bench/membership.ts`, or `BENCH_ONLY=membership npm run bench`.
  */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import NoiseSecretStream from '@hyperswarm/secret-stream'
 import b4a from 'b4a'
+import Corestore from 'corestore'
 import crypto from 'hypercore-crypto'
+import { Multifeed } from '../src/adapters/corestore/multifeed.js'
 import { discoveryKey } from '../src/codec/capability.js'
 import {
   DEFAULT_MEMBERSHIP_LIMITS,
@@ -214,6 +225,75 @@ function converge(history: History, diverged: boolean): Exchange {
   return result
 }
 
+interface PeerRun {
+  ms: number
+  bytes: number
+}
+
+/** The founder of a closed multifeed with `total` operations: the genesis and adds. */
+async function founderWith(dir: string, total: number) {
+  const store = new Corestore(join(dir, 'founder'))
+  const founder = new Multifeed(store, { closed: true })
+  await founder.ready()
+  // The genesis is stored; each authorize() signs one add-writer on the heads (a line).
+  for (let i = 1; i < total; i++) await founder.authorize(feedKey(i))
+  return { store, founder, sentinel: feedKey(total - 1) }
+}
+
+/** A new member opens from the invitation and connects: until the last operation applies. */
+async function memberRun(
+  dir: string,
+  source: Awaited<ReturnType<typeof founderWith>>,
+  run: number,
+): Promise<PeerRun> {
+  const store = new Corestore(join(dir, `member-${run}`))
+  const member = new Multifeed(store, { invitation: source.founder.invitation! })
+  await member.ready()
+  const a = new NoiseSecretStream(true)
+  const b = new NoiseSecretStream(false)
+  a.rawStream.pipe(b.rawStream).pipe(a.rawStream)
+  source.store.replicate(a)
+  store.replicate(b)
+  const start = performance.now()
+  const ours = source.founder.attach(a)
+  const theirs = member.attach(b)
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the member did not converge')), 120_000)
+    const check = () => {
+      if (member.cut(source.sentinel) !== null) return
+      clearTimeout(timer)
+      member.off('membership', check)
+      resolve()
+    }
+    member.on('membership', check)
+  })
+  const ms = performance.now() - start
+  const bytes = ours.stats.bytesSent + theirs.stats.bytesSent
+  a.destroy()
+  b.destroy()
+  await member.close()
+  await store.close()
+  return { ms, bytes }
+}
+
+async function realPeers(sizes: number[], runs: number) {
+  const out = new Map<number, PeerRun[]>()
+  for (const n of sizes) {
+    const dir = await mkdtemp(join(tmpdir(), `multifeed-bench-membership-${n}-`))
+    try {
+      const source = await founderWith(dir, n)
+      const results: PeerRun[] = []
+      for (let r = 0; r < runs; r++) results.push(await memberRun(dir, source, r))
+      out.set(n, results)
+      await source.founder.close()
+      await source.store.close()
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  }
+  return out
+}
+
 export async function run(): Promise<BenchSection> {
   const histories = new Map(SIZES.map((n) => [n, buildHistory(n)]))
   const applyMicros = new Map<number, number[]>(SIZES.map((n) => [n, []]))
@@ -238,6 +318,9 @@ export async function run(): Promise<BenchSection> {
       fork.set(n, f)
     }
   }
+  const peers = await realPeers(SIZES, QUICK ? 1 : 3)
+  const peerMs = (n: number) => median(peers.get(n)!.map((p) => p.ms))
+  const peerBytes = (n: number) => median(peers.get(n)!.map((p) => p.bytes))
   const ms = (micros: number) => +(micros / 1000).toFixed(1)
   const rows: BenchSection['rows'] = SIZES.map((n) => ({
     operations: n,
@@ -250,6 +333,8 @@ export async function run(): Promise<BenchSection> {
     'converge 5%+5% fork: CPU ms': ms(median(forkMicros.get(n)!)),
     'fork: KB (minimal KB)': `${(fork.get(n)!.bytes / 1024).toFixed(1)} (${(fork.get(n)!.minimalBytes / 1024).toFixed(1)})`,
     'fork: ops resent': fork.get(n)!.redundant,
+    'two Multifeeds: ms': +peerMs(n).toFixed(0),
+    'two Multifeeds: KB': +(peerBytes(n) / 1024).toFixed(0),
   }))
   const [small, big] = SIZES as [number, number]
   const ratio = (m: Map<number, number[]>) => median(m.get(big)!) / median(m.get(small)!)
@@ -259,9 +344,10 @@ export async function run(): Promise<BenchSection> {
     rows,
     notes: [
       `${big / 1000}k/${small / 1000}k CPU ratios (linear = ${linear}x): apply ${ratio(applyMicros).toFixed(2)}x, converge from half ${ratio(halfMicros).toFixed(2)}x, converge fork ${ratio(forkMicros).toFixed(2)}x`,
+      `two Multifeeds (founder with N operations, a new member from the invitation, piped Noise streams): ${big / 1000}k/${small / 1000}k ratios (linear = ${linear}x): time ${(peerMs(big) / peerMs(small)).toFixed(2)}x, bytes ${(peerBytes(big) / peerBytes(small)).toFixed(2)}x; bytes per operation at ${big}: ${(peerBytes(big) / big).toFixed(0)} (an add-writer is 163 bytes)`,
       `Ed25519 verification is ${((median(verifyMicros.get(big)!) / median(applyMicros.get(big)!)) * 100).toFixed(0)}% of apply at ${big} operations (machine reference, same operations)`,
       `history: ${ADMINS} admins, each extending its own branch by ${ROUND} operations per round, merged after every round; the last 10% are two unmerged groups`,
-      'converge: one Have each way, then the operations each side lacks, through the draft encodings; bytes = Haves + Operations messages;',
+      'converge: one Have each way, then the operations each side lacks, through the message encodings; bytes = Haves + Operations messages;',
       'minimal = bytes of the operations the receiver lacked; ops resent = operations the receiver already held (refused as duplicates).',
     ],
   }

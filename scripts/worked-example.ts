@@ -358,6 +358,8 @@ const baseOpen = {
   now: 0,
   client: 'multifeed',
   blocked: [],
+  // The example is a 1.0 exchange (minor 0): 1.1 changes only the minor for an open multifeed.
+  minor: 0,
 } as const
 
 handle(

@@ -29,18 +29,37 @@ export const ErrorCode = {
   ERR_UNEXPECTED_MESSAGE: 7,
   ERR_NOT_OFFERED: 8,
   ERR_NOT_REQUESTED: 9,
+  /** 1.1: a closed multifeed's session negotiated minor 0 (spec/membership.md 14.1). */
+  ERR_MINOR_REQUIRED: 10,
+  /** 1.1: the remote sent a membership operation that must be refused (spec/membership.md 14.5). */
+  ERR_BAD_OPERATION: 11,
 } as const
 export type ErrorCodeName = keyof typeof ErrorCode
 
 /** Name reported for a Close code this version does not know. */
 export const UNKNOWN_REMOTE_ERROR = 'ERR_REMOTE_UNKNOWN'
 
+/** The minor version that defined each code after 1.0 (spec 11.3). */
+const SINCE_MINOR: Partial<Record<ErrorCodeName, number>> = {
+  ERR_MINOR_REQUIRED: 1,
+  ERR_BAD_OPERATION: 1,
+}
+
 const NAMES = new Map<number, ErrorCodeName>(
   Object.entries(ErrorCode).map(([name, n]) => [n, name as ErrorCodeName]),
 )
 
-export function errorName(code: number): ErrorCodeName | typeof UNKNOWN_REMOTE_ERROR {
-  return NAMES.get(code) ?? UNKNOWN_REMOTE_ERROR
+/**
+ * The name of a wire code for a peer of minor version `minor` (default: this version's): a
+ * code defined by a later minor is unknown to it, as to a peer of that version (spec 10.2).
+ */
+export function errorName(
+  code: number,
+  minor = Number.POSITIVE_INFINITY,
+): ErrorCodeName | typeof UNKNOWN_REMOTE_ERROR {
+  const name = NAMES.get(code)
+  if (name === undefined || (SINCE_MINOR[name] ?? 0) > minor) return UNKNOWN_REMOTE_ERROR
+  return name
 }
 
 /**
@@ -64,7 +83,7 @@ export interface ErrorInfo {
 }
 
 /**
- * Every code, with its fault and meaning. The session codes (the first eleven) are those of
+ * Every code, with its fault and meaning. The session codes (the first thirteen) are those of
  * spec section 10.3 and travel in Close messages; the rest never go on the wire.
  */
 export const MULTIFEED_ERRORS = {
@@ -87,6 +106,14 @@ export const MULTIFEED_ERRORS = {
   ERR_NOT_REQUESTED: {
     fault: 'remote',
     meaning: 'a Replicate for a feed not requested',
+  },
+  ERR_MINOR_REQUIRED: {
+    fault: 'remote',
+    meaning: 'a closed multifeed needs protocol 1.1 and the peer speaks 1.0',
+  },
+  ERR_BAD_OPERATION: {
+    fault: 'remote',
+    meaning: 'the peer sent a membership operation that must be refused',
   },
   ERR_REMOTE_UNKNOWN: {
     fault: 'remote',
@@ -177,6 +204,25 @@ export const MULTIFEED_ERRORS = {
     fault: 'local',
     meaning: 'a bug, or an event listener that threw (err.cause holds the original)',
   },
+  ERR_INVALID_INVITATION: {
+    fault: 'local',
+    meaning: 'not the invitation of a closed multifeed',
+  },
+  ERR_NOT_CLOSED: {
+    fault: 'local',
+    meaning: 'a membership call on an open multifeed, which has no members',
+  },
+  ERR_NOT_ADMIN: {
+    fault: 'local',
+    meaning: 'a membership change by a peer that is not an admin of the closed multifeed',
+  },
+  ERR_NOT_READY: {
+    fault: 'local',
+    meaning: 'a new closed multifeed is used before ready() named it',
+  },
+  // A join request's outcome (spec/membership.md 14.4): the peers' decision, or their silence.
+  ERR_AUTH_DENIED: { fault: 'remote', meaning: 'a peer denied the join request' },
+  ERR_AUTH_TIMEOUT: { fault: 'remote', meaning: 'no peer added the writer before the timeout' },
   // The environment.
   ERR_STORAGE: {
     fault: 'environment',
@@ -367,6 +413,16 @@ export class MultifeedError<C extends MultifeedErrorCode = MultifeedErrorCode> e
   /** A Replicate for a feed not requested. */
   static NOT_REQUESTED(message = 'not requested') {
     return make('ERR_NOT_REQUESTED', message, {}, MultifeedError.NOT_REQUESTED)
+  }
+
+  /** 1.1: a closed multifeed's session negotiated minor 0 (spec/membership.md 14.1). */
+  static MINOR_REQUIRED(message = 'protocol 1.1 required') {
+    return make('ERR_MINOR_REQUIRED', message, {}, MultifeedError.MINOR_REQUIRED)
+  }
+
+  /** 1.1: the peer sent a membership operation that must be refused (spec/membership.md 14.5). */
+  static BAD_OPERATION(message = 'bad operation') {
+    return make('ERR_BAD_OPERATION', message, {}, MultifeedError.BAD_OPERATION)
   }
 
   /** The peer closed with wire code `wireCode`, which this version does not know. */
@@ -569,6 +625,36 @@ export class MultifeedError<C extends MultifeedErrorCode = MultifeedErrorCode> e
   /** A bug, or an event listener that threw: `cause` is what was thrown. */
   static INTERNAL(cause: unknown, message = String(cause)) {
     return make('ERR_INTERNAL', message, { cause }, MultifeedError.INTERNAL)
+  }
+
+  /** Not the invitation of a closed multifeed. */
+  static INVALID_INVITATION(message: string) {
+    return make('ERR_INVALID_INVITATION', message, {}, MultifeedError.INVALID_INVITATION)
+  }
+
+  /** A membership call on an open multifeed. */
+  static NOT_CLOSED(message = 'an open multifeed has no members') {
+    return make('ERR_NOT_CLOSED', message, {}, MultifeedError.NOT_CLOSED)
+  }
+
+  /** A membership change by a peer that is not an admin. */
+  static NOT_ADMIN(message = 'this peer is not an admin') {
+    return make('ERR_NOT_ADMIN', message, {}, MultifeedError.NOT_ADMIN)
+  }
+
+  /** A new closed multifeed used before ready(). */
+  static NOT_READY(message: string) {
+    return make('ERR_NOT_READY', message, {}, MultifeedError.NOT_READY)
+  }
+
+  /** A peer denied the join request (requestAuthorization). */
+  static AUTH_DENIED(message = 'a peer denied the request') {
+    return make('ERR_AUTH_DENIED', message, {}, MultifeedError.AUTH_DENIED)
+  }
+
+  /** No peer added the writer before the timeout (requestAuthorization). */
+  static AUTH_TIMEOUT(message = 'no peer added the writer in time') {
+    return make('ERR_AUTH_TIMEOUT', message, {}, MultifeedError.AUTH_TIMEOUT)
   }
 
   // The environment.

@@ -23,6 +23,7 @@ import type Hypercore from 'hypercore'
 import type { PeerInfo } from 'hyperswarm'
 import type { Key } from '../codec/messages.js'
 import type { MultifeedError } from '../errors.js'
+import type { MembershipChange } from '../state/membership/state.js'
 import type { SyncProgress } from '../state/types.js'
 import type { FeedInfo } from './corestore/multifeed.js'
 import type { NetworkedMultifeed } from './networker.js'
@@ -45,6 +46,12 @@ export interface MultifeedEvents {
    * Every failure of every channel of the multifeed, ERR_CHANNEL_REJECTED included.
    */
   'session-error': (err: MultifeedError, channel: MultifeedChannel) => void
+  /**
+   * Closed multifeeds: the membership changed (an operation signed here or received from any
+   * peer): each writer whose status changed (member, or removed with its cut; a feed no longer
+   * added is removed with cut 0), then each key that became or stopped being an admin.
+   */
+  membership: (changes: MembershipChange[]) => void
   /**
    * The storage failed with no caller to reject (ERR_STORAGE, `err.cause` the store's error): a
    * feed could not be opened, or the feed list could not be written. Unhandled, it ends the

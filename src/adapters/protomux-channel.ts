@@ -16,7 +16,7 @@ import { encodeHandshake } from '../codec/handshake.js'
 import type { ChannelMessage, Handshake, Key } from '../codec/messages.js'
 import { MultifeedError } from '../errors.js'
 import type { ConnectionId } from '../state/collection-types.js'
-import type { SyncProgress } from '../state/types.js'
+import type { ExtensionMessage, SyncProgress } from '../state/types.js'
 import { logChannel } from './log.js'
 
 /** A Noise stream as protomux and the capability need it (@hyperswarm/secret-stream). */
@@ -122,7 +122,12 @@ export interface ChannelStats {
   bytesReceived: number
 }
 
-const MESSAGE_COUNT = Object.keys(MessageType).length
+/**
+ * Message types registered on the channel: 0 to 3 (1.0) and 4 to 8 (1.1, the membership
+ * messages), all raw. Registering the 1.1 types changes nothing for a session at minor 0, which
+ * ignores them as 1.0 does (spec 7.4, 12).
+ */
+const MESSAGE_COUNT = Object.keys(MessageType).length + 5
 
 /**
  * The multifeed channel on one stream. Events: see {@link MultifeedChannelEvents} ('handshake',
@@ -232,16 +237,19 @@ export class MultifeedChannel extends EventEmitter {
   }
 
   /** @internal Sends one message (the Handshake as the channel-open payload). */
-  send(message: Handshake | ChannelMessage): void {
+  send(message: Handshake | ChannelMessage | ExtensionMessage): void {
     const channel = this.#channel
     if (channel === null || channel.closed) return
     const body =
       message.type === 'handshake'
         ? encodeHandshake(message, this.#owner.limits)
-        : encodeMessage(message, this.#owner.limits)
+        : message.type === 'extension'
+          ? message.body
+          : encodeMessage(message, this.#owner.limits)
     this.stats.messagesSent++
     this.stats.bytesSent += body.byteLength
     if (message.type === 'handshake') channel.open(body)
+    else if (message.type === 'extension') channel.messages[message.messageType]!.send(body)
     else channel.messages[messageTypeOf(message)]!.send(body)
   }
 

@@ -1,6 +1,6 @@
 /** Protocol version implemented by this package (spec/multifeed.md, "Versioning"). */
 export const PROTOCOL_MAJOR = 1
-export const PROTOCOL_MINOR = 0
+export const PROTOCOL_MINOR = 1
 
 /** protomux binding: the channel's `protocol` string. The channel `id` is the discovery key. */
 export const PROTOMUX_PROTOCOL = 'multifeed'

@@ -1,6 +1,6 @@
 /** Handshake (the channel-open payload) and the foreign-major prefix (spec: Handshake, Versioning). */
 import c from 'compact-encoding'
-import { HandshakeFlags, type Limits, PROTOCOL_MAJOR, PROTOCOL_MINOR } from './constants.js'
+import { HandshakeFlags, type Limits, PROTOCOL_MAJOR } from './constants.js'
 import { resolveLimits } from './limits.js'
 import type { ForeignHandshake, Handshake } from './messages.js'
 import {
@@ -20,6 +20,9 @@ import {
   readUint,
 } from './primitives.js'
 import { invalidMessage } from './usage-error.js'
+
+/** The last minor that defined Handshake fields or flag bits (1.0's are the only ones). */
+const HANDSHAKE_FIELDS_MINOR = 0
 
 const KNOWN_FLAGS = HandshakeFlags.UserData
 
@@ -66,7 +69,9 @@ function decodeHandshakeFields(
     state.start = state.end
     return { type: 'foreign-handshake', major, minor }
   }
-  const newerMinor = minor > PROTOCOL_MINOR
+  // Minor 1 defines no Handshake field (spec/membership.md 14.1): the fields are those of 1.0
+  // at every minor, and one above 0 may carry bits and fields of a later minor, which are skipped.
+  const newerMinor = minor > HANDSHAKE_FIELDS_MINOR
   // A newer minor may define more flag bits; we only know (and act on) ours.
   const flags = newerMinor
     ? readUint(state, 'handshake flags')

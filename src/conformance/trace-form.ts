@@ -19,6 +19,7 @@ import type {
   SessionOptions,
 } from '../state/types.js'
 import { type DecodedMessage, type MessageJson, messageToJson } from './json-form.js'
+import { type MembershipMessageJson, membershipMessageToJson } from './membership-message-form.js'
 
 /**
  * Limits of the `decoded` annotations of trace events, and of the encoder of the scripted
@@ -60,19 +61,21 @@ export interface TraceConfig {
   feeds: FeedJson[]
   blocked: string[]
   limits?: Partial<Limits>
+  /** The minor this side speaks (spec 11.1); absent: 0, as in the traces of 1.0. */
+  minor?: number
+  /** The lowest negotiated minor accepted (absent: 0). */
+  requiredMinor?: number
   want: PolicyJson | null
   share: PolicyJson | null
 }
 
+/** The decoded annotation of a message: 1.0's forms, or those of minor 1. */
+type Annotation = MessageJson | MembershipMessageJson | { decodeError: string } | null
+
 export type EventJson =
   | { type: 'open' }
   | { type: 'remote-open'; body: string; decoded: MessageJson | { decodeError: string } }
-  | {
-      type: 'message'
-      messageType: number
-      body: string
-      decoded: MessageJson | { decodeError: string } | null
-    }
+  | { type: 'message'; messageType: number; body: string; decoded: Annotation }
   | { type: 'local-feed'; feed: FeedJson }
   | { type: 'local-feeds'; feeds: FeedJson[] }
   | { type: 'local-length'; key: string; length: number }
@@ -81,9 +84,19 @@ export type EventJson =
   | { type: 'tick'; now: number }
   | { type: 'close' }
   | { type: 'transport-closed' }
+  | { type: 'send-extension'; messageType: number; body: string; decoded: Annotation }
+  | { type: 'violation'; code: string; message: string; decodeCode?: string }
+  | { type: 'reconsider'; keys: string[] }
+  | { type: 'cut'; key: string; length: number | null }
 
 export type ActionJson =
-  | { type: 'send'; messageType: number | null; message: MessageJson; body: string }
+  | {
+      type: 'send'
+      messageType: number | null
+      message: MessageJson | MembershipMessageJson
+      body: string
+    }
+  | { type: 'extension'; messageType: number; body: string }
   | { type: 'timer'; at: number | null }
   | {
       type: 'remote-handshake'
@@ -135,8 +148,11 @@ function annotate(decode: () => DecodedMessage | null) {
   }
 }
 
-/** The JSON form of an event, with `decoded` annotations for bytes from the remote. */
-export function eventToJson(event: SessionEvent): EventJson {
+/**
+ * The JSON form of an event, with `decoded` annotations for bytes from the remote. `minor`: the
+ * trace's; message types 4 to 8 are annotated as membership messages only at minor 1.
+ */
+export function eventToJson(event: SessionEvent, minor = 0): EventJson {
   switch (event.type) {
     case 'open':
       return { type: 'open' }
@@ -151,7 +167,9 @@ export function eventToJson(event: SessionEvent): EventJson {
         type: 'message',
         messageType: event.messageType,
         body: toHex(event.body),
-        decoded: annotate(() => decodeMessage(event.messageType, event.body, ANNOTATION_LIMITS)),
+        decoded:
+          (minor >= 1 ? membershipMessageToJson(event.messageType, event.body) : null) ??
+          annotate(() => decodeMessage(event.messageType, event.body, ANNOTATION_LIMITS)),
       }
     case 'local-feed':
       return { type: 'local-feed', feed: feedToJson(event.feed) }
@@ -167,6 +185,24 @@ export function eventToJson(event: SessionEvent): EventJson {
     case 'close':
     case 'transport-closed':
       return { type: event.type }
+    case 'send-extension':
+      return {
+        type: 'send-extension',
+        messageType: event.messageType,
+        body: toHex(event.body),
+        decoded: membershipMessageToJson(event.messageType, event.body),
+      }
+    case 'violation':
+      return {
+        type: 'violation',
+        code: event.code,
+        message: event.message,
+        ...(event.decodeCode === undefined ? {} : { decodeCode: event.decodeCode }),
+      }
+    case 'reconsider':
+      return { type: 'reconsider', keys: event.keys.map(toHex) }
+    case 'cut':
+      return { type: 'cut', key: toHex(event.key), length: event.length }
   }
 }
 
@@ -193,6 +229,19 @@ export function eventFromJson(json: EventJson, config: TraceConfig): SessionEven
     case 'close':
     case 'transport-closed':
       return { type: json.type }
+    case 'send-extension':
+      return { type: 'send-extension', messageType: json.messageType, body: fromHex(json.body) }
+    case 'violation':
+      return {
+        type: 'violation',
+        code: json.code as Extract<SessionEvent, { type: 'violation' }>['code'],
+        message: json.message,
+        ...(json.decodeCode === undefined ? {} : { decodeCode: json.decodeCode }),
+      }
+    case 'reconsider':
+      return { type: 'reconsider', keys: json.keys.map(fromHex) }
+    case 'cut':
+      return { type: 'cut', key: fromHex(json.key), length: json.length }
   }
 }
 
@@ -207,6 +256,14 @@ export function actionToJson(action: SessionAction): ActionJson {
           messageType: null,
           message: messageToJson(message),
           body: toHex(encodeHandshake(message, ANNOTATION_LIMITS)),
+        }
+      }
+      if (message.type === 'extension') {
+        return {
+          type: 'send',
+          messageType: message.messageType,
+          message: membershipMessageToJson(message.messageType, message.body)!,
+          body: toHex(message.body),
         }
       }
       return {
@@ -238,6 +295,8 @@ export function actionToJson(action: SessionAction): ActionJson {
       return { ...action }
     case 'close':
       return { type: 'close', by: action.by }
+    case 'extension':
+      return { type: 'extension', messageType: action.messageType, body: toHex(action.body) }
   }
 }
 
@@ -254,6 +313,9 @@ export function openEventOf(config: TraceConfig): OpenEvent {
     feeds: config.feeds.map(feedFromJson),
     blocked: config.blocked.map(fromHex),
     ...(config.limits === undefined ? {} : { limits: config.limits }),
+    // A trace without `minor` was written for 1.0: its session speaks minor 0.
+    minor: config.minor ?? 0,
+    ...(config.requiredMinor === undefined ? {} : { requiredMinor: config.requiredMinor }),
   }
 }
 

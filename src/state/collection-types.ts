@@ -6,7 +6,9 @@
  */
 import type { Limits } from '../codec/constants.js'
 import type { ChannelMessage, Handshake, Key, ManifestEntry } from '../codec/messages.js'
-import type { FailAction, Role, SessionOptions } from './types.js'
+import type { MembershipLimits } from './membership/constants.js'
+import type { MembershipChange } from './membership/state.js'
+import type { ExtensionMessage, FailAction, Role, SessionOptions } from './types.js'
 
 /** The caller's name for one connection (a carrier session): any number it never reuses. */
 export type ConnectionId = number
@@ -49,6 +51,29 @@ export interface CollectionOpenEvent {
   reofferInterval?: number
   /** Local writers that remote feeds can never crowd out of maxFeeds (default 16). */
   reservedLocalFeeds?: number
+  /** The minor version every session speaks (default 1; 0 plays a 1.0 peer). */
+  minor?: number
+  /**
+   * Present for a closed multifeed (spec/membership.md): the invitation's founder and the
+   * stored operations. `key` is then the invitation's multifeed key; the sessions prove the
+   * closed key (3.3) and require minor 1.
+   */
+  closed?: ClosedConfig
+}
+
+/** What a closed multifeed's collection starts from. */
+export interface ClosedConfig {
+  /** The founder's Ed25519 public key (the invitation's). */
+  founder: Key
+  /**
+   * This peer's membership signing key (its admin key if it is one), or null: the collection
+   * asks the application about join requests only while this key is an admin.
+   */
+  self: Key | null
+  /** The operations stored before (what `store-operations` asked to persist), in that order. */
+  operations: Uint8Array[]
+  /** Overrides of the membership limits (spec/membership.md 13). */
+  limits?: Partial<MembershipLimits>
 }
 
 /** A carrier session for this multifeed is ready on connection `conn`: open a session. */
@@ -164,6 +189,44 @@ export interface CollectionCloseEvent {
   type: 'close'
 }
 
+/**
+ * Closed multifeeds: an operation this peer signed (a genesis, an add or remove, a grant or
+ * revoke). Stored and sent to every session like a received one. Throws the refusal's code
+ * (ERR_MEMBERSHIP_*) when the state refuses it; nothing changes then.
+ */
+export interface LocalOperationEvent {
+  type: 'local-operation'
+  operation: Uint8Array
+}
+
+/**
+ * Closed multifeeds: ask the peers to add `feed` (spec/membership.md 14.4), until `now +
+ * timeout`. The request ends with an `authorization` action. One at a time.
+ */
+export interface RequestAuthorizationEvent {
+  type: 'request-authorization'
+  now: number
+  feed: Key
+  /** The Ed25519 public key that signs `feed`. */
+  signer: Key
+  /** Ed25519 by `signer` over NSM[3] || closed discovery key || feed (signJoinProof). */
+  proof: Uint8Array
+  data?: Uint8Array | null
+  timeout: number
+}
+
+/**
+ * Closed multifeeds: the application's answer to a `join-request` action. `granted` carries the
+ * add-writer the application signed (stored and sent before the response).
+ */
+export interface JoinAnswerEvent {
+  type: 'join-answer'
+  conn: ConnectionId
+  request: number
+  answer: 'granted' | 'denied' | 'undecided'
+  operation?: Uint8Array
+}
+
 export type CollectionEvent =
   | CollectionOpenEvent
   | ConnectionOpenEvent
@@ -180,12 +243,15 @@ export type CollectionEvent =
   | RemoveEvent
   | CollectionTickEvent
   | CollectionCloseEvent
+  | LocalOperationEvent
+  | RequestAuthorizationEvent
+  | JoinAnswerEvent
 
 /** Send a message on `conn`: the Handshake as the opening payload, the others as typed messages. */
 export interface ConnectionSendAction {
   type: 'send'
   conn: ConnectionId
-  message: Handshake | ChannelMessage
+  message: Handshake | ChannelMessage | ExtensionMessage
 }
 
 /**
@@ -275,6 +341,41 @@ export interface ConnectionEndedAction {
   reopen: boolean
 }
 
+/** Closed multifeeds: persist these operations (bytes, in storage order), after those before. */
+export interface StoreOperationsAction {
+  type: 'store-operations'
+  operations: Uint8Array[]
+}
+
+/**
+ * Closed multifeeds: the resolution changed (spec/membership.md 8.5): writers by feed key
+ * (member, or removed with its cut), then admins by key.
+ */
+export interface MembershipChangedAction {
+  type: 'membership'
+  changes: MembershipChange[]
+}
+
+/**
+ * Closed multifeeds: the remote on `conn` asks to add `feed` and this peer is an admin: answer
+ * with a `join-answer` event (the Node adapter asks `onAuth`).
+ */
+export interface JoinRequestAction {
+  type: 'join-request'
+  conn: ConnectionId
+  request: number
+  feed: Key
+  signer: Key
+  data: Uint8Array | null
+}
+
+/** Closed multifeeds: this peer's join request ended (spec/membership.md 14.4). */
+export interface AuthorizationAction {
+  type: 'authorization'
+  feed: Key
+  result: 'granted' | 'denied' | 'timeout'
+}
+
 export type CollectionAction =
   | ConnectionSendAction
   | CollectionTimerAction
@@ -288,6 +389,10 @@ export type CollectionAction =
   | ConnectionSyncedAction
   | ConnectionFailAction
   | ConnectionEndedAction
+  | StoreOperationsAction
+  | MembershipChangedAction
+  | JoinRequestAction
+  | AuthorizationAction
 
 /** Policies of every session of the collection (admission is the collection's own). */
 export type CollectionOptions = Omit<SessionOptions, 'admission'>

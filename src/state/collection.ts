@@ -12,12 +12,19 @@
  * opens and closes cores, persists, and moves bytes.
  */
 import { capability } from '../codec/capability.js'
-import type { Limits } from '../codec/constants.js'
+import { type Limits, PROTOCOL_MINOR } from '../codec/constants.js'
 import type { EntryBlock } from '../codec/entry-block.js'
 import type { KeyBlock } from '../codec/key-block.js'
 import { resolveLimits } from '../codec/limits.js'
 import type { Key, ManifestEntry } from '../codec/messages.js'
 import { MultifeedError } from '../errors.js'
+import {
+  ClosedMembership,
+  MembershipMessage,
+  type OperationSource,
+  type Outgoing,
+  type Violation,
+} from './collection-closed.js'
 import { type CollectionFeedId, CollectionFeeds, NO_ID } from './collection-feeds.js'
 import type {
   AddLocalEvent,
@@ -30,8 +37,12 @@ import type {
   ConnectionOpenEvent,
   FeedLengthEvent,
   FeedsOpenedEvent,
+  JoinAnswerEvent,
+  RequestAuthorizationEvent,
   StoredFeed,
 } from './collection-types.js'
+import { JoinAnswer } from './membership/join.js'
+import type { MembershipChange, MembershipState } from './membership/state.js'
 import { Session } from './session.js'
 import type {
   Admission,
@@ -40,6 +51,7 @@ import type {
   SessionAction,
   SessionEvent,
   SyncProgress,
+  WantPolicy,
 } from './types.js'
 import { invalidArgument, invalidState } from './usage-error.js'
 import {
@@ -61,8 +73,11 @@ export const DEFAULT_RESERVED_LOCAL_FEEDS = 16
 export type CollectionPhase = 'new' | 'open' | 'closed'
 
 interface Settings {
+  /** The key the capabilities prove: the multifeed key, or a closed multifeed's closed key. */
   key: Uint8Array
   client: string
+  /** The minor every session speaks. */
+  minor: number
   userData: Uint8Array | null
   limits: Readonly<Limits>
   sparse: boolean
@@ -90,6 +105,8 @@ interface Connection {
   nextReofferAt: number
   /** The failure reported for this connection, if any. */
   failure: ConnectionFailAction['code'] | null
+  /** The negotiated minor, once verified. */
+  minor: number
 }
 
 /**
@@ -106,6 +123,8 @@ export class Collection {
   readonly #connections = new Map<ConnectionId, Connection>()
   /** The `at` of the last timer action (what the caller's timer is set to). */
   #timerAt: number | null = null
+  /** A closed multifeed's membership (spec/membership.md 14.3), or null for an open one. */
+  #closed: ClosedMembership | null = null
 
   constructor(options: CollectionOptions = {}) {
     this.#options = options
@@ -134,6 +153,28 @@ export class Collection {
   isMember(key: Key): boolean {
     const id = this.#feeds.find(key)
     return id !== NO_ID && this.#feeds.isMember(id)
+  }
+
+  /**
+   * A closed multifeed's membership state (read it; sign with `membership.sign`), or null for
+   * an open multifeed.
+   */
+  get membership(): MembershipState | null {
+    return this.#closed?.membership ?? null
+  }
+
+  /** A closed multifeed's closed key (spec/membership.md 3.3), or null. */
+  get closedKey(): Uint8Array | null {
+    return this.#closed?.closedKey ?? null
+  }
+
+  /**
+   * The effective cut of a feed of a closed multifeed (spec/membership.md 14.3): null for a
+   * member (and for every feed of an open multifeed), the cut of a removed writer, 0 for a feed
+   * no effective operation names.
+   */
+  cutOf(key: Key): number | null {
+    return this.#closed?.cutOf(key) ?? null
   }
 
   /** Connections with a session that has not ended. */
@@ -170,6 +211,8 @@ export class Collection {
         if (earliest === null || next < earliest) earliest = next
       }
     }
+    const join = this.#closed?.joinDeadline ?? null
+    if (join !== null && (earliest === null || join < earliest)) earliest = join
     return earliest
   }
 
@@ -252,6 +295,16 @@ export class Collection {
       case 'close':
         this.#close(out)
         break
+      case 'local-operation':
+        checkBytes(event.operation, 'operation')
+        this.#localOperation(event.operation, out)
+        break
+      case 'request-authorization':
+        this.#requestAuthorization(event, out)
+        break
+      case 'join-answer':
+        this.#joinAnswer(event, out)
+        break
       default:
         throw invalidArgument(`unknown event type ${String((event as { type?: unknown }).type)}`)
     }
@@ -278,6 +331,12 @@ export class Collection {
     checkLength(reservedLocalFeeds, 'reservedLocalFeeds')
     for (const feed of event.feeds) checkStoredFeed(feed, limits)
     for (const key of event.blocked) checkKey(key, 'blocked key')
+    const minor = event.minor ?? PROTOCOL_MINOR
+    if (!Number.isInteger(minor) || minor < 0 || minor > PROTOCOL_MINOR) {
+      throw invalidArgument(`minor must be an integer from 0 to ${PROTOCOL_MINOR}`)
+    }
+    const closed = event.closed === undefined ? null : openClosed(event.key, event.closed, limits)
+    if (closed !== null && minor < 1) throw invalidArgument('a closed multifeed needs minor 1')
 
     const feeds = this.#feeds
     feeds.reserve(event.feeds.length + event.blocked.length)
@@ -287,9 +346,11 @@ export class Collection {
       feeds.setLengths(id, stored.length, stored.known ?? stored.length)
     }
     for (const key of event.blocked) feeds.setBlocked(feeds.idOf(key), true)
+    this.#closed = closed
     this.#settings = {
-      key: event.key,
+      key: closed?.closedKey ?? event.key,
       client: event.client,
+      minor,
       userData: event.userData,
       limits,
       sparse: event.sparse === true,
@@ -319,7 +380,7 @@ export class Collection {
     }
     const connection: Connection = {
       id: conn,
-      session: new Session({ ...this.#options, admission }),
+      session: new Session({ ...this.#options, ...this.#closedWant(), admission }),
       verified: false,
       replicating: new Set(),
       waiting: new Set(),
@@ -328,6 +389,7 @@ export class Collection {
       grown: new Set(),
       nextReofferAt: Number.NEGATIVE_INFINITY,
       failure: null,
+      minor: 0,
     }
     let localCapability: Uint8Array
     let remoteCapability: Uint8Array
@@ -350,20 +412,46 @@ export class Collection {
       feeds: this.#view,
       blocked: this.#blockedKeys,
       limits: settings.limits,
+      minor: settings.minor,
+      requiredMinor: this.#closed === null ? 0 : 1,
     })
     this.#connections.set(conn, connection)
     this.#translate(connection, actions, out)
   }
 
-  /** Feeds every session offers from: members not blocked, in joining order. */
+  /**
+   * Feeds every session offers from: members not blocked, in joining order; in a closed
+   * multifeed only those with no cut or a cut above 0, capped at it (spec/membership.md 14.3).
+   */
   readonly #view = (): LocalFeed[] => {
     const feeds = this.#feeds
     const view: LocalFeed[] = []
     for (const id of feeds.members()) {
       if (feeds.isBlocked(id)) continue
-      view.push({ key: feeds.key(id), length: feeds.length(id), data: feeds.data(id) })
+      const offer = this.#offerOf(id)
+      if (offer !== null) view.push(offer)
     }
     return view
+  }
+
+  /** A member as offered: its held length, capped at its cut; null when it is not offered. */
+  #offerOf(id: CollectionFeedId): LocalFeed | null {
+    const feeds = this.#feeds
+    const key = feeds.key(id)
+    const cut = this.#closed?.cutOf(key) ?? null
+    if (cut === 0) return null
+    const length = cut === null ? feeds.length(id) : Math.min(feeds.length(id), cut)
+    return { key, length, data: feeds.data(id) }
+  }
+
+  /** A closed multifeed's want policy: only members and removed feeds with a cut above 0. */
+  #closedWant(): { want?: WantPolicy } {
+    const closed = this.#closed
+    if (closed === null) return {}
+    const want = this.#options.want
+    return {
+      want: (entry) => closed.wanted(entry.key) && (want === undefined || want(entry)),
+    }
   }
 
   readonly #blockedKeys = (): Key[] => this.#feeds.blocked().map((id) => this.#feeds.key(id))
@@ -405,6 +493,7 @@ export class Collection {
   #translate(connection: Connection, actions: SessionAction[], out: CollectionAction[]): void {
     const conn = connection.id
     let joined: CollectionFeedId[] | null = null
+    let verified = false
     for (const action of actions) {
       switch (action.type) {
         case 'send':
@@ -415,9 +504,14 @@ export class Collection {
         case 'remote-handshake': {
           const { type: _type, ...handshake } = action
           connection.verified = true
+          connection.minor = Math.min(this.#settings!.minor, handshake.minor)
+          verified = true
           out.push({ type: 'remote-handshake', conn, ...handshake })
           break
         }
+        case 'extension':
+          this.#onExtension(connection, action.messageType, action.body, out)
+          break
         case 'add-feeds':
           joined = this.#admitRemote(action.feeds, out)
           break
@@ -445,7 +539,13 @@ export class Collection {
           break
       }
     }
-    if (joined !== null && joined.length > 0) this.#announce(joined, connection, out)
+    if (joined !== null && joined.length > 0) {
+      this.#tellCuts(joined, out)
+      this.#announce(joined, connection, out)
+    }
+    if (verified && this.#closed !== null && this.#connections.has(conn)) {
+      this.#onClosedVerified(connection, out)
+    }
   }
 
   /** Remote feeds a session accepted join the collection (room was reserved for them). */
@@ -456,6 +556,7 @@ export class Collection {
     for (const entry of entries) {
       const id = feeds.idOf(entry.key)
       if (feeds.isMember(id) || feeds.isBlocked(id)) continue
+      if (this.#closed !== null && !this.#closed.wanted(entry.key)) continue
       feeds.admit(id, false, entry.data)
       added.push({ key: feeds.key(id), length: entry.length, data: entry.data })
       joined.push(id)
@@ -469,9 +570,9 @@ export class Collection {
     const feeds = this.#feeds
     const offers: LocalFeed[] = []
     for (const id of ids) {
-      if (feeds.isMember(id) && !feeds.isBlocked(id)) {
-        offers.push({ key: feeds.key(id), length: feeds.length(id), data: feeds.data(id) })
-      }
+      if (!feeds.isMember(id) || feeds.isBlocked(id)) continue
+      const offer = this.#offerOf(id)
+      if (offer !== null) offers.push(offer)
     }
     if (offers.length === 0) return
     for (const connection of [...this.#connections.values()]) {
@@ -549,12 +650,15 @@ export class Collection {
     connection.reserved.clear()
     connection.grown.clear()
     this.#connections.delete(connection.id)
+    this.#closed?.connectionEnded(connection.id)
     if (detach.length > 0) out.push({ type: 'detach', conn: connection.id, keys: detach })
     this.#closeIdle(idle, out)
     const reopen =
       by === 'remote' &&
       (connection.failure === null || connection.failure === 'ERR_CHANNEL_REJECTED')
     out.push({ type: 'closed', conn: connection.id, by, reopen })
+    // A join request waiting for this session's answer may be decided now.
+    this.#settleJoin(null, out)
   }
 
   // ---- admission (spec/collection.md, "Room") ----
@@ -707,9 +811,9 @@ export class Collection {
     const feeds = this.#feeds
     const offers: LocalFeed[] = []
     for (const id of connection.grown) {
-      if (feeds.isMember(id) && !feeds.isBlocked(id)) {
-        offers.push({ key: feeds.key(id), length: feeds.length(id), data: feeds.data(id) })
-      }
+      if (!feeds.isMember(id) || feeds.isBlocked(id)) continue
+      const offer = this.#offerOf(id)
+      if (offer !== null) offers.push(offer)
     }
     connection.grown.clear()
     connection.nextReofferAt = now + this.#settings!.reofferInterval
@@ -748,6 +852,7 @@ export class Collection {
   }
 
   #onTick(now: number, out: CollectionAction[]): void {
+    this.#settleJoin(now, out)
     for (const connection of [...this.#connections.values()]) {
       const deadline = connection.session.deadline
       if (deadline !== null && now >= deadline) this.#run(connection, { type: 'tick', now }, out)
@@ -763,6 +868,223 @@ export class Collection {
       this.#run(connection, { type: 'close' }, out)
     }
     this.#phase = 'closed'
+  }
+
+  // ---- closed multifeeds (spec/membership.md 14.3, 14.4) ----
+
+  /** Sends one membership message on a session (verified, minor 1). */
+  #sendExtension(connection: Connection, message: Outgoing, out: CollectionAction[]): void {
+    if (!this.#connections.has(connection.id)) return
+    this.#run(connection, { type: 'send-extension', ...message }, out)
+  }
+
+  /** The remote broke the protocol in a membership message: its session fails. */
+  #violate(connection: Connection, violation: Violation, out: CollectionAction[]): void {
+    if (!this.#connections.has(connection.id)) return
+    this.#run(connection, { type: 'violation', ...violation }, out)
+  }
+
+  /** Verified sessions (all of minor 1 in a closed multifeed), in the order they opened. */
+  #verifiedConnections(): Connection[] {
+    return [...this.#connections.values()].filter((connection) => connection.verified)
+  }
+
+  /** A session was verified: it learns the cuts, then gets our Have and our join request. */
+  #onClosedVerified(connection: Connection, out: CollectionAction[]): void {
+    const closed = this.#closed!
+    const feeds = this.#feeds
+    for (const id of feeds.members()) {
+      if (feeds.isBlocked(id)) continue
+      const key = feeds.key(id)
+      const length = closed.cutOf(key)
+      if (length !== null) this.#run(connection, { type: 'cut', key, length }, out)
+    }
+    this.#sendExtension(connection, closed.have(), out)
+    const request = closed.joinRequestFor(connection.id)
+    if (request !== null) this.#sendExtension(connection, request, out)
+  }
+
+  /** A message of type 4 to 8 (minor 1): ignored in an open multifeed. */
+  #onExtension(
+    connection: Connection,
+    messageType: number,
+    body: Uint8Array,
+    out: CollectionAction[],
+  ): void {
+    const closed = this.#closed
+    if (closed === null) return
+    const reply = (answer: Outgoing[] | Violation) => {
+      if (Array.isArray(answer))
+        for (const message of answer) this.#sendExtension(connection, message, out)
+      else this.#violate(connection, answer, out)
+    }
+    switch (messageType) {
+      case MembershipMessage.Have:
+        reply(closed.answerHave(body))
+        break
+      case MembershipMessage.Want:
+        reply(closed.answerWant(body))
+        break
+      case MembershipMessage.Operations: {
+        const operations = closed.decodeOperations(body)
+        if (Array.isArray(operations)) this.#storeBatch(operations, connection.id, out)
+        else this.#violate(connection, operations, out)
+        break
+      }
+      case MembershipMessage.JoinRequest: {
+        const result = closed.onJoinRequest(connection.id, body)
+        if ('violation' in result) this.#violate(connection, result.violation, out)
+        else if ('respond' in result) this.#sendExtension(connection, result.respond, out)
+        else {
+          const { request, feed, signer, data } = result.ask
+          out.push({ type: 'join-request', conn: connection.id, request, feed, signer, data })
+        }
+        break
+      }
+      case MembershipMessage.JoinResponse: {
+        const violation = closed.onJoinResponse(connection.id, body)
+        if (violation !== null) this.#violate(connection, violation, out)
+        else this.#settleJoin(null, out)
+        break
+      }
+    }
+  }
+
+  /**
+   * One batch of operations (spec/membership.md 14.3 items 4 and 5): the senders of refused
+   * operations fail first; then what was stored is persisted, sent on, and its changes applied.
+   */
+  #storeBatch(operations: Uint8Array[], source: OperationSource, out: CollectionAction[]): void {
+    const closed = this.#closed!
+    const batch = closed.receive(operations, source)
+    for (const [conn, reason] of batch.offenders) {
+      const offender = this.#connections.get(conn)
+      if (offender !== undefined) {
+        this.#violate(offender, { code: 'ERR_BAD_OPERATION', message: reason }, out)
+      }
+    }
+    if (batch.stored.length > 0) {
+      out.push({ type: 'store-operations', operations: batch.stored })
+      const messages = closed.operationsMessages(batch.stored)
+      for (const peer of this.#verifiedConnections()) {
+        if (peer.id === source) continue
+        for (const message of messages) this.#sendExtension(peer, message, out)
+      }
+    }
+    if (batch.changes.length > 0) this.#membershipChanged(batch.changes, out)
+    if (typeof source === 'number' && batch.missing.length > 0) {
+      const from = this.#connections.get(source)
+      if (from !== undefined) this.#sendExtension(from, closed.want(batch.missing), out)
+    }
+    this.#settleJoin(null, out)
+  }
+
+  /**
+   * The resolution changed: the implementation is told, and every verified session learns the
+   * new cuts, gets the feeds that became offerable and reconsiders those that became wanted.
+   */
+  #membershipChanged(changes: MembershipChange[], out: CollectionAction[]): void {
+    out.push({ type: 'membership', changes })
+    const feeds = this.#feeds
+    const cuts: { key: Key; length: number | null }[] = []
+    const offers: LocalFeed[] = []
+    const wanted: Key[] = []
+    for (const change of changes) {
+      if (change.type !== 'writer') continue
+      const length = change.member ? null : change.cut
+      const id = feeds.find(change.feed)
+      if (id !== NO_ID && feeds.isMember(id) && !feeds.isBlocked(id)) {
+        cuts.push({ key: feeds.key(id), length })
+        const offer = this.#offerOf(id)
+        if (offer !== null) offers.push(offer)
+      }
+      if (length === null || length > 0) wanted.push(change.feed)
+    }
+    for (const peer of this.#verifiedConnections()) {
+      for (const { key, length } of cuts) {
+        if (this.#connections.has(peer.id)) this.#run(peer, { type: 'cut', key, length }, out)
+      }
+      if (offers.length > 0 && this.#connections.has(peer.id)) {
+        this.#run(peer, { type: 'local-feeds', feeds: offers }, out)
+      }
+      if (wanted.length > 0 && this.#connections.has(peer.id)) {
+        this.#run(peer, { type: 'reconsider', keys: wanted }, out)
+      }
+    }
+  }
+
+  /** Feeds that joined with a cut: every verified session learns it. */
+  #tellCuts(ids: CollectionFeedId[], out: CollectionAction[]): void {
+    const closed = this.#closed
+    if (closed === null) return
+    const cuts: { key: Key; length: number }[] = []
+    for (const id of ids) {
+      const key = this.#feeds.key(id)
+      const length = closed.cutOf(key)
+      if (length !== null) cuts.push({ key, length })
+    }
+    if (cuts.length === 0) return
+    for (const peer of this.#verifiedConnections()) {
+      for (const { key, length } of cuts) {
+        if (this.#connections.has(peer.id)) this.#run(peer, { type: 'cut', key, length }, out)
+      }
+    }
+  }
+
+  #localOperation(operation: Uint8Array, out: CollectionAction[]): void {
+    if (this.#closed === null) throw invalidState('not a closed multifeed')
+    this.#storeBatch([operation], 'local', out)
+  }
+
+  #requestAuthorization(event: RequestAuthorizationEvent, out: CollectionAction[]): void {
+    const closed = this.#closed
+    if (closed === null) throw invalidState('not a closed multifeed')
+    checkTime(event.now)
+    checkKey(event.feed, 'feed')
+    checkKey(event.signer, 'signer')
+    checkBytes(event.proof, 'proof')
+    if (event.proof.byteLength !== 64) throw invalidArgument('proof must be 64 bytes')
+    const data = event.data ?? null
+    checkOptionalBytes(data, this.#settings!.limits.maxEntryDataBytes, 'data')
+    checkLength(event.timeout, 'timeout')
+    closed.startJoin(
+      { feed: event.feed, signer: event.signer, proof: event.proof, data },
+      event.now + event.timeout,
+    )
+    this.#settleJoin(event.now, out)
+    if (!closed.joining) return
+    for (const peer of this.#verifiedConnections()) {
+      const request = closed.joinRequestFor(peer.id)
+      if (request !== null) this.#sendExtension(peer, request, out)
+    }
+  }
+
+  #joinAnswer(event: JoinAnswerEvent, out: CollectionAction[]): void {
+    const closed = this.#closed
+    if (closed === null) throw invalidState('not a closed multifeed')
+    checkConnectionId(event.conn)
+    checkLength(event.request, 'request')
+    const answer = JOIN_ANSWERS[event.answer]
+    if (answer === undefined) throw invalidArgument('answer must be granted, denied or undecided')
+    if (event.operation !== undefined) checkBytes(event.operation, 'operation')
+    // The operation the application signed is stored whether or not the session still waits.
+    if (answer === JoinAnswer.Granted && event.operation !== undefined) {
+      this.#storeBatch([event.operation], 'local', out)
+    }
+    if (!closed.takeAsked(event.conn, event.request)) return
+    const connection = this.#connections.get(event.conn)
+    if (connection !== undefined) {
+      this.#sendExtension(connection, closed.joinResponse(event.request, answer), out)
+    }
+  }
+
+  /** Ends this peer's join request if it is decided (spec/membership.md 14.4). */
+  #settleJoin(now: number | null, out: CollectionAction[]): void {
+    const closed = this.#closed
+    const feed = closed?.runningJoinFeed ?? null
+    if (feed === null) return
+    const result = closed!.settleJoin((conn) => this.#connections.has(conn), now)
+    if (result !== null) out.push({ type: 'authorization', feed, result })
   }
 
   // ---- open and closed feeds ----
@@ -786,6 +1108,27 @@ export class Collection {
   #downloads(id: CollectionFeedId): boolean {
     return !this.#settings!.sparse && !this.#feeds.isLocal(id)
   }
+}
+
+const JOIN_ANSWERS: Record<string, number | undefined> = {
+  granted: JoinAnswer.Granted,
+  denied: JoinAnswer.Denied,
+  undecided: JoinAnswer.Undecided,
+}
+
+/** A closed multifeed's membership from the open event's `closed`. */
+function openClosed(
+  multifeedKey: Uint8Array,
+  config: NonNullable<CollectionOpenEvent['closed']>,
+  limits: Readonly<Limits>,
+): ClosedMembership {
+  if (config === null || typeof config !== 'object')
+    throw invalidArgument('closed must be an object')
+  checkKey(config.founder, 'closed.founder')
+  if (config.self !== null) checkKey(config.self, 'closed.self')
+  if (!Array.isArray(config.operations)) throw invalidArgument('closed.operations must be an array')
+  for (const operation of config.operations) checkBytes(operation, 'closed.operations[]')
+  return new ClosedMembership(multifeedKey, config, limits)
 }
 
 function otherRole(role: Role): Role {

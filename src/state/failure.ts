@@ -71,13 +71,17 @@ export function closeLocally(): SessionAction[] {
   ]
 }
 
-/** The remote sent Close: a normal close, or a failure it reports with its code and reason. */
-export function closedByRemote(close: Close): SessionAction[] {
+/**
+ * The remote sent Close: a normal close, or a failure it reports with its code and reason,
+ * named as a peer of minor version `minor` names it.
+ */
+export function closedByRemote(close: Close, minor: number): SessionAction[] {
   if (close.code === ErrorCode.OK) return [{ type: 'close', by: 'remote' }]
   return [
     {
       type: 'fail',
-      code: errorName(close.code),
+      // A code of a later minor than ours is unknown to us (a 1.0 peer sees ERR_REMOTE_UNKNOWN).
+      code: errorName(close.code, minor),
       wireCode: close.code,
       remote: true,
       message: close.reason,

@@ -33,7 +33,7 @@ const BLOCKED = 1
 const RESERVES_ROOM = 2
 /** The remote agreed to replicate it and it was not blocked since. */
 const ACCEPTED = 4
-/** Accepted and the local copy is shorter than the remote's advertised length. */
+/** Accepted and the local copy is shorter than the remote's advertised length (capped at the cut). */
 const LAGGING = 8
 /** Replication was started on this connection (and not stopped by a block). */
 const REPLICATING = 16
@@ -72,6 +72,8 @@ export class FeedTable {
    */
   #nextOffered: Int32Array | null = null
   #nextRequested: Int32Array | null = null
+  /** 1.1: the cut of a removed writer (spec/membership.md 10), or NONE (created by a first cut). */
+  #cut: Float64Array | null = null
 
   #collectionSize = 0
   #remoteOffered = 0
@@ -173,6 +175,7 @@ export class FeedTable {
     this.#flags = flags
     this.#nextOffered = grown32(this.#nextOffered, capacity)
     this.#nextRequested = grown32(this.#nextRequested, capacity)
+    this.#cut = grown64(this.#cut, capacity)
     this.#capacity = capacity
   }
 
@@ -221,6 +224,19 @@ export class FeedTable {
 
   remoteData(id: FeedId): Uint8Array | null {
     return this.#remoteData?.[id] ?? null
+  }
+
+  /** The feed's cut (blocks from there on are not part of the multifeed), or NONE. */
+  cut(id: FeedId): number {
+    const column = this.#cut
+    return column === null ? NONE : column[id]! - 1
+  }
+
+  /** The length `synced` waits for: the advertised one, capped at the cut (NONE if none). */
+  expectedLength(id: FeedId): number {
+    const remote = this.remoteLength(id)
+    const cut = this.cut(id)
+    return cut === NONE ? remote : Math.min(remote, cut)
   }
 
   requestSeq(id: FeedId): number {
@@ -377,6 +393,25 @@ export class FeedTable {
     this.#refreshLag(id)
   }
 
+  /** Sets (a length) or lifts (null) the feed's cut. */
+  setCut(id: FeedId, length: number | null): void {
+    if (length === null && this.#cut === null) return
+    this.#cut ??= new Float64Array(this.#capacity)
+    this.#cut[id] = length === null ? 0 : length + 1
+    this.#refreshLag(id)
+  }
+
+  /**
+   * The feed stops here for now (a cut of 0): no longer accepted nor reported, and replication
+   * stops, but it is not blocked. Returns whether it was replicating.
+   */
+  withdraw(id: FeedId): boolean {
+    const wasReplicating = this.isReplicating(id)
+    this.#flags[id]! &= ~(ACCEPTED | UNREPORTED | REPLICATING)
+    this.#refreshLag(id)
+    return wasReplicating
+  }
+
   /** Blocks the key: it is no longer accepted nor reported. Returns whether it was replicating. */
   block(id: FeedId): boolean {
     const wasReplicating = this.isReplicating(id)
@@ -394,7 +429,7 @@ export class FeedTable {
 
   #refreshLag(id: FeedId): void {
     const flags = this.#flags[id]!
-    const lagging = (flags & ACCEPTED) !== 0 && this.localLength(id) < this.remoteLength(id)
+    const lagging = (flags & ACCEPTED) !== 0 && this.localLength(id) < this.expectedLength(id)
     if (((flags & LAGGING) !== 0) === lagging) return
     this.#flags[id] = flags ^ LAGGING
     this.#lagging += lagging ? 1 : -1

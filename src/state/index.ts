@@ -26,6 +26,8 @@ export {
   type IdleConnectionsEvent,
   type IdleConnectionsOptions,
 } from './idle-connections.js'
+/** Closed multifeeds (spec/membership.md): the membership state, operations and messages. */
+export * as membership from './membership/index.js'
 export { shareEverything, wantEverything } from './policies.js'
 export { createSession, Session, type SessionPhase } from './session.js'
 export * from './types.js'

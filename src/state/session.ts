@@ -13,7 +13,7 @@ import type { KeyList } from '../codec/keys-message.js'
 import { resolveLimits } from '../codec/limits.js'
 import type { ManifestLayout } from '../codec/manifest.js'
 import type { Handshake, Key, ManifestEntry } from '../codec/messages.js'
-import type { ErrorCodeName } from '../errors.js'
+import { ErrorCode, type ErrorCodeName } from '../errors.js'
 import { chunkManifests } from './chunk.js'
 import { closedByRemote, closeLocally, type FailDetails, failByPeer } from './failure.js'
 import { type FeedId, FeedTable, NO_FEED, NONE } from './feed-table.js'
@@ -59,7 +59,15 @@ interface OpenSettings {
   remoteCapability: Uint8Array
   limits: Readonly<Limits>
   deadline: number
+  /** The minor this side speaks (its Handshake's). */
+  minor: number
+  /** The lowest negotiated minor accepted. */
+  requiredMinor: number
 }
+
+/** Message types defined at minor 1 (spec 11.3): passed to the layer above undecoded. */
+const FIRST_EXTENSION_TYPE = 4
+const LAST_EXTENSION_TYPE = 8
 
 /**
  * A sans-IO multifeed session. Create one per multifeed per connection, feed it events with
@@ -96,6 +104,8 @@ export class Session {
   #unreportedBatchEnd = false
   #remoteBatchCompleted = false
   #synced = false
+  /** The negotiated minor (spec 11.1), once the remote Handshake is verified. */
+  #minor = 0
 
   constructor(options: SessionOptions = {}) {
     this.#want = options.want ?? wantEverything
@@ -131,7 +141,8 @@ export class Session {
     }
     for (let id = 0; id < feeds.size; id++) {
       if (!feeds.isAccepted(id)) continue
-      const advertised = Math.max(0, feeds.remoteLength(id))
+      // Capped at the feed's cut: blocks past it are not part of the multifeed (1.1).
+      const advertised = Math.max(0, feeds.expectedLength(id))
       const local = Math.max(0, feeds.localLength(id))
       progress.feedsAccepted++
       if (local >= advertised) progress.feedsHeld++
@@ -152,6 +163,11 @@ export class Session {
   /** True once the session emitted `close` (every later event returns []). */
   get closed(): boolean {
     return this.#phase === 'closed'
+  }
+
+  /** The negotiated minor version (spec 11.1): 0 until the remote Handshake is verified. */
+  get minor(): number {
+    return this.#minor
   }
 
   /**
@@ -218,6 +234,42 @@ export class Session {
       case 'close':
       case 'transport-closed':
         break
+      case 'send-extension':
+        if (
+          !Number.isInteger(event.messageType) ||
+          event.messageType < FIRST_EXTENSION_TYPE ||
+          event.messageType > LAST_EXTENSION_TYPE
+        ) {
+          throw invalidArgument('messageType must be a type of minor 1 (4 to 8)')
+        }
+        checkBytes(event.body, 'body')
+        if (event.body.byteLength > limits.maxMessageBytes) {
+          throw invalidArgument(`body over maxMessageBytes ${limits.maxMessageBytes}`)
+        }
+        break
+      case 'violation':
+        if (
+          typeof event.code !== 'string' ||
+          !Object.hasOwn(ErrorCode, event.code) ||
+          (event.code as string) === 'OK'
+        ) {
+          throw invalidArgument('code must be a session error code (spec 10.3)')
+        }
+        if (typeof event.message !== 'string') throw invalidArgument('message must be a string')
+        if (event.decodeCode !== undefined && typeof event.decodeCode !== 'string') {
+          throw invalidArgument('decodeCode must be a string')
+        }
+        break
+      case 'reconsider': {
+        const { keys } = event
+        if (!Array.isArray(keys)) throw invalidArgument('keys must be an array')
+        for (let i = 0; i < keys.length; i++) checkKey(keys[i], 'key')
+        break
+      }
+      case 'cut':
+        checkKey(event.key, 'key')
+        if (event.length !== null) checkLength(event.length, 'length')
+        break
       default:
         throw invalidArgument(`unknown event type ${String((event as { type?: unknown }).type)}`)
     }
@@ -246,6 +298,27 @@ export class Session {
         return this.#end(closeLocally())
       case 'transport-closed':
         return this.#end([{ type: 'close', by: 'remote' }])
+      case 'send-extension':
+        if (this.#phase !== 'open' || this.#minor < 1) {
+          throw invalidState('messages of minor 1 go out only on an open session of minor 1')
+        }
+        return [
+          {
+            type: 'send',
+            message: { type: 'extension', messageType: event.messageType, body: event.body },
+          },
+        ]
+      case 'violation':
+        if (this.#phase !== 'open') throw invalidState('a violation before the handshake')
+        return this.#fail(
+          event.code,
+          event.message,
+          event.decodeCode === undefined ? {} : { decodeCode: event.decodeCode },
+        )
+      case 'reconsider':
+        return this.#phase === 'open' ? this.#onReconsider(event.keys) : []
+      case 'cut':
+        return this.#onCut(event.key, event.length)
     }
   }
 
@@ -273,10 +346,18 @@ export class Session {
     if (typeof blocked !== 'function' && !Array.isArray(blocked)) {
       throw invalidArgument('blocked must be an array or a function')
     }
+    const minor = event.minor ?? PROTOCOL_MINOR
+    if (!Number.isInteger(minor) || minor < 0 || minor > PROTOCOL_MINOR) {
+      throw invalidArgument(`minor must be an integer from 0 to ${PROTOCOL_MINOR}`)
+    }
+    const requiredMinor = event.requiredMinor ?? 0
+    if (!Number.isInteger(requiredMinor) || requiredMinor < 0 || requiredMinor > minor) {
+      throw invalidArgument(`requiredMinor must be an integer from 0 to minor (${minor})`)
+    }
     const handshake: Handshake = {
       type: 'handshake',
       major: PROTOCOL_MAJOR,
-      minor: PROTOCOL_MINOR,
+      minor,
       client: event.client,
       capability: event.localCapability,
       userData: event.userData,
@@ -299,6 +380,8 @@ export class Session {
       remoteCapability: event.remoteCapability,
       limits,
       deadline,
+      minor,
+      requiredMinor,
     }
     this.#phase = 'await-handshake'
     return [
@@ -354,9 +437,9 @@ export class Session {
     if (handshake.type === 'foreign-handshake') {
       return this.#fail(
         'ERR_VERSION_MISMATCH',
-        `remote speaks version ${handshake.major}.${handshake.minor}, we speak ${PROTOCOL_MAJOR}.${PROTOCOL_MINOR}`,
+        `remote speaks version ${handshake.major}.${handshake.minor}, we speak ${PROTOCOL_MAJOR}.${settings.minor}`,
         {
-          usVersion: { major: PROTOCOL_MAJOR, minor: PROTOCOL_MINOR },
+          usVersion: { major: PROTOCOL_MAJOR, minor: settings.minor },
           themVersion: { major: handshake.major, minor: handshake.minor },
         },
       )
@@ -371,6 +454,14 @@ export class Session {
     if (!sameBytes(handshake.capability, settings.remoteCapability)) {
       return this.#fail('ERR_BAD_CAPABILITY', 'remote capability does not prove the multifeed key')
     }
+    const negotiated = Math.min(settings.minor, handshake.minor)
+    if (negotiated < settings.requiredMinor) {
+      return this.#fail(
+        'ERR_MINOR_REQUIRED',
+        `this multifeed needs protocol 1.${settings.requiredMinor}, the remote speaks 1.${handshake.minor}`,
+      )
+    }
+    this.#minor = negotiated
     this.#phase = 'open'
     const actions: SessionAction[] = [
       { type: 'timer', at: null },
@@ -390,7 +481,7 @@ export class Session {
     let previous: FeedId = NO_FEED
     for (let id = 0; id < feeds.size; id++) {
       if (!this.#mayOffer(id)) continue
-      feeds.setOffered(id, feeds.localLength(id))
+      feeds.setOffered(id, this.#offerLength(id))
       batch.add(id)
       if (previous !== NO_FEED) feeds.setNextOffered(previous, id)
       previous = id
@@ -410,6 +501,14 @@ export class Session {
         `message type ${messageType} before the handshake`,
       )
     }
+    if (
+      this.#minor >= 1 &&
+      messageType >= FIRST_EXTENSION_TYPE &&
+      messageType <= LAST_EXTENSION_TYPE
+    ) {
+      // Defined at minor 1: the layer above decodes it (a copy: the caller may reuse its bytes).
+      return [{ type: 'extension', messageType, body: body.slice() }]
+    }
     let message: IncomingMessage | null
     try {
       message = decodeIncoming(messageType, body, settings.limits)
@@ -425,7 +524,7 @@ export class Session {
       case 'replicate':
         return this.#onReplicate(message)
       case 'close':
-        return this.#end(closedByRemote(message))
+        return this.#end(closedByRemote(message, settings.minor))
     }
   }
 
@@ -463,9 +562,7 @@ export class Session {
       // Data is kept: copied out of the message bytes, which are the caller's.
       const entryData = data === null ? null : data[i]!
       feeds.mergeRemoteOffer(id, lengths[i]!, entryData === null ? null : entryData.slice())
-      if (feeds.isAccepted(id) || feeds.isBlocked(id) || feeds.requestSeq(id) !== NONE) continue
-      if (!this.#wantAll && !this.#want(remoteEntry(feeds, id))) continue
-      if (feeds.localLength(id) === NONE && !this.#reserveRoom(id, maxFeeds)) continue
+      if (!this.#wanted(id, maxFeeds)) continue
       feeds.setRequested(id, seq)
       if (previous !== NO_FEED) feeds.setNextRequested(previous, id)
       previous = id
@@ -577,7 +674,7 @@ export class Session {
     unreported.reserveMore(count)
     for (let i = 0; i < count; i++) {
       const id = found.at(i)
-      if (feeds.isBlocked(id) || !feeds.touch(id, stamp)) continue
+      if (feeds.isBlocked(id) || feeds.cut(id) === 0 || !feeds.touch(id, stamp)) continue
       if (feeds.localLength(id) === NONE) {
         added.push(id)
         // A new feed starts empty here; local-length events bring it up.
@@ -649,7 +746,7 @@ export class Session {
     feeds.setLocal(id, feed.length, feed.data)
     // Before OPEN the feed simply joins the initial batch, which is built from the table.
     if (this.#phase !== 'open' || !this.#mayOffer(id)) return NO_FEED
-    const length = feeds.localLength(id)
+    const length = this.#offerLength(id)
     // The remote knows it at this length already: we offered it, or it offered it to us.
     if (feeds.offeredLength(id) >= length || feeds.remoteLength(id) >= length) return NO_FEED
     feeds.setOffered(id, length)
@@ -680,6 +777,42 @@ export class Session {
     const id = this.#feeds.idOf(key)
     if (!this.#feeds.block(id)) return []
     return [{ type: 'unreplicate', keys: this.#feeds.keyBlockRun(id, 1) }]
+  }
+
+  // ---- 1.1: reconsidering offers and cuts (spec 7.6, 7.9) ----
+
+  /** Offers of these keys that were not wanted are asked about again; the wanted are requested. */
+  #onReconsider(keys: Key[]): SessionAction[] {
+    const feeds = this.#feeds
+    const { maxFeeds } = this.#settings!.limits
+    const stamp = feeds.nextStamp()
+    const wanted = this.#chosen
+    wanted.reset(keys.length)
+    const seq = this.#requests.nextSeq
+    let previous: FeedId = NO_FEED
+    for (let i = 0; i < keys.length; i++) {
+      const id = feeds.find(keys[i]!)
+      if (id === NO_FEED || feeds.remoteLength(id) === NONE || !feeds.touch(id, stamp)) continue
+      if (!this.#wanted(id, maxFeeds)) continue
+      feeds.setRequested(id, seq)
+      if (previous !== NO_FEED) feeds.setNextRequested(previous, id)
+      previous = id
+      wanted.push(id)
+    }
+    if (wanted.length === 0) return []
+    this.#requests.push(wanted.at(0), wanted.length)
+    // Settled like a batch of the remote's: remote-feeds reports what the Request brings.
+    this.#unreportedBatchEnd = true
+    return [{ type: 'send', message: { type: 'request', keys: feeds.keyBlock(wanted) } }]
+  }
+
+  /** A removed writer's cut (null lifts it); a cut of 0 stops the feed on this connection. */
+  #onCut(key: Key, length: number | null): SessionAction[] {
+    const feeds = this.#feeds
+    const id = feeds.idOf(key)
+    feeds.setCut(id, length)
+    if (length !== 0 || !feeds.withdraw(id)) return []
+    return [{ type: 'unreplicate', keys: feeds.keyBlockRun(id, 1) }]
   }
 
   // ---- spec 8.2: time ----
@@ -728,12 +861,39 @@ export class Session {
     return this.#feeds.collectionSize + this.#feeds.reservedRoom < maxFeeds
   }
 
-  /** Rules 4 and 6: offered (and agreed) only if held, not blocked, and the share policy allows. */
+  /**
+   * Spec 7.6 step 2.2: an offer is requested when it is not accepted, blocked or outstanding,
+   * its cut is not 0, the want policy accepts it and there is room.
+   */
+  #wanted(id: FeedId, maxFeeds: number): boolean {
+    const feeds = this.#feeds
+    if (feeds.isAccepted(id) || feeds.isBlocked(id) || feeds.requestSeq(id) !== NONE) return false
+    if (feeds.cut(id) === 0) return false
+    if (!this.#wantAll && !this.#want(remoteEntry(feeds, id))) return false
+    return feeds.localLength(id) !== NONE || this.#reserveRoom(id, maxFeeds)
+  }
+
+  /** The length a feed is offered at: the local length, capped at its cut (spec/membership.md 10). */
+  #offerLength(id: FeedId): number {
+    const feeds = this.#feeds
+    const cut = feeds.cut(id)
+    const length = feeds.localLength(id)
+    return cut === NONE ? length : Math.min(length, cut)
+  }
+
+  /**
+   * Rules 4 and 6: offered (and agreed) only if held, not blocked, not cut to 0, and the share
+   * policy allows.
+   */
   #mayOffer(id: FeedId): boolean {
     const feeds = this.#feeds
-    const length = feeds.localLength(id)
-    if (length === NONE || feeds.isBlocked(id)) return false
-    return this.#shareAll || this.#share({ key: feeds.key(id), length, data: feeds.localData(id) })
+    if (feeds.localLength(id) === NONE || feeds.isBlocked(id) || feeds.cut(id) === 0) return false
+    if (this.#shareAll) return true
+    return this.#share({
+      key: feeds.key(id),
+      length: this.#offerLength(id),
+      data: feeds.localData(id),
+    })
   }
 
   #fail(code: ErrorCodeName, message: string, details: FailDetails = {}): SessionAction[] {
@@ -765,6 +925,7 @@ const LOCAL_VIEW_EVENTS = new Set<SessionEvent['type']>([
   'local-feeds',
   'local-length',
   'block',
+  'cut',
 ])
 
 const NO_LENGTHS = new Float64Array(0)

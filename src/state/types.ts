@@ -47,6 +47,16 @@ export interface OpenEvent {
   blocked: readonly Key[] | (() => readonly Key[])
   /** Overrides of DEFAULT_LIMITS. */
   limits?: Partial<Limits>
+  /**
+   * The minor version this side speaks and sends in its Handshake (default PROTOCOL_MINOR, 1).
+   * 0 makes the session a 1.0 peer, byte for byte (spec 11.1).
+   */
+  minor?: number
+  /**
+   * The lowest negotiated minor this session accepts (default 0): a closed multifeed requires 1
+   * (spec/membership.md 14.1), and a remote that negotiates less fails with ERR_MINOR_REQUIRED.
+   */
+  requiredMinor?: number
 }
 
 /** The remote's channel-open payload, undecoded. */
@@ -118,6 +128,48 @@ export interface TransportClosedEvent {
   type: 'transport-closed'
 }
 
+/**
+ * 1.1: send a message of a type defined at minor 1 (4 to 8), whose body the layer above
+ * encoded (spec 7.9). Only in OPEN at a negotiated minor of 1 or more.
+ */
+export interface SendExtensionEvent {
+  type: 'send-extension'
+  messageType: number
+  body: Uint8Array
+}
+
+/**
+ * 1.1: the layer above found a violation by the remote in a message the session passed up (an
+ * `extension` action): the session fails with `code` as for its own violations (spec 10.1).
+ */
+export interface ViolationEvent {
+  type: 'violation'
+  code: Exclude<ErrorCodeName, 'OK'>
+  message: string
+  /** The ERR_DECODE_* code when the message did not decode. */
+  decodeCode?: string
+}
+
+/**
+ * 1.1: ask again whether to request these keys, which the remote offered before and which were
+ * not wanted then (spec 7.6): a writer added to a closed multifeed is requested now.
+ */
+export interface ReconsiderEvent {
+  type: 'reconsider'
+  keys: Key[]
+}
+
+/**
+ * 1.1: the blocks of `key` from index `length` on are not part of the multifeed (a removed
+ * writer's cut, spec/membership.md section 10); null lifts the cut. Offers are capped at it,
+ * `synced` compares the advertised length capped at it, and a cut of 0 stops the feed here.
+ */
+export interface CutEvent {
+  type: 'cut'
+  key: Key
+  length: number | null
+}
+
 export type SessionEvent =
   | OpenEvent
   | RemoteOpenEvent
@@ -130,11 +182,22 @@ export type SessionEvent =
   | TickEvent
   | CloseEvent
   | TransportClosedEvent
+  | SendExtensionEvent
+  | ViolationEvent
+  | ReconsiderEvent
+  | CutEvent
+
+/** A message of a type defined at minor 1 or later: its body travels as it is. */
+export interface ExtensionMessage {
+  type: 'extension'
+  messageType: number
+  body: Uint8Array
+}
 
 /** Send a message: the handshake as the channel-open payload, the others as typed messages. */
 export interface SendAction {
   type: 'send'
-  message: Handshake | ChannelMessage
+  message: Handshake | ChannelMessage | ExtensionMessage
 }
 
 /** Ask to be woken with a `tick` at `at` (caller's clock), or cancel the wake-up when null. */
@@ -204,6 +267,16 @@ export interface FailAction {
   themClient?: string
 }
 
+/**
+ * 1.1: the remote sent a message of a type defined at minor 1 (4 to 8) and the negotiated minor
+ * is 1 or more: the layer above decodes and handles it (spec 7.4).
+ */
+export interface ExtensionAction {
+  type: 'extension'
+  messageType: number
+  body: Uint8Array
+}
+
 /** Close the channel. Nothing follows. */
 export interface CloseAction {
   type: 'close'
@@ -222,6 +295,7 @@ export type SessionAction =
   | SyncedAction
   | FailAction
   | CloseAction
+  | ExtensionAction
 
 /** Decides which offered entries to request. Pure; must not mutate. */
 export type WantPolicy = (entry: ManifestEntry) => boolean

@@ -113,7 +113,7 @@ describe('MultifeedChannel', () => {
     expect({ ...seenByA, userData: b4a.toString(seenByA.userData!) }).toEqual({
       client: 'multifeed',
       major: 1,
-      minor: 0,
+      minor: 1, // protocol 1.1 by default (protocolMinor)
       userData: 'from b',
     })
     expect(b4a.toString(seenByB.userData!)).toBe('from a')

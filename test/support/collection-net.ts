@@ -1,13 +1,4 @@
-/**
- * Peers that each run a Collection, joined by in-memory connections (one FIFO per direction,
- * through the real codec). A peer carries out its collection's actions the way the Node adapter
- * does, with a model store instead of Corestore: open-feeds completes on the next step, and a
- * feed's blocks move between two peers only while both attached it on their connection (as
- * Hypercore's own channel opens only when both sides open it).
- */
-import { encodeMessage, messageTypeOf } from '../../src/codec/channel-message.js'
 import type { Limits } from '../../src/codec/constants.js'
-import { encodeHandshake } from '../../src/codec/handshake.js'
 import type { Key } from '../../src/codec/messages.js'
 import { Collection } from '../../src/state/collection.js'
 import type {
@@ -19,6 +10,7 @@ import type {
   StoredFeed,
 } from '../../src/state/collection-types.js'
 import { fromHex, toHex } from '../../src/state/hex.js'
+import { encodeOutgoing } from '../../src/state/outgoing.js'
 
 const HANDSHAKE_HASH_BYTES = 64
 
@@ -243,26 +235,18 @@ export class CollectionNet {
   transmit(
     from: CollectionPeer,
     conn: ConnectionId,
-    message: Parameters<typeof encodeHandshake>[0] | Parameters<typeof encodeMessage>[0],
+    message: Parameters<typeof encodeOutgoing>[0],
   ): void {
     const link = this.links.find(
       (l) => (l.a === from && l.connA === conn) || (l.b === from && l.connB === conn),
     )
     if (link === undefined) return // a silent peer swallows everything
     const toB = link.a === from
+    const { messageType, body } = encodeOutgoing(message)
     const event: CollectionEvent =
-      message.type === 'handshake'
-        ? {
-            type: 'remote-open',
-            conn: toB ? link.connB : link.connA,
-            body: encodeHandshake(message),
-          }
-        : {
-            type: 'message',
-            conn: toB ? link.connB : link.connA,
-            messageType: messageTypeOf(message),
-            body: encodeMessage(message),
-          }
+      messageType === null
+        ? { type: 'remote-open', conn: toB ? link.connB : link.connA, body }
+        : { type: 'message', conn: toB ? link.connB : link.connA, messageType, body }
     ;(toB ? link.toB : link.toA).push(event)
   }
 

@@ -130,7 +130,7 @@ describe('spec 7.3: open', () => {
         message: {
           type: 'handshake',
           major: 1,
-          minor: 0,
+          minor: 1, // protocol 1.1 by default (OpenEvent.minor)
           client: 'multifeed',
           capability: plain(capabilities('initiator').localCapability),
           userData: new Uint8Array([7]),
@@ -203,7 +203,7 @@ describe('spec 7.3: the remote handshake', () => {
     })
     expectFailure(actions, 'ERR_VERSION_MISMATCH', 1)
     expect(actions[1]).toMatchObject({
-      usVersion: { major: 1, minor: 0 },
+      usVersion: { major: 1, minor: 1 },
       themVersion: { major: 2, minor: 5 },
     })
   })

@@ -40,6 +40,10 @@ test('every collection section is covered by a trace', () => {
   ]) {
     expect(covered, `collection ${section}`).toContain(`collection ${section}`)
   }
+  // 1.1: the collection of a closed multifeed (spec/membership.md 14.3, 14.4).
+  for (const section of ['12.2', '12.3', '12.4', '14.1', '14.3', '14.4', '14.5']) {
+    expect(covered, `membership ${section}`).toContain(`membership ${section}`)
+  }
 })
 
 describe('replay', () => {

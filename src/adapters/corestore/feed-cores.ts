@@ -37,6 +37,8 @@ export interface FeedCoresEvents {
 interface OpenFeed {
   core: Hypercore
   download: Download | null
+  /** The collection asked for every block (below the cut, if any). */
+  downloads: boolean
   onChange: () => void
   onTruncate: (length: number) => void
 }
@@ -57,6 +59,11 @@ export class FeedCores {
   readonly #followed = new Map<string, Hypercore>()
   #flush: ReturnType<typeof setImmediate> | null = null
   #closed = false
+  /**
+   * Closed multifeeds: blocks from these indexes on are not part of the multifeed (a removed
+   * writer's cut, spec/membership.md section 10): never downloaded, and cleared if held.
+   */
+  readonly #cuts = new Map<string, number>()
 
   constructor(
     store: Corestore,
@@ -123,6 +130,36 @@ export class FeedCores {
     })
   }
 
+  /**
+   * A removed writer's cut (null: none). An open copy downloads only the blocks below it, and
+   * a remote feed's blocks at or above it are cleared, so they are served to no one.
+   */
+  setCut(key: Key, cut: number | null): void {
+    const hex = toHex(key)
+    if (cut === null) this.#cuts.delete(hex)
+    else this.#cuts.set(hex, cut)
+    const feed = this.#open.get(hex)
+    if (feed === undefined) return
+    if (feed.downloads) {
+      feed.download?.destroy()
+      feed.download = this.#startDownload(feed.core, hex)
+    }
+    this.#clearPastCut(feed.core, hex)
+  }
+
+  #startDownload(core: Hypercore, hex: string): Download | null {
+    const cut = this.#cuts.get(hex)
+    if (cut === undefined) return core.download({ start: 0, end: -1 })
+    return cut === 0 ? null : core.download({ start: 0, end: cut })
+  }
+
+  /** Clears a remote copy's blocks at or above its cut (a local writer keeps its own). */
+  #clearPastCut(core: Hypercore, hex: string): void {
+    const cut = this.#cuts.get(hex)
+    if (cut === undefined || core.writable || core.length <= cut) return
+    core.clear(cut, core.length).catch(noop)
+  }
+
   /** Closes a feed (it stays in the collection). */
   close(key: Key): void {
     const hex = toHex(key)
@@ -163,12 +200,13 @@ export class FeedCores {
       await core.close()
       return
     }
-    this.#track(hex, core, download ? core.download({ start: 0, end: -1 }) : null)
+    this.#track(hex, core, download ? this.#startDownload(core, hex) : null, download)
+    this.#clearPastCut(core, hex)
     this.#openedBatch.push(lengthsOf(core))
     this.#schedule()
   }
 
-  #track(hex: string, core: Hypercore, download: Download | null): void {
+  #track(hex: string, core: Hypercore, download: Download | null, downloads: boolean): void {
     const onChange = () => {
       this.#grown.add(hex)
       this.#schedule()
@@ -177,7 +215,7 @@ export class FeedCores {
     core.on('append', onChange)
     core.on('download', onChange)
     core.on('truncate', onTruncate)
-    this.#open.set(hex, { core, download, onChange, onTruncate })
+    this.#open.set(hex, { core, download, downloads, onChange, onTruncate })
   }
 
   #release(feed: OpenFeed): Promise<void> {

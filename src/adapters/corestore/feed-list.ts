@@ -13,6 +13,9 @@
  * list, the store's registry), whether or not they are open: a peer that knows their keys gets no
  * channel for them (the Multifeed governs the members and blocked keys the same way).
  *
+ * A closed multifeed's membership operations are kept there too, in the order the collection
+ * stored them (`o/` and a 12-digit hex sequence number, so a range read returns that order).
+ *
  * Private surface, kept to this module: batched writes and prefix reads go through the core's
  * storage (`core.state.storage.write()` and `createUserDataStream`, the hypercore-storage API the
  * hypercore README's atoms section reaches the same way);
@@ -37,6 +40,7 @@ const LEGACY_CORE_NAME = 'multifeed/feed-list'
 
 const FEED = 'f/'
 const BLOCKED = 'b/'
+const OPERATION = 'o/'
 const MULTIFEED = 'm/'
 /** Set once the legacy log was read (or found empty). */
 const FORMAT = 'format'
@@ -119,6 +123,8 @@ export class FeedList {
   #lengthTimer: ReturnType<typeof setTimeout> | null = null
   /** Discovery keys of the metadata cores governed while the list is open (anchor excluded). */
   readonly #metadata: Uint8Array[] = []
+  /** Membership operations in storage order (closed multifeeds). */
+  readonly #operations: Uint8Array[] = []
 
   /** A write no caller awaits failed (the lengths written in the background). */
   readonly #failed: (err: unknown) => void
@@ -223,6 +229,22 @@ export class FeedList {
   /** Blocked or removed keys. */
   blocked(): Uint8Array[] {
     return [...this.#blocked.values()]
+  }
+
+  /** A closed multifeed's membership operations, in the order they were stored. */
+  operations(): Uint8Array[] {
+    return [...this.#operations]
+  }
+
+  /** Appends membership operations (after those stored before), in one write. */
+  addOperations(operations: Uint8Array[]): Promise<void> {
+    let last: Promise<void> = Promise.resolve()
+    for (const operation of operations) {
+      const seq = this.#operations.length
+      this.#operations.push(operation)
+      last = this.#write(OPERATION + seq.toString(16).padStart(12, '0'), operation)
+    }
+    return last
   }
 
   add(key: Uint8Array, name: string | null): Promise<void> {
@@ -359,6 +381,13 @@ export class FeedList {
     feeds.sort((a, b) => a.seq - b.seq)
     for (const feed of feeds) this.#feeds.set(toHex(feed.key), feed)
     this.#nextSeq = feeds.length === 0 ? 0 : feeds[feeds.length - 1]!.seq + 1
+    // Keys sort as their sequence numbers (fixed width), so the stream yields storage order.
+    for await (const { value } of storage.createUserDataStream({
+      gte: OPERATION,
+      lt: prefixEnd(OPERATION),
+    })) {
+      this.#operations.push(Uint8Array.from(value))
+    }
   }
 
   /** Reads the feed list of versions up to 0.1 (a JSON log core), once. */

@@ -30,12 +30,19 @@ import type { Key } from '../../codec/messages.js'
 import { MultifeedError } from '../../errors.js'
 import { Collection } from '../../state/collection.js'
 import type {
+  AuthorizationAction,
   CollectionAction,
   CollectionEvent,
   ConnectionId,
+  JoinRequestAction,
   StoredFeed,
 } from '../../state/collection-types.js'
 import { toHex } from '../../state/hex.js'
+import { DEFAULT_MEMBERSHIP_LIMITS } from '../../state/membership/constants.js'
+import { closedMultifeedKey, genesisId, type Invitation } from '../../state/membership/crypto.js'
+import { signJoinProof } from '../../state/membership/join.js'
+import type { OperationBody } from '../../state/membership/operation.js'
+import type { MembershipState } from '../../state/membership/state.js'
 import type { SessionOptions, SharePolicy, SyncProgress, WantPolicy } from '../../state/types.js'
 import { carriesNothing } from '../drain.js'
 import { logChannel, logStore } from '../log.js'
@@ -47,6 +54,7 @@ import {
 } from '../protomux-channel.js'
 import { FeedCores, type FeedLengths } from './feed-cores.js'
 import { FeedList } from './feed-list.js'
+import { encodeInvitation, parseInvitation } from './invitation.js'
 import { idOf, parseKey, requireKey } from './keys.js'
 import {
   checkMultifeedOptions,
@@ -59,6 +67,32 @@ import type { ReplicationStream } from './streams.js'
 
 /** Prefix of writer core names in the namespace (keeps them apart from the feed list). */
 const WRITER_NAME_PREFIX = 'writer/'
+/** Name of this peer's membership key pair (derived by the Corestore, never stored). */
+const MEMBERSHIP_KEY_NAME = 'multifeed/membership'
+/** Default time a join request waits for an answer (co-hyperdrive's authTimeout). */
+const DEFAULT_AUTH_TIMEOUT = 60_000
+
+/** A peer's request to add its feed, as `onAuth` sees it. */
+export interface AuthRequest {
+  /** The feed to add. */
+  feed: Uint8Array
+  /**
+   * The Ed25519 key that signs `feed`: the request's proof shows the requester holds it. For a
+   * Hypercore with the default manifest, `feed` equals `Hypercore.key(signer)`.
+   */
+  signer: Uint8Array
+  /** The requester's data (at most maxEntryDataBytes), or null. */
+  data: Uint8Array | null
+}
+
+/**
+ * Decides a join request on an admin: true adds the feed (this peer signs the add-writer),
+ * false denies it, anything else (or a rejection) answers "cannot decide".
+ */
+export type AuthHandler = (
+  request: AuthRequest,
+  peer: MultifeedChannel,
+) => boolean | undefined | null | Promise<boolean | undefined | null>
 
 /** Options of a {@link Multifeed}. */
 export interface MultifeedOptions {
@@ -93,6 +127,27 @@ export interface MultifeedOptions {
    * length rather than held.
    */
   sparse?: boolean
+  /**
+   * true: create a new **closed** multifeed, with this peer as its founder (spec/membership.md):
+   * only writers its admins authorize are part of it. Share `mf.invitation` (known once
+   * `ready()` resolved) to invite others. Default false: an open multifeed (1.0). The founder's
+   * key is derived from this Corestore's primary key: reopen the multifeed on the same store
+   * (with its invitation) to act as its founder again.
+   */
+  closed?: boolean
+  /**
+   * Open the closed multifeed of this invitation (`mf.invitation` of a member: a string, or
+   * `{ multifeedKey, founder }`). It names the multifeed key and the founder; a closed multifeed
+   * cannot be opened from its key alone.
+   */
+  invitation?: string | Invitation
+  /** Closed multifeeds, on an admin: decides the join requests of peers (see AuthHandler). */
+  onAuth?: AuthHandler
+  /**
+   * The highest protocol minor version to speak (default 1, protocol 1.1). 0 makes every
+   * channel a 1.0 peer, byte for byte (it cannot open a closed multifeed).
+   */
+  protocolMinor?: number
 }
 
 /** Per-connection options of replicate() and attach(). */
@@ -149,17 +204,23 @@ function now(): number {
  * ```
  */
 export class Multifeed extends ReadyResource {
-  /** The multifeed key. Secret: it never goes on the wire or to disk. */
+  /** The multifeed key (a closed multifeed's: its invitation's). Secret: never on the wire or disk. */
   readonly key: Uint8Array
-  /** The discovery key: safe to publish (swarm topic, protomux channel id). */
-  readonly discoveryKey: Uint8Array
+  /**
+   * The discovery key: safe to publish (swarm topic, protomux channel id). A closed multifeed's
+   * is the closed key's (spec/membership.md 3.3); a new closed multifeed knows it once `ready()`
+   * resolved.
+   */
+  discoveryKey!: Uint8Array
   /**
    * The z-base-32 of the discovery key: a name to show and log. Unlike a Hypercore's `id` (its
    * public key), never the key: a multifeed's key is its secret.
    */
-  readonly id: string
-  /** This multifeed's namespace session of the Corestore. */
-  readonly store: Corestore
+  id!: string
+  /** This multifeed's namespace session of the Corestore (a new closed one's: once ready). */
+  store!: Corestore
+  /** 'closed' for a closed multifeed (spec/membership.md), 'open' otherwise (1.0). */
+  readonly mode: 'open' | 'closed'
   /** Client name sent in every handshake. */
   readonly client: string
   /** Default handshake userData. */
@@ -181,8 +242,20 @@ export class Multifeed extends ReadyResource {
    */
   readonly #governed: Uint8Array[] = []
   readonly #collection: Collection
-  readonly #cores: FeedCores
+  #cores!: FeedCores
   #list: FeedList | null = null
+  /** A closed multifeed's founder, once known. */
+  #founder: Uint8Array | null = null
+  /** This peer's membership key pair (closed multifeeds), once ready. */
+  #signer: KeyPair | null = null
+  readonly #onAuth: AuthHandler | null
+  readonly #protocolMinor: number | undefined
+  /** The running requestAuthorization(), settled by the collection's `authorization`. */
+  #authorizing: {
+    promise: Promise<void>
+    resolve: () => void
+    reject: (err: MultifeedError) => void
+  } | null = null
   /** Writer names by hex key (local writers only). */
   readonly #names = new Map<string, string>()
   /** Sessions handed to the user (feed(), feeds(), writer(), 'feed'), closed with the multifeed. */
@@ -223,10 +296,34 @@ export class Multifeed extends ReadyResource {
     } else {
       throw MultifeedError.INVALID_ARGUMENT('storeOrPath must be a Corestore or a directory path')
     }
-    this.key = opts.key === undefined ? crypto.randomBytes(32) : requireKey(opts.key, 'key')
-    this.discoveryKey = discoveryKey(this.key)
-    this.id = idOf(this.discoveryKey)
-    this.store = this.#root.namespace(this.discoveryKey)
+    const invitation = opts.invitation === undefined ? null : parseInvitation(opts.invitation)
+    if (opts.closed !== undefined && typeof opts.closed !== 'boolean') {
+      throw MultifeedError.INVALID_ARGUMENT('closed must be a boolean')
+    }
+    if (invitation !== null && (opts.key !== undefined || opts.closed === false)) {
+      throw MultifeedError.INVALID_ARGUMENT(
+        'an invitation names a closed multifeed and its key: pass it without key or closed: false',
+      )
+    }
+    if (opts.onAuth !== undefined && typeof opts.onAuth !== 'function') {
+      throw MultifeedError.INVALID_ARGUMENT('onAuth must be a function')
+    }
+    const minor = opts.protocolMinor
+    if (minor !== undefined && minor !== 0 && minor !== 1) {
+      throw MultifeedError.INVALID_ARGUMENT('protocolMinor must be 0 (1.0) or 1 (1.1)')
+    }
+    if (minor === 0 && (invitation !== null || opts.closed === true)) {
+      throw MultifeedError.INVALID_ARGUMENT('a closed multifeed needs protocol 1.1')
+    }
+    this.mode = invitation !== null || opts.closed === true ? 'closed' : 'open'
+    this.#onAuth = opts.onAuth ?? null
+    this.#protocolMinor = opts.protocolMinor
+    if (invitation !== null) this.key = invitation.multifeedKey
+    else this.key = opts.key === undefined ? crypto.randomBytes(32) : requireKey(opts.key, 'key')
+    if (invitation !== null) this.#founder = invitation.founder
+    // A new closed multifeed's founder key comes from the Corestore (async): its discovery key,
+    // namespace and feed cores wait for _open.
+    if (this.mode === 'open' || this.#founder !== null) this.#placeIn(this.#identityKey())
     this.client = opts.client ?? DEFAULT_CLIENT
     this.userData = opts.userData ?? null
     this.limits = opts.limits
@@ -246,13 +343,31 @@ export class Multifeed extends ReadyResource {
     }
     this.#collection = new Collection(this.sessionOptions)
     this.#gate = StoreGate.of(rootOf(this.#root))
+    if (this.store !== undefined) this.#makeCores()
+    this.ready().catch(noop) // start loading now; errors surface on the caller's ready()
+  }
+
+  /** The key whose discovery key names this multifeed: the multifeed key, or the closed key. */
+  #identityKey(): Uint8Array {
+    if (this.#founder === null) return this.key
+    const invitation = { multifeedKey: this.key, founder: this.#founder }
+    return closedMultifeedKey(this.key, genesisId(invitation, DEFAULT_MEMBERSHIP_LIMITS))
+  }
+
+  /** Names the multifeed and opens its namespace of the store. */
+  #placeIn(identityKey: Uint8Array): void {
+    this.discoveryKey = discoveryKey(identityKey)
+    this.id = idOf(this.discoveryKey)
+    this.store = this.#root.namespace(this.discoveryKey)
+  }
+
+  #makeCores(): void {
     this.#cores = new FeedCores(this.store, this.#coreOptions, this.#gate, {
       opened: (feeds) => this.#input({ type: 'feeds-opened', now: now(), feeds }),
       grew: (feeds) => this.#grew(feeds),
       truncated: (key, length) => this.#input({ type: 'feed-truncate', key, length }),
       failed: (key, err) => this.#storageFailed(`feed ${idOf(key)} could not be opened`, err),
     })
-    this.ready().catch(noop) // start loading now; errors surface on the caller's ready()
   }
 
   /**
@@ -443,6 +558,11 @@ export class Multifeed extends ReadyResource {
    */
   attach(stream: NoiseCarrier, opts: ReplicateOptions = {}): MultifeedChannel {
     this.#assertOpen()
+    if (this.discoveryKey === undefined) {
+      throw MultifeedError.NOT_READY(
+        'a new closed multifeed knows its discovery key once ready(): await mf.ready() first',
+      )
+    }
     const noise = noiseStreamOf(stream)
     const existing = this.#channelByStream.get(noise)
     if (existing && !existing.closed) return existing
@@ -518,6 +638,276 @@ export class Multifeed extends ReadyResource {
     await core.ready()
     if (core.length > 0) await core.clear(0, core.length)
     await core.close()
+  }
+
+  // Closed multifeeds (spec/membership.md)
+
+  /**
+   * The invitation of a closed multifeed, as a string to share with the peers you invite (it
+   * contains the multifeed key: share it as you would share a key); null for an open multifeed,
+   * and for a new closed one until `ready()` resolved.
+   * @example
+   * ```ts
+   * const founder = new Multifeed(store, { closed: true })
+   * await founder.ready()
+   * const member = new Multifeed(otherStore, { invitation: founder.invitation! })
+   * ```
+   */
+  get invitation(): string | null {
+    if (this.#founder === null) return null
+    return encodeInvitation({ multifeedKey: this.key, founder: this.#founder })
+  }
+
+  /**
+   * This peer's membership key (closed multifeeds): the Ed25519 public key it signs membership
+   * operations with, derived from the Corestore's primary key (nothing new to store). Give it to
+   * an admin to be made one: `admin.authorize(key, { admin: true })`. Null until ready, and for
+   * an open multifeed.
+   */
+  get membershipKey(): Uint8Array | null {
+    return this.#signer?.publicKey ?? null
+  }
+
+  /**
+   * The member feeds of a closed multifeed (spec/membership.md 8.4), ascending; [] for an open
+   * one (every feed belongs to it: see keys()).
+   * @example
+   * ```ts
+   * for (const key of mf.members()) console.log(idOf(key), mf.feed(key)?.length)
+   * ```
+   */
+  members(): Uint8Array[] {
+    return this.#collection.membership?.members() ?? []
+  }
+
+  /** The admin keys of a closed multifeed (the founder included), ascending; [] if open. */
+  admins(): Uint8Array[] {
+    return this.#collection.membership?.adminKeys() ?? []
+  }
+
+  /** Whether `key` (default: this peer's membership key) is an admin of this closed multifeed. */
+  isAdmin(key?: Uint8Array | string): boolean {
+    const membership = this.#collection.membership
+    const parsed = key === undefined ? this.membershipKey : parseKey(key)
+    return membership !== null && parsed !== null && membership.isAdmin(parsed)
+  }
+
+  /**
+   * The cut of a feed of a closed multifeed (spec/membership.md 10): null while it is a member
+   * (all its blocks belong to the multifeed; also every feed of an open multifeed); for a
+   * removed writer, the number of its blocks that belong to the multifeed (none from there on
+   * is downloaded, offered or counted); 0 for a feed that was never added.
+   */
+  cut(key: Uint8Array | string): number | null {
+    return this.#collection.cutOf(requireKey(key, 'key'))
+  }
+
+  /**
+   * Closed multifeeds, on an admin: adds the feed `key` as a writer, or with `{ admin: true }`
+   * makes the membership key `key` an admin. The operation is signed with this peer's
+   * membership key, stored, and sent to every peer (it reaches those not connected through any
+   * relay). Rejects with ERR_NOT_CLOSED, ERR_NOT_ADMIN, or the membership code that refused it
+   * (ERR_MEMBERSHIP_NOT_SENIOR to grant a key senior to this one, ERR_MEMBERSHIP_FOUNDER).
+   * @example
+   * ```ts
+   * await admin.authorize(otherWriter.key)            // a writer
+   * await admin.authorize(peer.membershipKey!, { admin: true })
+   * ```
+   */
+  async authorize(key: Uint8Array | string, opts: { admin?: boolean } = {}): Promise<void> {
+    const parsed = requireKey(key, 'key')
+    const membership = await this.#membershipForChange()
+    if (opts.admin === true) {
+      if (membership.isAdmin(parsed)) return
+      this.#sign({ type: 'grant-admin', admin: parsed })
+    } else {
+      if (this.#collection.cutOf(parsed) === null) return
+      this.#sign({ type: 'add-writer', feed: parsed })
+    }
+  }
+
+  /**
+   * Closed multifeeds, on an admin: removes the writer `key`, or with `{ admin: true }` revokes
+   * the admin `key`. A removed writer's **cut** is the length of its feed this peer holds now:
+   * the blocks below it stay part of the multifeed, every peer stops at it. Resolves with the
+   * cut (null for an admin, or a feed that was not a member).
+   * @example
+   * ```ts
+   * const cut = await admin.deauthorize(spammer.key)
+   * admin.cut(spammer.key) // the same number, on every peer once the removal reached it
+   * ```
+   */
+  async deauthorize(
+    key: Uint8Array | string,
+    opts: { admin?: boolean } = {},
+  ): Promise<number | null> {
+    const parsed = requireKey(key, 'key')
+    const membership = await this.#membershipForChange()
+    if (opts.admin === true) {
+      if (membership.isAdmin(parsed)) this.#sign({ type: 'revoke-admin', admin: parsed })
+      return null
+    }
+    if (this.#collection.cutOf(parsed) !== null) return null
+    const session = this.#userSession(parsed)
+    await session.ready()
+    this.#assertOpen()
+    const cut = session.contiguousLength
+    this.#sign({ type: 'remove-writer', feed: parsed, cut })
+    return cut
+  }
+
+  /**
+   * Closed multifeeds, on a peer whose writer is not a member: asks the connected peers to add
+   * it (spec/membership.md 14.4). An admin whose `onAuth` says yes adds it; the add reaches
+   * this peer through any peer. Resolves once the writer is a member; rejects with
+   * ERR_AUTH_DENIED when a peer said no and none is left to answer, with ERR_AUTH_TIMEOUT when
+   * no one added it within `timeout` ms (default 60000), and never waits longer. Peers
+   * connected while the request runs are asked too. One request at a time: a second call
+   * while one runs gets the same promise.
+   * @example
+   * ```ts
+   * const mf = new Multifeed(store, { invitation })
+   * mf.attach(conn)
+   * await mf.requestAuthorization({ timeout: 30_000, data: b4a.from('alice') })
+   * await (await mf.writer()).append('hello')
+   * ```
+   */
+  requestAuthorization(
+    opts: { timeout?: number; data?: Uint8Array; writer?: string } = {},
+  ): Promise<void> {
+    if (this.#authorizing !== null) return this.#authorizing.promise
+    const timeout = opts.timeout ?? DEFAULT_AUTH_TIMEOUT
+    if (!Number.isSafeInteger(timeout) || timeout < 0) {
+      return Promise.reject(MultifeedError.INVALID_ARGUMENT('timeout must be a whole number of ms'))
+    }
+    let resolve!: () => void
+    let reject!: (err: MultifeedError) => void
+    const promise = new Promise<void>((res, rej) => {
+      resolve = res
+      reject = rej
+    })
+    const running = { promise, resolve, reject }
+    this.#authorizing = running
+    const settle = () => {
+      if (this.#authorizing === running) this.#authorizing = null
+    }
+    promise.then(settle, settle)
+    this.#startAuthorization(opts, timeout).catch((err) => {
+      running.reject(err)
+    })
+    return promise
+  }
+
+  async #startAuthorization(
+    opts: { data?: Uint8Array; writer?: string },
+    timeout: number,
+  ): Promise<void> {
+    await this.#readyForUse()
+    this.#requireClosed()
+    const core = await this.writer(opts.writer ?? 'default')
+    if (this.#collection.cutOf(core.key) === null) {
+      this.#authorizing?.resolve()
+      return
+    }
+    const keyPair = core.keyPair
+    if (!keyPair?.secretKey) {
+      throw MultifeedError.INVALID_ARGUMENT('the writer has no secret key')
+    }
+    const proof = signJoinProof(discoveryKey(this.#identityKey()), core.key, keyPair)
+    this.#input({
+      type: 'request-authorization',
+      now: now(),
+      feed: core.key,
+      signer: keyPair.publicKey,
+      proof,
+      data: opts.data ?? null,
+      timeout,
+    })
+  }
+
+  /** The collection's `authorization`: settles requestAuthorization(). */
+  #authorized(action: AuthorizationAction): void {
+    const running = this.#authorizing
+    if (running === null) return
+    if (action.result === 'granted') running.resolve()
+    else if (action.result === 'denied') {
+      running.reject(MultifeedError.AUTH_DENIED())
+    } else {
+      running.reject(MultifeedError.AUTH_TIMEOUT())
+    }
+  }
+
+  /** A remote asks to join and this peer is an admin: `onAuth` decides (14.4). */
+  #askAuth(action: JoinRequestAction): void {
+    const { conn, request, feed, signer, data } = action
+    const answer = (result: 'granted' | 'denied' | 'undecided', operation?: Uint8Array) => {
+      if (this.closing) return
+      try {
+        this.#input({
+          type: 'join-answer',
+          conn,
+          request,
+          answer: result,
+          ...(operation ? { operation } : {}),
+        })
+      } catch (err) {
+        this.emit('warning', err)
+      }
+    }
+    const channel = this.#channels.get(conn)
+    const onAuth = this.#onAuth
+    if (onAuth === null || channel === undefined) {
+      answer('undecided')
+      return
+    }
+    Promise.resolve()
+      .then(() => onAuth({ feed, signer, data }, channel))
+      .then(
+        (decision) => {
+          if (decision === false) return answer('denied')
+          if (decision !== true) return answer('undecided')
+          const membership = this.#collection.membership
+          if (this.#collection.cutOf(feed) === null) return answer('granted')
+          if (membership === null || this.#signer === null || !this.isAdmin()) {
+            return answer('undecided')
+          }
+          answer('granted', membership.sign({ type: 'add-writer', feed }, this.#signer))
+        },
+        (err) => {
+          this.emit('warning', err)
+          answer('undecided')
+        },
+      )
+  }
+
+  #requireClosed(): MembershipState {
+    const membership = this.#collection.membership
+    if (membership === null) {
+      throw MultifeedError.NOT_CLOSED()
+    }
+    return membership
+  }
+
+  /** The membership state, once ready, of a closed multifeed this peer is an admin of. */
+  async #membershipForChange(): Promise<MembershipState> {
+    await this.#readyForUse()
+    const membership = this.#requireClosed()
+    if (!this.isAdmin()) {
+      throw MultifeedError.NOT_ADMIN()
+    }
+    return membership
+  }
+
+  /** Signs an operation with this peer's membership key, stores it and sends it to every peer. */
+  #sign(body: Exclude<OperationBody, { type: 'genesis' }>): void {
+    const membership = this.#requireClosed()
+    const operation = membership.sign(body, this.#signer!)
+    this.#localOperation(operation)
+  }
+
+  /** Throws the collection's refusal (a MultifeedError ERR_MEMBERSHIP_*); nothing changed then. */
+  #localOperation(operation: Uint8Array): void {
+    this.#input({ type: 'local-operation', operation })
   }
 
   // ChannelOwner (called by MultifeedChannel)
@@ -609,6 +999,19 @@ export class Multifeed extends ReadyResource {
   // ReadyResource
 
   protected override async _open(): Promise<void> {
+    if (this.mode === 'closed') {
+      // This peer's membership key: derived by the Corestore from its primary key, the 1.0
+      // discovery key of the multifeed key and a fixed name, so nothing new is stored.
+      this.#signer = await this.#storage(
+        () => this.#root.createKeyPair(MEMBERSHIP_KEY_NAME, discoveryKey(this.key)),
+        'the membership key could not be derived',
+      )
+      if (this.#founder === null) {
+        this.#founder = this.#signer.publicKey
+        this.#placeIn(this.#identityKey())
+        this.#makeCores()
+      }
+    }
     await this.#storage(() => this.store.ready(), 'the store could not be opened')
     this.#list = await this.#storage(
       () =>
@@ -643,7 +1046,28 @@ export class Multifeed extends ReadyResource {
       ...(this.#reservedLocalFeeds === undefined
         ? {}
         : { reservedLocalFeeds: this.#reservedLocalFeeds }),
+      ...(this.#protocolMinor === undefined ? {} : { minor: this.#protocolMinor }),
+      ...(this.mode === 'closed'
+        ? {
+            closed: {
+              founder: this.#founder!,
+              self: this.#signer!.publicKey,
+              operations: this.#list.operations(),
+            },
+          }
+        : {}),
     })
+    const membership = this.#collection.membership
+    if (membership !== null) {
+      // Removed writers stop at their cut from the first open on.
+      for (const writer of membership.writers()) {
+        if (!writer.member) this.#cores.setCut(writer.feed, writer.cut)
+      }
+      // The founder of a new closed multifeed signs its genesis (once: it is stored).
+      if (membership.size === 0 && this.isAdmin()) {
+        this.#localOperation(membership.signGenesis(this.#signer!))
+      }
+    }
     // 'feed' for every persisted feed needs each one open: only done for a listener, so a large
     // collection nobody listens to opens nothing here.
     if (this.listenerCount('feed') > 0) {
@@ -661,6 +1085,12 @@ export class Multifeed extends ReadyResource {
     // The Hypercore channels that closes are awaited until fully closed (their message handlers
     // settled) before any core closes: Hypercore's replicator otherwise reads storage after the
     // core closed and rejects with nobody to catch it (research-14 section 5).
+    this.#authorizing?.reject(MultifeedError.CLOSED('multifeed is closed'))
+    if (this.#cores === undefined) {
+      // A new closed multifeed that failed before it had a namespace.
+      if (this.#ownsRoot) await this.#root.close()
+      return
+    }
     const replicating = this.#cores.peerChannels()
     this.#input({ type: 'close' })
     if (this.#timer !== null) clearTimeout(this.#timer)
@@ -771,6 +1201,25 @@ export class Multifeed extends ReadyResource {
         if (channel !== undefined) this.#forget(channel, action.by, action.reopen)
         break
       }
+      case 'store-operations':
+        this.#list!.addOperations(action.operations).catch((err) => this.emit('warning', err))
+        break
+      case 'membership': {
+        for (const change of action.changes) {
+          if (change.type === 'writer') {
+            this.#cores.setCut(change.feed, change.member ? null : change.cut)
+          }
+        }
+        const { changes } = action
+        this.#inOrder(null, () => this.emit('membership', changes))
+        break
+      }
+      case 'join-request':
+        this.#askAuth(action)
+        break
+      case 'authorization':
+        this.#authorized(action)
+        break
     }
   }
 
@@ -938,6 +1387,11 @@ export class Multifeed extends ReadyResource {
     this.#handedOut.set(hex, core)
     this.#cores.follow(core)
     await this.#storage(() => this.#list!.add(core.key, name), `writer ${name} could not be stored`)
+    // An admin's own new writer is added to its closed multifeed at once; another peer's waits
+    // for requestAuthorization().
+    if (this.mode === 'closed' && this.isAdmin() && this.#collection.cutOf(core.key) === 0) {
+      this.#sign({ type: 'add-writer', feed: core.key })
+    }
     this.emit('feed', core, { local: true, name } satisfies FeedInfo)
     logStore('%k feed %k joined (local)', this.discoveryKey, core.key)
     return core

@@ -31,6 +31,20 @@ export {
   type MembershipErrorCodeName,
 } from './errors.js'
 export {
+  decodeJoinRequest,
+  decodeJoinResponse,
+  encodeJoinRequest,
+  encodeJoinResponse,
+  JoinAnswer,
+  type JoinAnswerName,
+  type JoinMessageLimits,
+  type JoinRequest,
+  type JoinResponse,
+  joinAnswerName,
+  signJoinProof,
+  verifyJoinProof,
+} from './join.js'
+export {
   compareBytes,
   type DecodedOperation,
   decodeOperation,
@@ -55,6 +69,7 @@ export {
   DEFAULT_KNOWN,
   decodeHave,
   decodeOperationsMessage,
+  decodeWant,
   encodeHave,
   encodeOperationsMessages,
   encodeWant,

@@ -4,8 +4,8 @@
  * exponentially back through its storage order); the other sends every operation it holds
  * outside the closure of the ones it recognises. Holding an operation means holding its whole
  * past, so that closure is what the remote certainly has. A Want asks for operations by id
- * (a dependency still missing). Pure functions; the message encodings are drafts for the
- * phase-B binding to the session.
+ * (a dependency still missing). Pure functions; the encodings are those of messages 4, 5 and 6
+ * (spec/membership.md 14.2).
  */
 import c from 'compact-encoding'
 import { DEFAULT_LIMITS } from '../../codec/constants.js'
@@ -86,7 +86,7 @@ export function operationsWanted(state: MembershipState, ids: readonly Uint8Arra
   return [...new Set(positions)].sort((a, b) => a - b).map((p) => dag.bytes[p]!)
 }
 
-// ---------------------------------------------------------------- draft wire forms
+// ---------------------------------------------------------------- wire forms (14.2)
 
 export interface SyncMessageLimits {
   maxMessageBytes: number
@@ -145,6 +145,19 @@ export function encodeWant(ids: Uint8Array[]): Uint8Array {
   c.uint.encode(state, 0)
   putIds(state, ids)
   return state.buffer
+}
+
+export function decodeWant(
+  bytes: Uint8Array,
+  limits: SyncMessageLimits = SYNC_LIMITS,
+): Uint8Array[] {
+  const state = beginDecode(bytes, limits.maxMessageBytes)
+  readFlags(state, 0, 'want flags')
+  const count = readCount(state, limits.maxEntriesPerMessage, 'want ids')
+  const ids: Uint8Array[] = []
+  for (let i = 0; i < count; i++) ids.push(readKey(state, 'want ids'))
+  checkNoTrailingBytes(state)
+  return ids
 }
 
 /**

@@ -146,11 +146,11 @@ describe('plus', () => {
     const { raw } = await rawPeerAgainst(h, mf, () => b4a.from([2, 3, 0xff, 0xff, 0xff]))
     const [err] = await failed
     expect(err.code).toBe('ERR_VERSION_MISMATCH')
-    expect(err.usVersion).toEqual({ major: 1, minor: 0 })
+    expect(err.usVersion).toEqual({ major: 1, minor: 1 }) // protocol 1.1 by default
     expect(err.themVersion).toEqual({ major: 2, minor: 3 })
     if (!raw.closed) await once(raw, 'close', { label: 'raw peer' })
     // The other end sees our version in the first two handshake bytes and the code on the wire.
-    expect([...raw.remoteHandshake!.subarray(0, 2)]).toEqual([1, 0])
+    expect([...raw.remoteHandshake!.subarray(0, 2)]).toEqual([1, 1])
     expect(closeOf(raw.received)?.code).toBe(1)
     expect(raw.received.map((m) => m.type)).toEqual([MessageTypes.Close])
   })

@@ -157,7 +157,8 @@ export class RawPeer extends EventEmitter {
     })
     if (!channel) throw new Error('the multifeed channel is already open on this stream')
     this.channel = channel
-    this.messages = [0, 1, 2, 3].map((type) =>
+    // Types 0 to 3 (1.0) and 4 to 8 (1.1): a raw peer may send any of them.
+    this.messages = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((type) =>
       channel.addMessage({
         encoding: c.raw,
         onmessage: (body: unknown) => {

@@ -4,12 +4,11 @@
  * receives (through the real codec, so every exchange crosses real bytes).
  */
 import { capability } from '../../../src/codec/capability.js'
-import { encodeMessage, messageTypeOf } from '../../../src/codec/channel-message.js'
 import type { Limits } from '../../../src/codec/constants.js'
 import { EntryBlock } from '../../../src/codec/entry-block.js'
-import { encodeHandshake } from '../../../src/codec/handshake.js'
 import { KeyBlock } from '../../../src/codec/key-block.js'
 import type { Key } from '../../../src/codec/messages.js'
+import { encodeOutgoing } from '../../../src/state/outgoing.js'
 import type {
   LocalFeed,
   OpenEvent,
@@ -83,15 +82,9 @@ export function openEvent(options: OpenOptions): OpenEvent {
 
 /** The event the remote receives for one of our `send` actions (encoded with the real codec). */
 export function deliveredEvent(action: SendAction, limits?: Partial<Limits>): SessionEvent {
-  const { message } = action
-  if (message.type === 'handshake') {
-    return { type: 'remote-open', body: encodeHandshake(message, limits) }
-  }
-  return {
-    type: 'message',
-    messageType: messageTypeOf(message),
-    body: encodeMessage(message, limits),
-  }
+  const { messageType, body } = encodeOutgoing(action.message, limits)
+  if (messageType === null) return { type: 'remote-open', body }
+  return { type: 'message', messageType, body }
 }
 
 /**

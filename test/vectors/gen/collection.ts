@@ -6,12 +6,13 @@
  * checked-in file equals this output and replays every trace step by step.
  */
 
-import { capability } from '../../../src/codec/capability.js'
+import { capability, discoveryKey } from '../../../src/codec/capability.js'
 import { decodeMessage, encodeMessage, messageTypeOf } from '../../../src/codec/channel-message.js'
 import { DEFAULT_LIMITS, type Limits } from '../../../src/codec/constants.js'
 import { DecodeError } from '../../../src/codec/errors.js'
 import { decodeHandshake, encodeHandshake } from '../../../src/codec/handshake.js'
 import type { ChannelMessage, Handshake, Key } from '../../../src/codec/messages.js'
+import { membershipMessageToJson } from '../../../src/conformance/membership-message-form.js'
 import { Collection } from '../../../src/state/collection.js'
 import type {
   CollectionAction,
@@ -22,9 +23,16 @@ import type {
   StoredFeed,
 } from '../../../src/state/collection-types.js'
 import { fromHex, toHex } from '../../../src/state/hex.js'
+import { encodeJoinRequest, signJoinProof } from '../../../src/state/membership/join.js'
+import type { OperationBody } from '../../../src/state/membership/operation.js'
+import type { MembershipChange } from '../../../src/state/membership/state.js'
+import { MembershipState } from '../../../src/state/membership/state.js'
+import { encodeOperationsMessages } from '../../../src/state/membership/sync.js'
+import { encodeOutgoing } from '../../../src/state/outgoing.js'
 import { Session } from '../../../src/state/session.js'
-import type { LocalFeed, Role, SessionAction } from '../../../src/state/types.js'
+import type { ExtensionMessage, LocalFeed, Role, SessionAction } from '../../../src/state/types.js'
 import { type MessageJson, messageToJson } from './json-form.js'
+import { type TestKey, testKey } from './membership-ops.js'
 
 export const COLLECTION_TRACE_SCHEMA = 'multifeed_collection_traces_v1'
 
@@ -38,10 +46,16 @@ const handshakeHashOf = (conn: ConnectionId): Uint8Array =>
   Uint8Array.from({ length: 64 }, (_, i) => (0xa0 + conn * 16) ^ i)
 
 const key = (byte: number): Key => new Uint8Array(32).fill(byte)
+
+/** Membership keys of the closed traces (Ed25519 from fixed seeds, as membership.json's). */
+const FOUNDER = testKey('founder')
+const _ADA = testKey('ada')
+const MALLORY = testKey('mallory')
 const A = key(0xa1)
 const B = key(0xb2)
 const L = key(0x1c) // a local writer
 const M = key(0x2d) // another local writer
+const X = key(0x99) // a feed no operation adds
 
 // ---- JSON forms ----
 
@@ -64,11 +78,19 @@ export interface CollectionTraceConfig {
   sparse: boolean
   reofferInterval?: number
   reservedLocalFeeds?: number
+  /** The minor every session speaks; absent: 0, as in the traces of 1.0. */
+  minor?: number
+  /** A closed multifeed: key is then the invitation's multifeed key (spec/membership.md 14.3). */
+  closed?: { founder: string; self: string | null; operations: string[] }
   want: { onlyKeys: string[] } | null
   share: { onlyKeys: string[] } | null
 }
 
-type Decoded = MessageJson | { decodeError: string } | null
+type Decoded =
+  | ReturnType<typeof membershipMessageToJson>
+  | MessageJson
+  | { decodeError: string }
+  | null
 
 export type CollectionEventJson =
   | { type: 'open' }
@@ -91,6 +113,23 @@ export type CollectionEventJson =
   | { type: 'block' | 'unblock' | 'remove'; key: string }
   | { type: 'tick'; now: number }
   | { type: 'close' }
+  | { type: 'local-operation'; operation: string }
+  | {
+      type: 'request-authorization'
+      now: number
+      feed: string
+      signer: string
+      proof: string
+      data: string | null
+      timeout: number
+    }
+  | {
+      type: 'join-answer'
+      conn: number
+      request: number
+      answer: 'granted' | 'denied' | 'undecided'
+      operation?: string
+    }
 
 export type CollectionActionJson = Record<string, unknown> & { type: CollectionAction['type'] }
 
@@ -149,7 +188,9 @@ export function collectionEventToJson(event: CollectionEvent): CollectionEventJs
         conn: event.conn,
         messageType: event.messageType,
         body: toHex(event.body),
-        decoded: annotate(() => decodeMessage(event.messageType, event.body, GENEROUS)),
+        decoded:
+          membershipMessageToJson(event.messageType, event.body) ??
+          annotate(() => decodeMessage(event.messageType, event.body, GENEROUS)),
       }
     case 'connection-closed':
       return { type: 'connection-closed', conn: event.conn, rejected: event.rejected === true }
@@ -191,6 +232,26 @@ export function collectionEventToJson(event: CollectionEvent): CollectionEventJs
       return { type: 'tick', now: event.now }
     case 'close':
       return { type: 'close' }
+    case 'local-operation':
+      return { type: 'local-operation', operation: toHex(event.operation) }
+    case 'request-authorization':
+      return {
+        type: 'request-authorization',
+        now: event.now,
+        feed: toHex(event.feed),
+        signer: toHex(event.signer),
+        proof: toHex(event.proof),
+        data: hexOrNull(event.data),
+        timeout: event.timeout,
+      }
+    case 'join-answer':
+      return {
+        type: 'join-answer',
+        conn: event.conn,
+        request: event.request,
+        answer: event.answer,
+        ...(event.operation === undefined ? {} : { operation: toHex(event.operation) }),
+      }
   }
 }
 
@@ -259,10 +320,37 @@ export function collectionEventFromJson(
       return { type: 'tick', now: json.now }
     case 'close':
       return { type: 'close' }
+    case 'local-operation':
+      return { type: 'local-operation', operation: fromHex(json.operation) }
+    case 'request-authorization':
+      return {
+        type: 'request-authorization',
+        now: json.now,
+        feed: fromHex(json.feed),
+        signer: fromHex(json.signer),
+        proof: fromHex(json.proof),
+        data: bytesOrNull(json.data),
+        timeout: json.timeout,
+      }
+    case 'join-answer':
+      return {
+        type: 'join-answer',
+        conn: json.conn,
+        request: json.request,
+        answer: json.answer,
+        ...(json.operation === undefined ? {} : { operation: fromHex(json.operation) }),
+      }
   }
 }
 
-function messageJson(message: Handshake | ChannelMessage) {
+function messageJson(message: Handshake | ChannelMessage | ExtensionMessage) {
+  if (message.type === 'extension') {
+    return {
+      messageType: message.messageType,
+      message: membershipMessageToJson(message.messageType, message.body),
+      body: toHex(message.body),
+    }
+  }
   if (message.type === 'handshake') {
     return {
       messageType: null,
@@ -318,7 +406,28 @@ export function collectionActionToJson(action: CollectionAction): CollectionActi
       return { ...action }
     case 'closed':
       return { type: 'closed', conn: action.conn, by: action.by, reopen: action.reopen }
+    case 'store-operations':
+      return { type: 'store-operations', operations: action.operations.map(toHex) }
+    case 'membership':
+      return { type: 'membership', changes: action.changes.map(changeToJson) }
+    case 'join-request':
+      return {
+        type: 'join-request',
+        conn: action.conn,
+        request: action.request,
+        feed: toHex(action.feed),
+        signer: toHex(action.signer),
+        data: hexOrNull(action.data),
+      }
+    case 'authorization':
+      return { type: 'authorization', feed: toHex(action.feed), result: action.result }
   }
+}
+
+function changeToJson(change: MembershipChange) {
+  return change.type === 'writer'
+    ? { type: 'writer', feed: toHex(change.feed), member: change.member, cut: change.cut }
+    : { type: 'admin', key: toHex(change.key), admin: change.admin }
 }
 
 export function openEventOf(config: CollectionTraceConfig): CollectionOpenEvent {
@@ -344,6 +453,17 @@ export function openEventOf(config: CollectionTraceConfig): CollectionOpenEvent 
     ...(config.reservedLocalFeeds === undefined
       ? {}
       : { reservedLocalFeeds: config.reservedLocalFeeds }),
+    // A trace without `minor` was written for 1.0: its sessions speak minor 0.
+    minor: config.minor ?? 0,
+    ...(config.closed === undefined
+      ? {}
+      : {
+          closed: {
+            founder: fromHex(config.closed.founder),
+            self: bytesOrNull(config.closed.self),
+            operations: config.closed.operations.map(fromHex),
+          },
+        }),
   }
 }
 
@@ -372,6 +492,9 @@ interface Setup {
   want?: Key[]
   share?: Key[]
   userData?: Uint8Array | null
+  minor?: number
+  /** A closed multifeed of the fixed invitation (MULTIFEED_KEY, FOUNDER). */
+  closed?: { self: TestKey | null; operations: Uint8Array[] }
 }
 
 interface RemoteOptions {
@@ -381,13 +504,36 @@ interface RemoteOptions {
   stranger?: boolean
   /** Our role on this connection (the remote has the other). */
   role?: Role
+  /** The minor the remote speaks (default: the trace's). */
+  minor?: number
+  /** The key the remote proves (default: ours; the closed key in a closed trace). */
+  identity?: Uint8Array
 }
 
-/** The remote end of one connection: a real Session, and its messages waiting for delivery. */
-interface RemoteEnd {
-  session: Session
-  inbox: CollectionEvent[]
+interface ClosedRemoteOptions {
+  /** The remote's membership key (an admin or not), and what it stored. */
+  self: TestKey | null
+  operations: Uint8Array[]
+  /** Feeds of its collection (it offers the members among them). */
+  feeds?: StoredFeed[]
+  role?: Role
 }
+
+/**
+ * The remote end of one connection: what it sends waits in `inbox` for deliver(). `receive`
+ * hands it what we sent.
+ */
+interface RemoteEnd {
+  receive(messageType: number | null, body: Uint8Array): void
+  inbox: CollectionEvent[]
+  /** A closed remote's collection (its own connection to us is REMOTE_CONN). */
+  collection?: Collection
+  /** A session remote: a local event of its own (a new feed, its close). */
+  local?(event: Parameters<Session['handle']>[0]): void
+}
+
+/** The connection id a remote collection gives its connection to us. */
+const REMOTE_CONN = 1
 
 class CollectionScript {
   readonly steps: CollectionTraceStep[] = []
@@ -417,10 +563,29 @@ class CollectionScript {
       ...(setup.reservedLocalFeeds === undefined
         ? {}
         : { reservedLocalFeeds: setup.reservedLocalFeeds }),
+      ...(setup.minor === undefined ? {} : { minor: setup.minor }),
+      ...(setup.closed === undefined
+        ? {}
+        : {
+            closed: {
+              founder: FOUNDER.publicKey,
+              self: setup.closed.self === null ? null : setup.closed.self.publicKey,
+              operations: setup.closed.operations.map(toHex),
+            },
+          }),
       want: setup.want ? { onlyKeys: setup.want.map(toHex) } : null,
       share: setup.share ? { onlyKeys: setup.share.map(toHex) } : null,
     }
     this.#collection = new Collection(collectionOptionsOf(this.config))
+  }
+
+  /** Our collection's membership state (closed traces), to sign with. */
+  get membership() {
+    return this.#collection.membership!
+  }
+
+  get closedKey(): Uint8Array {
+    return this.#collection.closedKey!
   }
 
   #step(event: CollectionEvent): this {
@@ -435,42 +600,13 @@ class CollectionScript {
       return this
     }
     this.steps.push({ input, expect: actions.map(collectionActionToJson) })
-    // Our messages reach the remote sessions at once; their answers wait for deliver().
-    for (const action of actions) {
-      if (action.type === 'send') this.#toRemote(action.conn, action.message)
-    }
-    return this
-  }
-
-  #toRemote(conn: ConnectionId, message: Handshake | ChannelMessage): void {
-    const remote = this.#remotes.get(conn)
-    if (remote === undefined) return
-    const event =
-      message.type === 'handshake'
-        ? ({ type: 'remote-open', body: encodeHandshake(message) } as const)
-        : ({
-            type: 'message',
-            messageType: messageTypeOf(message),
-            body: encodeMessage(message),
-          } as const)
-    this.#fromRemote(conn, remote, remote.session.handle(event))
-  }
-
-  #fromRemote(conn: ConnectionId, remote: RemoteEnd, actions: SessionAction[]): void {
+    // Our messages reach the remote ends at once; their answers wait for deliver().
     for (const action of actions) {
       if (action.type !== 'send') continue
-      const { message } = action
-      remote.inbox.push(
-        message.type === 'handshake'
-          ? { type: 'remote-open', conn, body: encodeHandshake(message) }
-          : {
-              type: 'message',
-              conn,
-              messageType: messageTypeOf(message),
-              body: encodeMessage(message),
-            },
-      )
+      const { messageType, body } = encodeOutgoing(action.message)
+      this.#remotes.get(action.conn)?.receive(messageType, body)
     }
+    return this
   }
 
   open(): this {
@@ -482,13 +618,35 @@ class CollectionScript {
     const role = options.role ?? 'initiator'
     const remoteRole: Role = role === 'initiator' ? 'responder' : 'initiator'
     const hash = handshakeHashOf(conn)
-    const remoteKey = options.stranger ? STRANGER_KEY : MULTIFEED_KEY
+    const identity = options.identity ?? this.#collection.closedKey ?? MULTIFEED_KEY
+    const remoteKey = options.stranger ? STRANGER_KEY : identity
     const session = new Session()
-    const remote: RemoteEnd = { session, inbox: [] }
-    this.#remotes.set(conn, remote)
-    this.#fromRemote(
-      conn,
-      remote,
+    const inbox: CollectionEvent[] = []
+    const queue = (actions: SessionAction[]) => {
+      for (const action of actions) {
+        if (action.type !== 'send') continue
+        const { messageType, body } = encodeOutgoing(action.message)
+        inbox.push(
+          messageType === null
+            ? { type: 'remote-open', conn, body }
+            : { type: 'message', conn, messageType, body },
+        )
+      }
+    }
+    this.#remotes.set(conn, {
+      inbox,
+      local: (event) => queue(session.handle(event)),
+      receive(messageType, body) {
+        queue(
+          session.handle(
+            messageType === null
+              ? { type: 'remote-open', body }
+              : { type: 'message', messageType, body },
+          ),
+        )
+      },
+    })
+    queue(
       session.handle({
         type: 'open',
         now: this.now,
@@ -499,9 +657,98 @@ class CollectionScript {
         remoteCapability: capability(remoteKey, hash, role),
         feeds: options.feeds ?? [],
         blocked: [],
+        minor: options.minor ?? this.config.minor ?? 0,
       }),
     )
     return this.#step({ type: 'connection-open', conn, now: this.now, role, handshakeHash: hash })
+  }
+
+  /**
+   * A connection whose remote is a closed multifeed's collection of its own (the same
+   * invitation): it exchanges operations and join requests as a peer does. Only our side is
+   * recorded.
+   */
+  connectClosed(conn: ConnectionId, options: ClosedRemoteOptions): this {
+    const role = options.role ?? 'initiator'
+    const remoteRole: Role = role === 'initiator' ? 'responder' : 'initiator'
+    const hash = handshakeHashOf(conn)
+    const peer = new Collection()
+    const inbox: CollectionEvent[] = []
+    const queue = (actions: CollectionAction[]) => {
+      for (const action of actions) {
+        if (action.type !== 'send' || action.conn !== REMOTE_CONN) continue
+        const { messageType, body } = encodeOutgoing(action.message)
+        inbox.push(
+          messageType === null
+            ? { type: 'remote-open', conn, body }
+            : { type: 'message', conn, messageType, body },
+        )
+      }
+    }
+    this.#remotes.set(conn, {
+      inbox,
+      collection: peer,
+      receive(messageType, body) {
+        queue(
+          peer.handle(
+            messageType === null
+              ? { type: 'remote-open', conn: REMOTE_CONN, body }
+              : { type: 'message', conn: REMOTE_CONN, messageType, body },
+          ),
+        )
+      },
+    })
+    peer.handle({
+      type: 'open',
+      now: this.now,
+      key: MULTIFEED_KEY,
+      client: 'multifeed',
+      userData: null,
+      feeds: options.feeds ?? [],
+      blocked: [],
+      closed: {
+        founder: fromHex(FOUNDER.publicKey),
+        self: options.self === null ? null : fromHex(options.self.publicKey),
+        operations: options.operations,
+      },
+    })
+    queue(
+      peer.handle({
+        type: 'connection-open',
+        conn: REMOTE_CONN,
+        now: this.now,
+        role: remoteRole,
+        handshakeHash: hash,
+      }),
+    )
+    return this.#step({ type: 'connection-open', conn, now: this.now, role, handshakeHash: hash })
+  }
+
+  /** Something happens at a closed remote (an operation it signs, its answer to a request). */
+  atRemote(conn: ConnectionId, event: CollectionEvent): this {
+    const remote = this.#remotes.get(conn)!
+    const actions = remote.collection!.handle(event)
+    for (const action of actions) {
+      if (action.type !== 'send' || action.conn !== REMOTE_CONN) continue
+      const { messageType, body } = encodeOutgoing(action.message)
+      remote.inbox.push(
+        messageType === null
+          ? { type: 'remote-open', conn, body }
+          : { type: 'message', conn, messageType, body },
+      )
+    }
+    return this
+  }
+
+  /** A session remote sends a message of minor 1 (crafted by the script). */
+  remoteExtension(conn: ConnectionId, messageType: number, body: Uint8Array): this {
+    this.#remoteSession(conn, { type: 'send-extension', messageType, body })
+    return this
+  }
+
+  /** A closed remote's collection (to sign with its membership). */
+  remoteCollection(conn: ConnectionId): Collection {
+    return this.#remotes.get(conn)!.collection!
   }
 
   /** A connection whose remote never says anything (it knows only the discovery key). */
@@ -522,18 +769,24 @@ class CollectionScript {
     return this
   }
 
+  /** Any event of ours (closed multifeeds: local operations, join requests and answers). */
+  event(event: CollectionEvent): this {
+    return this.#step(event)
+  }
   /** The remote learns a new local feed (its session offers it when it is verified). */
   remoteFeed(conn: ConnectionId, feed: LocalFeed): this {
-    const remote = this.#remotes.get(conn)!
-    this.#fromRemote(conn, remote, remote.session.handle({ type: 'local-feed', feed }))
+    this.#remoteSession(conn, { type: 'local-feed', feed })
     return this
   }
 
   /** The remote closes its session normally (its Close waits for deliver()). */
   remoteClose(conn: ConnectionId): this {
-    const remote = this.#remotes.get(conn)!
-    this.#fromRemote(conn, remote, remote.session.handle({ type: 'close' }))
+    this.#remoteSession(conn, { type: 'close' })
     return this
+  }
+
+  #remoteSession(conn: ConnectionId, event: Parameters<Session['handle']>[0]): void {
+    this.#remotes.get(conn)!.local!(event)
   }
 
   carrierClosed(conn: ConnectionId, rejected = false): this {
@@ -613,6 +866,51 @@ const remoteFeed = (k: Key, length: number, known?: number): StoredFeed => ({
   ...(known === undefined ? {} : { known }),
 })
 const offer = (k: Key, length: number): LocalFeed => ({ key: k, length, data: null })
+
+// ---- closed multifeeds (spec/membership.md 14.3, 14.4) ----
+
+/** A history of operations of the fixed invitation, signed in order (each on the heads). */
+class History {
+  readonly state = new MembershipState({
+    founder: fromHex(FOUNDER.publicKey),
+    discoveryKey: discoveryKey(MULTIFEED_KEY),
+  })
+  readonly genesis: Uint8Array
+
+  constructor() {
+    this.genesis = this.state.signGenesis(FOUNDER.keyPair)
+    this.state.receive([this.genesis])
+  }
+
+  /** Signs `body` with `by` on the current heads, stores it, returns its bytes. */
+  sign(body: Exclude<OperationBody, { type: 'genesis' }>, by: TestKey = FOUNDER): Uint8Array {
+    const bytes = this.state.sign(body, by.keyPair)
+    this.state.receive([bytes])
+    return bytes
+  }
+}
+
+const addWriter = (feed: Key) => ({ type: 'add-writer' as const, feed })
+const removeWriter = (feed: Key, cut: number) => ({ type: 'remove-writer' as const, feed, cut })
+const _grantAdmin = (admin: TestKey) => ({
+  type: 'grant-admin' as const,
+  admin: fromHex(admin.publicKey),
+})
+
+/** A writer's signing key for join requests (its feed key is the fixed L). */
+const WRITER = testKey('writer L')
+
+function joinRequestBody(closedKey: Uint8Array, request: number, forged = false): Uint8Array {
+  const proof = signJoinProof(discoveryKey(closedKey), forged ? M : L, WRITER.keyPair)
+  return encodeJoinRequest(
+    { request, feed: L, signer: fromHex(WRITER.publicKey), proof, data: null },
+    DEFAULT_LIMITS,
+  )
+}
+
+function operationsBody(operations: Uint8Array[]): Uint8Array {
+  return encodeOperationsMessages(operations)[0]!
+}
 
 /** The scripted traces. Comments name the rule or trap each one checks. */
 const DEFINITIONS: Definition[] = [
@@ -787,7 +1085,219 @@ const DEFINITIONS: Definition[] = [
     script: (s) =>
       s.open().connect(1).connect(2).deliver(1).deliver(2).opened([L, 1]).close().tick(50),
   },
+  ...closedDefinitions(),
 ]
+
+function closedDefinitions(): Definition[] {
+  const h = new History()
+  const addA = h.sign(addWriter(A))
+  const addB = h.sign(addWriter(B))
+  const stored = [h.genesis, addA]
+  const closed = { minor: 1 }
+  return [
+    {
+      id: 'closed-members-only',
+      comment:
+        'A closed multifeed: the sessions prove the closed key and speak 1.1. After the initial batch each side sends a Have; the remote sends the operation we lack (add B), which is stored (store-operations), reported (membership) and makes B wanted: its earlier offer is requested now (reconsider). A member offered before its add waits; a feed no operation adds (X) is never requested, whoever offers it.',
+      covers: ['membership 14.3', 'membership 12.2', 'spec 7.6'],
+      setup: { ...closed, closed: { self: null, operations: stored } },
+      script: (s) =>
+        s
+          .open()
+          .connectClosed(1, {
+            self: FOUNDER,
+            operations: [h.genesis, addA, addB],
+            feeds: [
+              { key: A, local: true, length: 3 },
+              { key: B, local: true, length: 2 },
+            ],
+          })
+          .connect(2, { feeds: [offer(X, 5), offer(A, 3)] })
+          .deliver(1)
+          .deliver(2)
+          .deliver(1),
+    },
+    {
+      id: 'closed-refuses-1.0-and-open-keys',
+      comment:
+        'A closed multifeed cannot be downgraded: a 1.0 peer that knows the closed key passes the capability but fails with ERR_MINOR_REQUIRED before anything is offered; a peer with only the multifeed key (the open multifeed of the same key) fails the capability.',
+      covers: ['membership 11', 'membership 14.1', 'ERR_MINOR_REQUIRED', 'ERR_BAD_CAPABILITY'],
+      setup: {
+        ...closed,
+        closed: { self: null, operations: stored },
+        feeds: [{ key: A, local: false, length: 3 }],
+      },
+      script: (s) =>
+        s
+          .open()
+          .connect(1, { minor: 0 })
+          .connect(2, { identity: MULTIFEED_KEY })
+          .deliver(1)
+          .deliver(2),
+    },
+    {
+      id: 'closed-relay',
+      comment:
+        'A relay that is not a member (no admin key) stores, checks and passes operations on: an add that connection 1 sends reaches connection 2, and an operation signed later at connection 1 too, never sent back where it came from (A - relay - C, A and C never connected).',
+      covers: ['membership 12.3', 'membership 12.4', 'membership 14.3'],
+      setup: { ...closed, closed: { self: null, operations: [h.genesis] } },
+      script: (s) => {
+        s.open()
+          .connectClosed(1, { self: FOUNDER, operations: [h.genesis, addA] })
+          .connectClosed(2, { self: null, operations: [h.genesis] })
+          .deliver(2)
+          .deliver(1)
+          .deliver(2)
+        const remote = s.remoteCollection(1).membership!
+        s.atRemote(1, {
+          type: 'local-operation',
+          operation: remote.sign(addWriter(B), FOUNDER.keyPair),
+        }).deliver(1)
+      },
+    },
+    {
+      id: 'closed-bad-operations',
+      comment:
+        'Hostile operations fail the session that sent them with ERR_BAD_OPERATION (wire 11) and change nothing stored: a forged signature (valid operations of the same message are stored); an operation by a key that is not an admin; a body that does not decode is ERR_MALFORMED_MESSAGE with its decode code.',
+      covers: ['membership 14.5', 'ERR_BAD_OPERATION', 'ERR_MALFORMED_MESSAGE'],
+      setup: { ...closed, closed: { self: null, operations: [h.genesis] } },
+      script: (s) => {
+        const forged = Uint8Array.from(addB)
+        forged[forged.length - 1]! ^= 1
+        const notAdmin = new History()
+        const byMallory = notAdmin.state.sign(addWriter(X), MALLORY.keyPair)
+        s.open()
+          .connect(1)
+          .connect(2)
+          .connect(3)
+          .deliver(1)
+          .deliver(2)
+          .deliver(3)
+          .remoteExtension(1, 5, operationsBody([addA, forged]))
+          .deliver(1)
+          .remoteExtension(2, 5, operationsBody([byMallory]))
+          .deliver(2)
+          .remoteExtension(3, 5, Uint8Array.of(0, 1, 0xfd))
+          .deliver(3)
+      },
+    },
+    {
+      id: 'closed-removal-cut',
+      comment:
+        'A removed writer keeps the blocks below its cut: when the remove (cut 4) arrives, every session learns the cut; synced compares min(advertised, cut), so holding 4 of the 8 advertised blocks is synced, and A is offered at most at 4.',
+      covers: ['membership 10', 'membership 14.3', 'spec 9.2'],
+      setup: { ...closed, closed: { self: null, operations: stored } },
+      script: (s) => {
+        s.open()
+          .connectClosed(1, {
+            self: FOUNDER,
+            operations: stored,
+            feeds: [{ key: A, local: true, length: 8 }],
+          })
+          .deliver(1)
+          .opened([A, 0])
+          .length(A, 4)
+        const remote = s.remoteCollection(1).membership!
+        s.atRemote(1, {
+          type: 'local-operation',
+          operation: remote.sign(removeWriter(A, 4), FOUNDER.keyPair),
+        })
+          .deliver(1)
+          .connect(2)
+          .deliver(2)
+      },
+    },
+    {
+      id: 'closed-join-granted',
+      comment:
+        'Asking to join (spec/membership.md 14.4): our writer L is not a member, so it is not offered; the request goes out on the session when it is verified; the admin grants it, its add-writer arrives before its JoinResponse, L becomes a member (the cut lifted, L offered) and the request ends granted.',
+      covers: ['membership 14.4', 'membership 14.3'],
+      setup: {
+        ...closed,
+        closed: { self: null, operations: [h.genesis] },
+        feeds: [{ key: L, local: true, length: 2 }],
+      },
+      script: (s) => {
+        s.open()
+        s.event({
+          type: 'request-authorization',
+          now: 0,
+          feed: L,
+          signer: fromHex(WRITER.publicKey),
+          proof: signJoinProof(discoveryKey(s.closedKey), L, WRITER.keyPair),
+          data: null,
+          timeout: 5000,
+        })
+          .connectClosed(1, { self: FOUNDER, operations: [h.genesis] })
+          .deliver(1)
+        const remote = s.remoteCollection(1).membership!
+        s.atRemote(1, {
+          type: 'join-answer',
+          conn: REMOTE_CONN,
+          request: 0,
+          answer: 'granted',
+          operation: remote.sign(addWriter(L), FOUNDER.keyPair),
+        }).deliver(1)
+      },
+    },
+    {
+      id: 'closed-join-denied-and-timeout',
+      comment:
+        'A request asked of two sessions: a non-admin answers undecided at once, the admin denies: every session answered, one denied, so it ends denied before its deadline. A second request answered by nobody ends at its deadline (a tick), timed out; the deadline is on the collection timer.',
+      covers: ['membership 14.4', 'collection 8.3'],
+      setup: {
+        ...closed,
+        closed: { self: null, operations: [h.genesis] },
+        feeds: [{ key: L, local: true, length: 2 }],
+      },
+      script: (s) => {
+        const request = (now: number) =>
+          s.event({
+            type: 'request-authorization',
+            now,
+            feed: L,
+            signer: fromHex(WRITER.publicKey),
+            proof: signJoinProof(discoveryKey(s.closedKey), L, WRITER.keyPair),
+            data: null,
+            timeout: 1000,
+          })
+        s.open()
+          .connectClosed(1, { self: FOUNDER, operations: [h.genesis] })
+          .connectClosed(2, { self: null, operations: [h.genesis] })
+          .deliver(1)
+          .deliver(2)
+        request(0)
+          .deliver(2)
+          .atRemote(1, { type: 'join-answer', conn: REMOTE_CONN, request: 0, answer: 'denied' })
+          .deliver(1)
+        request(100).tick(1100)
+      },
+    },
+    {
+      id: 'closed-join-answered',
+      comment:
+        'This peer is the founder, an admin. A request whose proof is not the signer key over this multifeed and feed is answered undecided at once; one with a valid proof is put to the application (join-request); granted, the add-writer it signed is stored and sent before the JoinResponse. A request for a feed that is a member already is answered granted at once.',
+      covers: ['membership 14.4'],
+      setup: { ...closed, closed: { self: FOUNDER, operations: [h.genesis] } },
+      script: (s) => {
+        s.open().connect(1).deliver(1)
+        s.remoteExtension(1, 7, joinRequestBody(s.closedKey, 2, true))
+          .deliver(1)
+          .remoteExtension(1, 7, joinRequestBody(s.closedKey, 3))
+          .deliver(1)
+          .event({
+            type: 'join-answer',
+            conn: 1,
+            request: 3,
+            answer: 'granted',
+            operation: s.membership.sign(addWriter(L), FOUNDER.keyPair),
+          })
+          .remoteExtension(1, 7, joinRequestBody(s.closedKey, 4))
+          .deliver(1)
+      },
+    },
+  ]
+}
 
 /** Runs every scripted trace through a fresh collection and returns the vector file content. */
 export function buildCollectionTraceVectors() {
@@ -804,7 +1314,7 @@ export function buildCollectionTraceVectors() {
   })
   return {
     schema: COLLECTION_TRACE_SCHEMA,
-    version: '1.0',
+    version: '1.1',
     notes: {
       replay:
         'For each trace: create a collection with config (want/share null = default policies; otherwise only the listed keys pass), feed each step input in order and compare the actions with expect (or the thrown usage error code with throws).',

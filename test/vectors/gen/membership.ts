@@ -6,6 +6,16 @@
  * calls src/state/membership.
  */
 import b4a from 'b4a'
+import {
+  challengeModEight,
+  encodingOfY,
+  FIELD_PRIME,
+  mixedOrderKey,
+  SMALL_ORDER,
+  signAs,
+  verifyRule,
+  withNonCanonicalS,
+} from './ed25519-edges.js'
 import { uint } from './hex.js'
 import {
   type BuiltOp,
@@ -20,6 +30,7 @@ import {
   type OpSpec,
   operationIdHex,
   signableHex,
+  signedMessage,
   type TestKey,
   testKey,
 } from './membership-ops.js'
@@ -59,6 +70,9 @@ export const MEMBERSHIP_FLAGS = {
   Cascade: 'Authority that came only from a void grant is void too.',
   Seniority: 'Depth of grants, then first-grant order, decide who may grant or revoke whom.',
   Redelivery: 'Some operations are delivered more than once.',
+  EdgeSignature:
+    'A signature Ed25519 libraries disagree on (spec 4.3): non-canonical S, small-order R or key, a key that is not canonical, a mixed-order key.',
+  Regrant: 'A grant after the first does not change seniority.',
 } as const
 export type MembershipFlag = keyof typeof MEMBERSHIP_FLAGS
 
@@ -95,6 +109,54 @@ const add = (n: number) => ({ type: 'add-writer' as const, feed: W(n) })
 const remove = (n: number, cut: number) => ({ type: 'remove-writer' as const, feed: W(n), cut })
 const grant = (k: TestKey) => ({ type: 'grant-admin' as const, admin: k.publicKey })
 const revoke = (k: TestKey) => ({ type: 'revoke-admin' as const, admin: k.publicKey })
+
+// ---------------------------------------------------------------- signatures at the edges
+
+/** A stand-in author with this public key encoding; its signatures are always given. */
+function rawKey(name: string, publicKey: string): TestKey {
+  return { ...testKey(name), publicKey }
+}
+
+/**
+ * An operation whose signature `sign(signed message)` gives; its validity is the rule of spec
+ * 4.3 (verifyRule), and must be what the vector intends.
+ */
+function edgeOp(
+  spec: Omit<OpSpec, 'signature'>,
+  sign: (message: Uint8Array) => string,
+  intended: boolean,
+): BuiltOp {
+  const message = signedMessage(signableHex(spec))
+  const signature = sign(message)
+  const valid = verifyRule(spec.author.publicKey, message, signature)
+  if (valid !== intended) throw new Error(`edge case built ${valid}, meant ${intended}`)
+  return buildOp({ ...spec, signature: { hex: signature, valid } })
+}
+
+/** A key pair seed whose public key, plus a point of order 8, is a mixed-order admin key. */
+const XENO = testKey('xeno')
+const X = rawKey('xeno', mixedOrderKey(XENO.seed))
+
+/**
+ * An add-writer by the mixed-order key X for the first feed n >= `from` whose challenge k is
+ * (`zero`) or is not a multiple of 8: cofactorless verification accepts the first kind only.
+ */
+function xenoAdd(zero: boolean, from: number, ...after: BuiltOp[]): BuiltOp {
+  for (let n = from; n < from + 64; n++) {
+    const spec = {
+      type: 'add-writer' as const,
+      author: X,
+      deps: (after.length > 0 ? after : [GENESIS]).map((o) => o.id),
+      feed: W(n),
+    }
+    const message = signedMessage(signableHex(spec))
+    const signature = signAs(XENO.seed, X.publicKey, message)
+    if ((challengeModEight(X.publicKey, message, signature) === 0) === zero) {
+      return edgeOp(spec, () => signature, zero)
+    }
+  }
+  throw new Error('no feed gave the challenge wanted')
+}
 
 // ---------------------------------------------------------------- operation group
 
@@ -267,6 +329,45 @@ function operationTests(): Omit<OperationTest, 'tcId'>[] {
       ['Limit', 'CheckOrder'],
       'ff'.repeat(DEFAULT_LIMITS.maxOperationBytes + 1),
       'ERR_DECODE_MESSAGE_TOO_LARGE',
+    ),
+    // Added in 1.1: signatures at the edges (spec 4.3); numbered after every earlier test.
+    valid(
+      'S + L: the equation still holds modulo L, but S is not canonical (rule 1)',
+      ['BadSignature', 'EdgeSignature'],
+      edgeOp(a1Spec, () => withNonCanonicalS(sig), false),
+    ),
+    valid(
+      'R is the identity, a small-order encoding (rule 2)',
+      ['BadSignature', 'EdgeSignature'],
+      edgeOp(a1Spec, () => SMALL_ORDER[1]! + sig.slice(64), false),
+    ),
+    valid(
+      'author the identity key with R the identity and S = 0: the bare equation of RFC 8032 holds, the small-order key is refused (rule 3)',
+      ['BadSignature', 'EdgeSignature'],
+      edgeOp(
+        { ...a1Spec, author: rawKey('identity', SMALL_ORDER[1]!) },
+        () => SMALL_ORDER[1]! + '00'.repeat(32),
+        false,
+      ),
+    ),
+    valid(
+      'author y = p + 3: not a canonical encoding (rule 3)',
+      ['BadSignature', 'EdgeSignature'],
+      edgeOp(
+        { ...a1Spec, author: rawKey('non-canonical', encodingOfY(FIELD_PRIME + 3n)) },
+        () => sig,
+        false,
+      ),
+    ),
+    valid(
+      'a mixed-order author key (a public key plus a point of order 8) with a challenge that is not a multiple of 8: cofactored verification accepts it, the cofactorless equation of rule 5 does not',
+      ['BadSignature', 'EdgeSignature'],
+      xenoAdd(false, 1),
+    ),
+    valid(
+      'the same mixed-order key with a challenge that is a multiple of 8: valid (rules 3 and 4 accept a mixed-order key)',
+      ['EdgeSignature'],
+      xenoAdd(true, 1),
     ),
   ]
 }
@@ -483,7 +584,42 @@ function receiveTests(): Omit<ReceiveTest, 'tcId'>[] {
       ],
       { maxPendingOperations: 2 },
     ),
+    // Added in 1.1.
+    t(
+      'a copy with S + L before the genuine operation: refused, not remembered (the genuine one has the same id and is stored); the copy again is a duplicate',
+      ['BadSignature', 'EdgeSignature', 'Duplicate'],
+      [
+        [GENESIS, 'stored'],
+        [
+          edgeOp(firstAddSpec(), () => withNonCanonicalS(a1.signature), false),
+          'ERR_MEMBERSHIP_BAD_SIGNATURE',
+        ],
+        [a1, 'stored'],
+        [
+          edgeOp(firstAddSpec(), () => withNonCanonicalS(a1.signature), false),
+          'ERR_MEMBERSHIP_DUPLICATE',
+        ],
+      ],
+    ),
+    t(
+      'an admin with a mixed-order key: its operation whose challenge is a multiple of 8 is stored, the other is refused as a bad signature',
+      ['EdgeSignature', 'BadSignature'],
+      [
+        [GENESIS, 'stored'],
+        [op(F, { type: 'grant-admin', admin: X.publicKey }), 'stored'],
+        [xenoAdd(true, 1, op(F, { type: 'grant-admin', admin: X.publicKey })), 'stored'],
+        [
+          xenoAdd(false, 1, op(F, { type: 'grant-admin', admin: X.publicKey })),
+          'ERR_MEMBERSHIP_BAD_SIGNATURE',
+        ],
+      ],
+    ),
   ]
+}
+
+/** The add-writer of feed 1 by the founder on the genesis, as a spec. */
+function firstAddSpec(): OpSpec {
+  return { type: 'add-writer', author: F, deps: [GENESIS.id], feed: W(1) }
 }
 
 // ---------------------------------------------------------------- resolution group
@@ -648,6 +784,21 @@ function resolutionTests(): Omit<ResolutionTest, 'tcId'>[] {
     c('an operation whose dependency never arrives waits', ['Pending'], [GENESIS, a1, waits])
   }
 
+  // Added in 1.1.
+  {
+    const gA = op(F, grant(A))
+    const gB = op(F, grant(B), gA)
+    const rA = op(F, revoke(A), gB)
+    const regrant = op(F, grant(A), rA)
+    const aRevokesB = op(A, revoke(B), regrant)
+    const bAfter = op(B, add(2), gB)
+    c(
+      "a re-grant keeps the first grant's seniority: A, first granted before B, revoked and granted again after B's grant, may still revoke B; B's concurrent add is void",
+      ['Regrant', 'Seniority', 'StrongRemoval', 'Concurrent'],
+      [GENESIS, gA, gB, rA, regrant, aRevokesB, bAfter],
+    )
+  }
+
   const founder = F.publicKey
   return cases.map(({ comment, flags, ops }, k) => {
     const n = ops.length
@@ -695,18 +846,41 @@ function resolutionTests(): Omit<ResolutionTest, 'tcId'>[] {
 
 // ---------------------------------------------------------------- file
 
+/**
+ * Tests per group in the first version of the file (1.1-draft). Test ids are stable: those keep
+ * their numbers, and tests added later to a group are numbered after every earlier test.
+ */
+const FIRST_VERSION = { operation: 25, receive: 16, resolution: 12 }
+
 export function buildMembershipVectors() {
+  const built = {
+    operation: operationTests(),
+    receive: receiveTests(),
+    resolution: resolutionTests(),
+  }
+  const names = ['operation', 'receive', 'resolution'] as const
+  const ids = new Map<string, number[]>()
   let tcId = 0
-  const number = <T>(tests: T[]) => tests.map((t) => ({ tcId: ++tcId, ...t }))
+  for (const name of names) {
+    ids.set(
+      name,
+      built[name].slice(0, FIRST_VERSION[name]).map(() => ++tcId),
+    )
+  }
+  for (const name of names) {
+    for (let i = FIRST_VERSION[name]; i < built[name].length; i++) ids.get(name)!.push(++tcId)
+  }
+  const number = <T>(name: (typeof names)[number], tests: T[]) =>
+    tests.map((t, i) => ({ tcId: ids.get(name)![i]!, ...t }))
   const groups = [
-    { type: 'operation', limits: DEFAULT_LIMITS, tests: number(operationTests()) },
-    { type: 'receive', tests: number(receiveTests()) },
-    { type: 'resolution', limits: DEFAULT_LIMITS, tests: number(resolutionTests()) },
+    { type: 'operation', limits: DEFAULT_LIMITS, tests: number('operation', built.operation) },
+    { type: 'receive', tests: number('receive', built.receive) },
+    { type: 'resolution', limits: DEFAULT_LIMITS, tests: number('resolution', built.resolution) },
   ]
   const closedKey = closedKeyHex(MULTIFEED_KEY, GENESIS.id)
   return {
     schema: MEMBERSHIP_VECTORS_SCHEMA,
-    version: '1.1-draft',
+    version: '1.1',
     algorithm:
       'Ed25519 over NSM[0] || signable; id = BLAKE2b-256(signable, key = NSM[1]); NSM = namespace("multifeed/membership", 3)',
     notes: MEMBERSHIP_FLAGS,

@@ -76,6 +76,9 @@ interface TraceSetup {
   limits?: Partial<Limits>
   want?: PolicySetup
   share?: PolicySetup
+  /** The minor this side speaks (absent: 0, as every 1.0 trace). */
+  minor?: number
+  requiredMinor?: number
 }
 
 /** A policy: the keys it lets through (onlyKeys), or the conditions of a PolicyJson. */
@@ -111,6 +114,8 @@ class Script {
       feeds: (setup.feeds ?? []).map(feedToJson),
       blocked: (setup.blocked ?? []).map(toHex),
       ...(setup.limits ? { limits: setup.limits } : {}),
+      ...(setup.minor === undefined ? {} : { minor: setup.minor }),
+      ...(setup.requiredMinor === undefined ? {} : { requiredMinor: setup.requiredMinor }),
       want: policyJson(setup.want),
       share: policyJson(setup.share),
     }
@@ -118,7 +123,7 @@ class Script {
   }
 
   #step(event: SessionEvent): this {
-    const input = eventToJson(event)
+    const input = eventToJson(event, this.config.minor ?? 0)
     try {
       const actions = this.#session.handle(event)
       this.steps.push({ input, expect: actions.map(actionToJson) })
@@ -221,6 +226,33 @@ class Script {
 
   transportClosed(): this {
     return this.#step({ type: 'transport-closed' })
+  }
+
+  /** 1.1: a message of minor 1 (its body encoded by the layer above). */
+  sendExtension(messageType: number, body: Uint8Array): this {
+    return this.#step({ type: 'send-extension', messageType, body })
+  }
+
+  /** 1.1: the layer above found a violation in a message of minor 1. */
+  violation(
+    code: Extract<SessionEvent, { type: 'violation' }>['code'],
+    message: string,
+    decodeCode?: string,
+  ): this {
+    return this.#step({
+      type: 'violation',
+      code,
+      message,
+      ...(decodeCode === undefined ? {} : { decodeCode }),
+    })
+  }
+
+  reconsider(...keys: Key[]): this {
+    return this.#step({ type: 'reconsider', keys })
+  }
+
+  cut(k: Key, length: number | null): this {
+    return this.#step({ type: 'cut', key: k, length })
   }
 
   /** Any event, e.g. to record a usage error. */
@@ -1272,6 +1304,150 @@ const DEFINITIONS: TraceDefinition[] = [
         .manifest([[A, 7]])
         .localLength(A, 7),
   },
+  // ---- 1.1: the negotiated minor and the hooks of minor 1 (spec 7.3, 7.4, 7.6, 7.9, 9.2) ----
+  {
+    id: 'minor1-negotiated',
+    comment:
+      'Both sides speak 1.1: the Handshake says minor 1 (nothing else changes in it) and the negotiated minor is 1. A message of type 4 (a Have) is passed up undecoded as an extension action, whatever its body; type 9 is still ignored; send-extension sends a message of type 5 as given.',
+    covers: ['spec 7.3', 'spec 7.4', 'spec 11.1'],
+    setup: { minor: 1 },
+    script: (s) =>
+      s
+        .open()
+        .remoteOpen({ minor: 1 })
+        .sendBytes(4, '000000')
+        .sendBytes(9, 'ff')
+        .sendExtension(5, bytes(0, 0))
+        .manifest([]),
+  },
+  {
+    id: 'minor1-remote-speaks-1.0',
+    comment:
+      'We speak 1.1, the remote 1.0: the negotiated minor is 0, so a message of type 4 is ignored as 1.0 says, and send-extension is refused as a local misuse (changing nothing). A Close with code 10 is ERR_MINOR_REQUIRED, a code of our version.',
+    covers: ['spec 11.1', 'spec 7.4', 'spec 10.2', 'ERR_MINOR_REQUIRED'],
+    setup: { minor: 1 },
+    script: (s) =>
+      s
+        .open()
+        .remoteOpen({ minor: 0 })
+        .sendBytes(4, '000000')
+        .sendExtension(4, bytes(0, 0, 0))
+        .closeMessage(10, 'this multifeed needs protocol 1.1'),
+  },
+  {
+    id: 'minor0-close-code-of-1.1',
+    comment:
+      'A 1.0 peer (minor 0) receives a Close with code 10 from a 1.1 peer: a code of a later minor is unknown to it, ERR_REMOTE_UNKNOWN with wire number 10 (spec/membership.md 14.5).',
+    covers: ['spec 10.2', 'ERR_REMOTE_UNKNOWN'],
+    setup: { minor: 0 },
+    script: (s) => s.connect().closeMessage(10, 'this multifeed needs protocol 1.1'),
+  },
+  {
+    id: 'minor-required',
+    comment:
+      'A closed multifeed requires minor 1: the remote speaks 1.0, so after the capability is verified the session fails with ERR_MINOR_REQUIRED (wire 10) and offers nothing: no feed key reaches a 1.0 peer.',
+    covers: ['spec 7.3', 'ERR_MINOR_REQUIRED'],
+    setup: { minor: 1, requiredMinor: 1, feeds: [f(A, 3)] },
+    script: (s) => s.open().remoteOpen({ minor: 0 }),
+  },
+  {
+    id: 'minor-required-met',
+    comment:
+      'A session requiring minor 1 whose remote speaks 1.1 (or a newer minor: here 3) opens as usual and offers its feeds.',
+    covers: ['spec 7.3'],
+    setup: { minor: 1, requiredMinor: 1, feeds: [f(A, 3)] },
+    script: (s) => s.open().remoteOpen({ minor: 3 }).request(A),
+  },
+  {
+    id: 'violation-bad-operation',
+    comment:
+      'The layer above refused an operation the remote sent: the violation event fails the session as its own violations do: a Close with wire code 11, fail ERR_BAD_OPERATION, close.',
+    covers: ['spec 10.1', 'ERR_BAD_OPERATION'],
+    setup: { minor: 1 },
+    script: (s) =>
+      s
+        .open()
+        .remoteOpen({ minor: 1 })
+        .violation('ERR_BAD_OPERATION', 'forged signature')
+        .sendBytes(5, '0000'),
+  },
+  {
+    id: 'violation-decode',
+    comment:
+      'A message of minor 1 did not decode: the violation carries the decode code, which fail reports as a detail (ERR_MALFORMED_MESSAGE with decodeCode).',
+    covers: ['spec 10.1', 'ERR_MALFORMED_MESSAGE'],
+    setup: { minor: 1 },
+    script: (s) =>
+      s
+        .open()
+        .remoteOpen({ minor: 1 })
+        .sendBytes(4, '01')
+        .violation('ERR_MALFORMED_MESSAGE', 'bad Have', 'ERR_DECODE_RESERVED_FLAGS'),
+  },
+  {
+    id: 'minor1-misuse',
+    comment:
+      'Local misuse of the hooks, refused and changing nothing: send-extension and violation before the Handshake (ERR_INVALID_STATE); a type outside 4 to 8, a violation with code OK or an unknown code, a cut with a negative length (ERR_INVALID_ARGUMENT). A cut before the Handshake is recorded.',
+    covers: ['spec 7.1'],
+    setup: { minor: 1 },
+    script: (s) =>
+      s
+        .open()
+        .sendExtension(4, bytes(0, 0, 0))
+        .violation('ERR_BAD_OPERATION', 'too early')
+        .sendExtension(3, bytes(0))
+        .sendExtension(9, bytes(0))
+        .event({ type: 'violation', code: 'OK' as never, message: '' })
+        .event({ type: 'violation', code: 'ERR_NOPE' as never, message: '' })
+        .event({ type: 'cut', key: A, length: -1 })
+        .cut(A, 2)
+        .remoteOpen({ minor: 1 }),
+  },
+  {
+    id: 'cut-caps-offers-and-synced',
+    comment:
+      'A removed writer A cut at 4: offered at 4 although held at 10, and not offered again as it grows. B accepted at the advertised 10 and then cut at 3: synced compares min(advertised, cut), so B held at 3 is synced, and a later offer of B at 20 keeps it synced.',
+    covers: ['spec 7.5', 'spec 9.2'],
+    setup: { minor: 1, feeds: [f(A, 10)] },
+    script: (s) =>
+      s
+        .open()
+        .cut(A, 4)
+        .remoteOpen({ minor: 1 })
+        .localFeed(A, 12)
+        .manifest([[B, 10]])
+        .replicate(B)
+        .localLength(B, 2)
+        .cut(B, 3)
+        .localLength(B, 3)
+        .manifest([[B, 20]]),
+  },
+  {
+    id: 'cut-zero-and-reconsider',
+    comment:
+      'A writer not (or no longer) in the multifeed has cut 0: its offer (A) is recorded but not requested; once added (the cut lifted), reconsider requests it and remote-feeds reports it when the Replicate answers. A cut of 0 on an accepted feed stops its replication here (unreplicate); lifted again, reconsider requests it again. A feed of ours cut to 0 (C) is declined when the remote requests it.',
+    covers: ['spec 7.6', 'spec 7.7', 'spec 7.9', 'spec 9.1'],
+    setup: { minor: 1, role: 'responder', feeds: [f(C, 2)] },
+    script: (s) =>
+      s
+        .open()
+        .remoteOpen({ minor: 1 })
+        .cut(A, 0)
+        .manifest([
+          [A, 5],
+          [B, 1],
+        ])
+        .replicate(B)
+        .cut(A, null)
+        .reconsider(A, B, X)
+        .replicate(A)
+        .cut(A, 0)
+        .cut(A, null)
+        .reconsider(A)
+        .replicate(A)
+        .cut(C, 0)
+        .request(C),
+  },
 ]
 
 /** Runs every scripted trace through a fresh session and returns the vector file content. */
@@ -1290,7 +1466,7 @@ export function buildTraceVectors() {
   })
   return {
     schema: TRACE_SCHEMA,
-    version: '1.0.1',
+    version: '1.1',
     notes: {
       replay:
         'For each trace: create a session with config (want/share null = default policies; otherwise an offer or feed passes when every listed condition holds: onlyKeys, minLength, maxLength), feed each step input in order and compare the actions with expect (or the refused local input with throws).',
