@@ -136,7 +136,26 @@ export interface Source {
   close(): Promise<void>
 }
 
-export async function createSource(dir: string, n: number): Promise<Source> {
+/**
+ * Corestore 7.12 leaves a remote's channel for a stored core unanswered when it arrives while
+ * that core is being closed as idle (its GC closes cores a few seconds after their last session).
+ * Reproduced with plain Corestore: 10,000 one-block cores, sessions closed, then a peer asking for
+ * every key right away: 43 are never served. A floor run right after the source was built (or
+ * after a multifeed run closed its sessions) meets it at N = 10,000. So by default the source
+ * holds a session of every core for as long as it is open, and neither side meets the race.
+ * The multifeed is not exposed to it: it attaches each agreed core itself instead of waiting for
+ * Corestore to open it on the remote's request.
+ */
+export interface SourceOptions {
+  /** Hold a session of every core until close() (default true; the scale fixture does not). */
+  holdCores?: boolean
+}
+
+export async function createSource(
+  dir: string,
+  n: number,
+  { holdCores = true }: SourceOptions = {},
+): Promise<Source> {
   const start = performance.now()
   const store = new Corestore(join(dir, 'source'))
   const multifeed = new Multifeed(store, { limits: limitsFor(n) })
@@ -155,15 +174,23 @@ export async function createSource(dir: string, n: number): Promise<Source> {
   if (keys.length !== n) throw new Error(`source has ${keys.length} feeds, expected ${n}`)
   const key = multifeed.key
   await multifeed.close()
+  const held = holdCores ? await Promise.all(keys.map((k) => openSession(store, k))) : []
   return {
     store,
     key,
     keys,
     setupMs: performance.now() - start,
     async close() {
+      await Promise.all(held.map((core) => core.close()))
       await store.close()
     },
   }
+}
+
+async function openSession(store: Corestore, key: Uint8Array): Promise<Hypercore> {
+  const core = store.get({ key })
+  await core.ready()
+  return core
 }
 
 export async function multifeedRun(

@@ -100,7 +100,11 @@ const results: BenchSection[] = []
 const started = new Date()
 for (const section of sections) {
   if (only && !only.includes(section.id)) continue
-  const result = { id: section.id, ...(await section.run()) }
+  // A section that throws (a run over its timeout, a crash) is reported and the run goes on.
+  const result = await section.run().then(
+    (done) => ({ id: section.id, ...done }),
+    (err: Error) => ({ id: section.id, name: section.id, rows: [], failed: err.message }),
+  )
   printSection(result)
   results.push(result)
 }

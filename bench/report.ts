@@ -31,6 +31,8 @@ export interface BenchSection {
   notes?: string[]
   /** Set when the section did not run (say why in `notes`); a skip is not a failure. */
   skipped?: boolean
+  /** Set (to the error's message) when the section threw: no figures, listed in the summary. */
+  failed?: string
 }
 
 type Op = '<=' | '<' | '>=' | '>'
@@ -144,6 +146,7 @@ function printableRow(row: Record<string, Cell>, withTargets: boolean): Record<s
 
 export function printSection(section: BenchSection): void {
   console.log(`\n## ${section.name}`)
+  if (section.failed !== undefined) console.log(`  FAILED: ${section.failed}`)
   const figures = judgedFigures(section)
   if (section.rows.length > 0) {
     console.table(section.rows.map((row) => printableRow(row, figures.length > 0)))
@@ -163,6 +166,7 @@ export function printSection(section: BenchSection): void {
 export function summaryLines(sections: BenchSection[]): string[] {
   const lines: string[] = []
   for (const section of sections) {
+    if (section.failed !== undefined) lines.push(`FAILED: ${section.id}: ${section.failed}`)
     for (const { row, column, figure } of judgedFigures(section)) {
       if (figure.verdict === 'met') continue
       // Where: the row's first plain cell (e.g. feeds 1000) and, in a one-figure-per-row
