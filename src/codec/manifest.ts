@@ -100,6 +100,11 @@ export function encodeManifestFields(state: EncodeState, m: Manifest): void {
   buf[state.start++] = m.more ? 1 : 0
   const { count, keys, lengths, data } = entryColumns(m.entries)
   c.uint.encode(state, count)
+  if (data === null && allShortLengths(lengths)) {
+    encodeUniformEntries(buf, state.start, keys, lengths)
+    state.start += count * UNIFORM_ENTRY_BYTES
+    return
+  }
   for (let i = 0; i < count; i++) {
     const entryData = data === null ? null : data[i]!
     let at = state.start
@@ -120,16 +125,57 @@ export function encodeManifestFields(state: EncodeState, m: Manifest): void {
   }
 }
 
+/** Bytes of an entry without data whose length fits one byte: flags, key, length. */
+const UNIFORM_ENTRY_BYTES = 1 + KEY_BYTES + 1
+
+function allShortLengths(lengths: Float64Array): boolean {
+  for (let i = 0; i < lengths.length; i++) if (lengths[i]! > 0xfc) return false
+  return true
+}
+
+/**
+ * The common Manifest (no data, every length below 0xfd) has entries of 34 bytes: the keys go
+ * in with one copy and are spread to their places from the last one down (copyWithin moves
+ * memory without allocating; about twice as fast as copying byte by byte).
+ */
+function encodeUniformEntries(
+  buf: Uint8Array,
+  at: number,
+  keys: Uint8Array,
+  lengths: Float64Array,
+): void {
+  buf.set(keys, at)
+  for (let i = lengths.length - 1; i >= 0; i--) {
+    const entry = at + i * UNIFORM_ENTRY_BYTES
+    const key = at + i * KEY_BYTES
+    buf.copyWithin(entry + 1, key, key + KEY_BYTES)
+    buf[entry] = 0
+    buf[entry + 1 + KEY_BYTES] = lengths[i]!
+  }
+}
+
 export function decodeManifestFields(state: DecodeState, limits: Readonly<Limits>): Manifest {
   const layout = readManifestLayout(state, limits)
   const { count, keyOffsets } = layout
-  // The keys sit between other fields: gathered into one block.
-  const keys = new Uint8Array(count * KEY_BYTES)
   const buf = state.buffer
-  for (let i = 0; i < count; i++) {
-    const from = keyOffsets[i]!
-    const to = i * KEY_BYTES
-    for (let j = 0; j < KEY_BYTES; j++) keys[to + j] = buf[from + j]!
+  // The keys sit between other fields: gathered into one block.
+  let keys: Uint8Array
+  const entriesStart = count === 0 ? state.start : keyOffsets[0]! - 1
+  // Entries without data take at least 34 bytes each, so this many bytes means every one is 34.
+  if (layout.data === null && state.start - entriesStart === count * UNIFORM_ENTRY_BYTES) {
+    // One copy, then the keys are moved together from the first up (no allocation per key).
+    keys = buf.slice(entriesStart + 1, entriesStart + count * UNIFORM_ENTRY_BYTES)
+    for (let i = 1; i < count; i++) {
+      keys.copyWithin(i * KEY_BYTES, i * UNIFORM_ENTRY_BYTES, i * UNIFORM_ENTRY_BYTES + KEY_BYTES)
+    }
+    keys = keys.subarray(0, count * KEY_BYTES)
+  } else {
+    keys = new Uint8Array(count * KEY_BYTES)
+    for (let i = 0; i < count; i++) {
+      const from = keyOffsets[i]!
+      const to = i * KEY_BYTES
+      for (let j = 0; j < KEY_BYTES; j++) keys[to + j] = buf[from + j]!
+    }
   }
   const entries = new EntryBlock(new KeyBlock(keys), layout.lengths, layout.data)
   return { type: 'manifest', more: layout.more, entries }
