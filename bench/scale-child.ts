@@ -10,6 +10,7 @@
  * Every step is announced to the parent ({ step, phase: 'start' }) before it runs and reported
  * ({ step, phase: 'done', ... }) after; the parent enforces the caps.
  */
+import { readFileSync } from 'node:fs'
 import { createServer, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -36,7 +37,17 @@ async function step(
   send({ step: name, phase: 'done', ...result })
 }
 
+/**
+ * Peak RSS of this process. Linux keeps getrusage's maxRSS across fork and exec, so a forked
+ * child would report the bench process's own peak; VmHWM belongs to this process's memory
+ * alone. Elsewhere maxRSS is the fallback.
+ */
 function peakRssMb(): number {
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8')
+    const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(status)
+    if (hwm) return Math.round(Number(hwm[1]) / 1024)
+  } catch {}
   return Math.round(process.resourceUsage().maxRSS / 1024)
 }
 

@@ -3,6 +3,7 @@
  * Hypercore prints as `core.id`), parsed by hypercore-id-encoding like Hypercore itself does.
  */
 import HypercoreId from 'hypercore-id-encoding'
+import sodium from 'sodium-universal'
 import { MultifeedError } from '../../errors.js'
 
 /** Returns `key` as 32 bytes, or null if it is not a key in any accepted form. */
@@ -29,4 +30,22 @@ export function requireKey(key: unknown, what: string): Uint8Array {
 /** The z-base-32 id of a 32-byte key, as Hypercore's `core.id`. */
 export function idOf(key: Uint8Array): string {
   return HypercoreId.encode(key)
+}
+
+const HYPERCORE = new TextEncoder().encode('hypercore')
+
+/**
+ * Hypercore's discovery keys of `keys` (hypercore-crypto's discoveryKey: BLAKE2b-256 of
+ * "hypercore" keyed by the public key), written side by side into one buffer: hypercore-crypto
+ * gives each its own ArrayBuffer, which makes a 65,536-feed open spend about three times as long.
+ */
+export function coreDiscoveryKeys(keys: readonly Uint8Array[]): Uint8Array[] {
+  const out = new Uint8Array(keys.length * 32)
+  const result = new Array<Uint8Array>(keys.length)
+  for (let i = 0; i < keys.length; i++) {
+    const digest = out.subarray(i * 32, i * 32 + 32)
+    sodium.crypto_generichash(digest, HYPERCORE, keys[i]!)
+    result[i] = digest
+  }
+  return result
 }

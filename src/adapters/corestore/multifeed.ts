@@ -55,7 +55,7 @@ import {
 import { FeedCores, type FeedLengths } from './feed-cores.js'
 import { FeedList } from './feed-list.js'
 import { encodeInvitation, parseInvitation } from './invitation.js'
-import { idOf, parseKey, requireKey } from './keys.js'
+import { coreDiscoveryKeys, idOf, parseKey, requireKey } from './keys.js'
 import {
   checkMultifeedOptions,
   checkReplicateArguments,
@@ -1023,7 +1023,7 @@ export class Multifeed extends ReadyResource {
     const feeds: StoredFeed[] = []
     // Every member and blocked key, each once, governed in one pass.
     const storedFeeds = this.#list.feeds()
-    const governing = storedFeeds.map(({ key }) => crypto.discoveryKey(key))
+    const governing = coreDiscoveryKeys(storedFeeds.map(({ key }) => key))
     for (const key of this.#list.blocked()) {
       if (!this.#list.holds(key)) governing.push(crypto.discoveryKey(key))
     }
