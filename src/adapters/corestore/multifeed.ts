@@ -1029,8 +1029,8 @@ export class Multifeed extends ReadyResource {
     }
     this.#gate.governAll(governing)
     for (const discoveryKey of governing) this.#governed.push(discoveryKey)
+    for (const [hex, name] of this.#list.names()) this.#names.set(hex, name)
     for (const stored of storedFeeds) {
-      if (stored.name !== null) this.#names.set(toHex(stored.key), stored.name)
       feeds.push({ key: stored.key, local: stored.name !== null, length: stored.length })
     }
     this.#input({
