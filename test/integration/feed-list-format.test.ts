@@ -168,4 +168,30 @@ describe('feed list storage format', () => {
       expect(await anchor.getUserData('c/00000001')).not.toBeNull()
     })
   })
+
+  test('a list in a format newer than this version is refused and left as it was', async () => {
+    const dir = await tempDir()
+    const ns = crypto.randomBytes(32)
+    const key = crypto.randomBytes(32)
+    await withList(dir, ns, async (list) => {
+      await list.add(key, 'kept')
+    })
+    const chunk = await withAnchor(dir, ns, async (anchor) => {
+      await anchor.setUserData('format', Uint8Array.of(3))
+      return anchor.getUserData('c/00000000')
+    })
+    const root = new Corestore(dir)
+    await root.ready()
+    try {
+      await expect(
+        FeedList.open(root, root.namespace(ns), ns, StoreGate.of(root), () => {}),
+      ).rejects.toThrow(/format 3, newer than this version reads/)
+    } finally {
+      await root.close()
+    }
+    await withAnchor(dir, ns, async (anchor) => {
+      expect(await anchor.getUserData('format')).toEqual(b4a.from([3]))
+      expect(await anchor.getUserData('c/00000000')).toEqual(chunk)
+    })
+  })
 })

@@ -232,6 +232,14 @@ export class FeedList {
     const anchor = await openAnchor(store, FEED_LIST_CORE_NAME, gate)
     const list = new FeedList(anchor, gate, failed)
     const format = await anchor.getUserData(FORMAT)
+    if (format !== null && (format.byteLength !== 1 || format[0]! > FORMAT_CHUNKS)) {
+      // Written by a newer version: reading it as an older format would lose it (and the
+      // rewrite below would store that loss). Refused; nothing is changed.
+      await closeAnchor(anchor, gate)
+      throw new Error(
+        `the feed list is in format ${format[0]}, newer than this version reads (${FORMAT_CHUNKS}): update multifeed-protocol`,
+      )
+    }
     const chunked = format !== null && format[0] === FORMAT_CHUNKS
     await list.#load(chunked)
     // The legacy list and the registry are open only for a moment, but a peer that knows their
