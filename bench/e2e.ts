@@ -137,12 +137,13 @@ export interface Source {
 }
 
 /**
- * Corestore 7.12 leaves a remote's channel for a stored core unanswered when it arrives while
- * that core is being closed as idle (its GC closes cores a few seconds after their last session).
- * Reproduced with plain Corestore: 10,000 one-block cores, sessions closed, then a peer asking for
- * every key right away: 43 are never served. A floor run right after the source was built (or
- * after a multifeed run closed its sessions) meets it at N = 10,000. So by default the source
- * holds a session of every core for as long as it is open, and neither side meets the race.
+ * Corestore 7.12 can leave a remote's channel for a stored core unanswered, most likely when it
+ * arrives while that core is being closed as idle (its GC closes cores a few seconds after their
+ * last session). Seen with plain Corestore: 10,000 one-block cores, sessions closed, then a peer
+ * asking for every key right away: 43 were never served (timing-dependent; see
+ * scripts/repro-corestore-idle-race.ts). A floor run right after the source was built (or after
+ * a multifeed run closed its sessions) met it at N = 10,000 and hung the bench. So by default
+ * the source holds a session of every core for as long as it is open, and neither side meets it.
  * The multifeed is not exposed to it: it attaches each agreed core itself instead of waiting for
  * Corestore to open it on the remote's request.
  */
