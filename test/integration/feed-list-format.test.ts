@@ -194,4 +194,39 @@ describe('feed list storage format', () => {
       expect(await anchor.getUserData('c/00000000')).toEqual(chunk)
     })
   })
+
+  test('an unreadable chunk is skipped, never written over, and counts as holding its feeds', async () => {
+    const dir = await tempDir()
+    const ns = crypto.randomBytes(32)
+    const lost = crypto.randomBytes(32)
+    await withList(dir, ns, async (list) => {
+      await list.add(lost, null)
+    })
+    const garbage = b4a.from([0xff, 0xff, 0xff])
+    await withAnchor(dir, ns, async (anchor) => {
+      await anchor.setUserData('c/00000000', garbage)
+    })
+    const added = crypto.randomBytes(32)
+    await withList(dir, ns, async (list) => {
+      expect(list.feeds()).toEqual([])
+      await list.add(added, 'after')
+    })
+    await withAnchor(dir, ns, async (anchor) => {
+      // The new feed joined in the next chunk; the unreadable one is as it was.
+      expect(await anchor.getUserData('c/00000000')).toEqual(garbage)
+      const next = (await anchor.getUserData('c/00000001')) as Uint8Array
+      expect(b4a.indexOf(next, added)).toBeGreaterThan(0)
+    })
+    // Another multifeed of the store asking whether this list holds `lost` (before remove()
+    // clears its blocks): it may, so yes.
+    const root = new Corestore(dir)
+    await root.ready()
+    try {
+      const other = crypto.randomBytes(32)
+      expect(await FeedList.heldElsewhere(root, other, lost, StoreGate.of(root))).toBe(true)
+      expect(await FeedList.heldElsewhere(root, ns, lost, StoreGate.of(root))).toBe(false)
+    } finally {
+      await root.close()
+    }
+  })
 })

@@ -487,16 +487,21 @@ export class FeedList {
       if (parsed !== null) this.#blocked.set(toHex(parsed), parsed)
     }
     const feeds: FeedEntry[] = []
+    let firstFreeSeq = 0
     for await (const { key, value } of storage.createUserDataStream({
       gte: CHUNK,
       lt: prefixEnd(CHUNK),
     })) {
       const index = key.slice(CHUNK.length)
       if (!CHUNK_INDEX.test(index)) continue // not written by this module: skip, not fail
+      const chunkIndex = Number.parseInt(index, 16)
       try {
-        for (const feed of decodeChunk(Number.parseInt(index, 16), value)) feeds.push(feed)
+        for (const feed of decodeChunk(chunkIndex, value)) feeds.push(feed)
       } catch (err) {
+        // Skipped, and never written over: new feeds join after it (below), so its bytes stay
+        // for whoever can recover them.
         logStore('skipping an unreadable feed list chunk: %s', (err as Error).message)
+        firstFreeSeq = Math.max(firstFreeSeq, (chunkIndex + 1) * FEEDS_PER_CHUNK)
       }
     }
     if (!chunked) await this.#loadLegacyRecords(feeds)
@@ -509,7 +514,10 @@ export class FeedList {
       this.#feeds.set(hex, feed)
       this.#chunkEntries(chunkOf(feed.seq)).add(feed)
     }
-    this.#nextSeq = feeds.length === 0 ? 0 : feeds[feeds.length - 1]!.seq + 1
+    this.#nextSeq = Math.max(
+      firstFreeSeq,
+      feeds.length === 0 ? 0 : feeds[feeds.length - 1]!.seq + 1,
+    )
     // Keys sort as their sequence numbers (fixed width), so the stream yields storage order.
     for await (const { value } of storage.createUserDataStream({
       gte: OPERATION,
@@ -568,7 +576,7 @@ export class FeedList {
   }
 }
 
-/** True when the list stored in `anchor`'s userData holds `key` (either format). */
+/** True when the list stored in `anchor`'s userData holds `key` (either format), or may. */
 async function holdsFeed(anchor: Hypercore, key: Uint8Array): Promise<boolean> {
   if ((await anchor.getUserData(LEGACY_FEED + toHex(key))) !== null) return true
   for await (const { key: entry, value } of storageOf(anchor).createUserDataStream({
@@ -582,7 +590,8 @@ async function holdsFeed(anchor: Hypercore, key: Uint8Array): Promise<boolean> {
         if (b4a.equals(feed.key, key)) return true
       }
     } catch {
-      // Unreadable: the list skips it at open too, so it holds nothing.
+      // Unreadable: it may hold the key, and clearing a feed another multifeed holds loses data.
+      return true
     }
   }
   return false
